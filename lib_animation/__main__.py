@@ -1,0 +1,5 @@
+import sys
+
+from lib_animation.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""Standalone use: `python -m lib_animation validate|plan|plot|render ...`.
+
+Every command accepts Keyframes settings files, presets and Deforum settings files. Problems are
+printed one line each on stderr, never as a traceback, and give exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lib_animation import __version__
+from lib_animation.errors import KeyframesError, KeyframesErrors
+from lib_animation.plan import FramePlan, make_plan
+from lib_animation.settings_files import Loaded, load_settings
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lib_animation",
+        description="Keyframes: plan, check and preview keyframed animations without the WebUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"Keyframes {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check settings files; exit 0 when all are valid, 2 otherwise",
+        description="Check settings files (Keyframes, presets or Deforum .txt). Prints one line "
+        "per problem on stderr; exit status 0 when every file is valid, 2 otherwise.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_validate)
+
+    plan = commands.add_parser(
+        "plan",
+        help="print every per-frame value of a settings file",
+        description="Evaluate every schedule, seed and prompt for every frame.",
+    )
+    plan.add_argument("file", metavar="FILE")
+    plan.add_argument("--json", action="store_true", help="print the whole plan as JSON")
+    plan.set_defaults(handler=_plan)
+
+    plot = commands.add_parser(
+        "plot",
+        help="plot the schedules of a settings file to a PNG",
+        description="Write one panel per schedule that changes over the run, keyframes marked.",
+    )
+    plot.add_argument("file", metavar="FILE")
+    plot.add_argument("-o", "--output", default="curves.png", metavar="PNG",
+                      help="where to write the plot (default: curves.png)")
+    plot.set_defaults(handler=_plot)
+
+    docs = commands.add_parser(
+        "docs",
+        help="print or update the README's settings reference",
+        description="Generate the settings reference table from the settings declaration.",
+    )
+    docs.add_argument("--write", metavar="README", help="replace the table inside this file")
+    docs.set_defaults(handler=_docs)
+    return parser
+
+
+def _report(error: KeyframesError, source: str) -> None:
+    lines = error.lines() if isinstance(error, KeyframesErrors) else [str(error)]
+    for line in lines:
+        print(line if line.startswith(source) else f"{source}: {line}", file=sys.stderr)
+
+
+def _warn(source: str, warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        print(f"{source}: warning: {warning}", file=sys.stderr)
+
+
+def _load_and_plan(file: str) -> tuple[Loaded, FramePlan]:
+    loaded = load_settings(file)
+    return loaded, make_plan(loaded.settings)
+
+
+def _with_plan(file: str, action: Callable[[Loaded, FramePlan], int]) -> int:
+    try:
+        loaded, plan = _load_and_plan(file)
+    except KeyframesError as error:
+        _report(error, file)
+        return EXIT_INVALID
+    _warn(file, loaded.warnings + plan.warnings)
+    return action(loaded, plan)
+
+
+def _validate(arguments: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for file in arguments.files:
+        result = _with_plan(file, lambda _loaded, _plan: EXIT_OK)
+        if result == EXIT_OK:
+            print(f"{file}: valid", file=sys.stderr)
+        status = max(status, result)
+    return status
+
+
+def _plan(arguments: argparse.Namespace) -> int:
+    def show(_loaded: Loaded, plan: FramePlan) -> int:
+        if arguments.json:
+            json.dump(plan.to_json(), sys.stdout, separators=(",", ":"))
+            sys.stdout.write("\n")
+        else:
+            print(_summary(plan))
+        return EXIT_OK
+
+    return _with_plan(arguments.file, show)
+
+
+def _summary(plan: FramePlan) -> str:
+    settings = plan.settings
+    diffused = int(plan.diffused.sum())
+    lines = [
+        f"{settings.animation_mode}, {plan.max_frames} frames at {settings.W}x{settings.H}, "
+        f"{diffused} diffused (cadence {plan.cadence}), seed {settings.seed} "
+        f"({settings.seed_behavior})",
+    ]
+    for name, values in plan.values.items():
+        if isinstance(values, tuple):
+            distinct = sorted(set(values))
+            shown = ", ".join(distinct[:4]) + (" ..." if len(distinct) > 4 else "")
+            lines.append(f"  {name}: {shown}")
+        else:
+            low, high = float(values.min()), float(values.max())
+            span = f"{low:g}" if low == high else f"{low:g} .. {high:g}"
+            lines.append(f"  {name}: {span}")
+    return "\n".join(lines)
+
+
+def _plot(arguments: argparse.Namespace) -> int:
+    from lib_animation.curves import plot_curves
+
+    def draw(_loaded: Loaded, plan: FramePlan) -> int:
+        try:
+            path = plot_curves(plan, Path(arguments.output))
+        except OSError as error:
+            print(f"{arguments.output}: cannot write plot: {error.strerror}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"wrote {path}", file=sys.stderr)
+        return EXIT_OK
+
+    return _with_plan(arguments.file, draw)
+
+
+def _docs(arguments: argparse.Namespace) -> int:
+    from lib_animation.docs_table import settings_table, with_table
+
+    if not arguments.write:
+        sys.stdout.write(settings_table())
+        return EXIT_OK
+    path = Path(arguments.write)
+    try:
+        path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    except (OSError, ValueError) as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"updated {path}", file=sys.stderr)
+    return EXIT_OK

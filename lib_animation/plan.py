@@ -1,0 +1,161 @@
+"""Settings -> FramePlan: every per-frame value, decided before the first generation.
+
+All schedules are evaluated for all frames at once, so every error shows before any GPU time is
+spent, curves can be plotted, and a run is reproducible from its settings file alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lib_animation.errors import KeyframesError, KeyframesErrors
+from lib_animation.prompts import frame_prompts, parse_animation_prompts
+from lib_animation.schedule import ScheduleVariables, parse_schedule
+from lib_animation.schema import BY_NAME, SCHEDULE_NAMES, STRING_SCHEDULE, Settings
+from lib_animation.seeds import resolve_seed, seed_sequence, subseed_sequence
+
+NO_CADENCE_MODES = ("Video Input", "Interpolation")
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Every value of every frame of one run. `settings` holds the resolved seed."""
+
+    settings: Settings
+    max_frames: int
+    values: Mapping[str, np.ndarray | tuple[str, ...]]
+    keyframes: Mapping[str, tuple[int, ...]]
+    seeds: np.ndarray
+    subseeds: np.ndarray
+    subseed_strengths: np.ndarray
+    prompts: tuple[tuple[str, str], ...]
+    diffused: np.ndarray
+    warnings: tuple[str, ...]
+
+    @property
+    def cadence(self) -> int:
+        return effective_cadence(self.settings)
+
+    def value(self, name: str, frame: int) -> Any:
+        """One schedule's value at one frame, as a Python float or str."""
+        values = self.values[name]
+        return values[frame] if isinstance(values, tuple) else float(values[frame])
+
+    def diffused_frames(self) -> np.ndarray:
+        return np.flatnonzero(self.diffused)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "max_frames": self.max_frames,
+            "values": {
+                name: list(values) if isinstance(values, tuple) else values.tolist()
+                for name, values in self.values.items()
+            },
+            "seeds": self.seeds.tolist(),
+            "subseeds": self.subseeds.tolist(),
+            "subseed_strengths": self.subseed_strengths.tolist(),
+            "prompts": [{"positive": pos, "negative": neg} for pos, neg in self.prompts],
+            "diffused": self.diffused.tolist(),
+        }
+
+
+def effective_cadence(settings: Settings) -> int:
+    return 1 if settings.animation_mode in NO_CADENCE_MODES else settings.diffusion_cadence
+
+
+def diffused_mask(max_frames: int, cadence: int) -> np.ndarray:
+    """Every cadence-th frame is diffused, and the last frame too, so every frame is written and
+    the tweens at the end have a diffused frame on both sides."""
+    mask = np.arange(max_frames) % cadence == 0
+    mask[-1] = True
+    return mask
+
+
+def make_plan(
+    settings: Settings,
+    *,
+    max_frames: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> FramePlan:
+    """Plan a run. `max_frames` overrides the setting (Video Input uses the video's length);
+    `rng` only matters when the seed is -1 and must be resolved."""
+    seed = resolve_seed(settings.seed, rng=rng)
+    settings = settings.replace(seed=seed)
+    frames = max_frames if max_frames is not None else settings.max_frames
+    if frames != settings.max_frames:
+        settings = settings.replace(max_frames=frames)
+    variables = ScheduleVariables(max_frames=frames, seed=seed, fps=settings.fps)
+
+    problems: list[KeyframesError] = []
+    warnings: list[str] = []
+    values: dict[str, np.ndarray | tuple[str, ...]] = {}
+    keyframes: dict[str, tuple[int, ...]] = {}
+    for name in SCHEDULE_NAMES:
+        try:
+            kind = "string" if BY_NAME[name].kind == STRING_SCHEDULE else "number"
+            result = parse_schedule(settings[name], setting=name, kind=kind).evaluate(variables)
+        except KeyframesError as error:
+            problems.append(error)
+            continue
+        values[name] = result.values
+        keyframes[name] = result.keyframe_frames
+        if _in_use(settings, name):
+            warnings.extend(result.warnings)
+
+    prompts: list[tuple[str, str]] = []
+    try:
+        prompt_keys, prompt_warnings = parse_animation_prompts(
+            settings.animation_prompts, variables=variables
+        )
+        warnings.extend(prompt_warnings)
+        prompts = frame_prompts(
+            prompt_keys,
+            variables=variables,
+            positive_common=settings.animation_prompts_positive,
+            negative_common=settings.animation_prompts_negative,
+            blend=settings.prompt_blending or settings.animation_mode == "Interpolation",
+        )
+    except KeyframesError as error:
+        problems.append(error)
+
+    if problems:
+        raise problems[0] if len(problems) == 1 else KeyframesErrors(problems)
+
+    diffused = diffused_mask(frames, effective_cadence(settings))
+    seeds = seed_sequence(
+        settings.seed_behavior,
+        seed,
+        diffused,
+        iter_n=settings.seed_iter_N,
+        schedule_values=values["seed_schedule"],
+    )
+    subseeds, strengths = subseed_sequence(
+        settings.enable_subseed_scheduling,
+        values["subseed_schedule"],
+        values["subseed_strength_schedule"],
+        seed=seed,
+    )
+    return FramePlan(
+        settings=settings,
+        max_frames=frames,
+        values=values,
+        keyframes=keyframes,
+        seeds=seeds,
+        subseeds=subseeds,
+        subseed_strengths=strengths,
+        prompts=tuple(prompts),
+        diffused=diffused,
+        warnings=tuple(warnings),
+    )
+
+
+def _in_use(settings: Settings, name: str) -> bool:
+    """Warnings about a schedule the run ignores would only be noise."""
+    switch = BY_NAME[name].enabled_by
+    if switch is not None and not settings[switch]:
+        return False
+    return not (name == "seed_schedule" and settings.seed_behavior != "schedule")

@@ -1,0 +1,680 @@
+"""The settings declaration: every setting of Keyframes, declared once.
+
+Validation, settings files, presets, the CLI, the README table and the WebUI tab are all generated
+from `SETTINGS`. Names follow Deforum's wherever the meaning is the same, so Deforum users' files
+and habits carry over.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
+
+BOOL = "bool"
+INT = "int"
+FLOAT = "float"
+CHOICE = "choice"
+TEXT = "text"
+PATH = "path"
+SCHEDULE = "schedule"
+STRING_SCHEDULE = "string_schedule"
+PROMPTS = "prompts"
+
+KINDS = (BOOL, INT, FLOAT, CHOICE, TEXT, PATH, SCHEDULE, STRING_SCHEDULE, PROMPTS)
+SCHEDULE_KINDS = (SCHEDULE, STRING_SCHEDULE)
+
+MAX_TEXT_LENGTH = 20_000
+MAX_PROMPTS = 10_000
+
+GROUPS: dict[str, str] = {
+    "run": "Run",
+    "keyframes": "Keyframes",
+    "motion_2d": "2D motion",
+    "motion_3d": "3D motion",
+    "depth": "Depth warping & FOV",
+    "perspective_flip": "Perspective flip",
+    "noise": "Noise",
+    "coherence": "Coherence",
+    "anti_blur": "Anti-blur",
+    "seed": "Seed & subseed",
+    "pipeline": "Steps, sampler, checkpoint & CLIP schedules",
+    "prompts": "Prompts",
+    "init": "Init image",
+    "mask": "Mask",
+    "video_input": "Video input",
+    "output": "Output",
+    "resume": "Resume",
+}
+
+SAMPLERS = (
+    "DPM++ 2M", "DPM++ SDE", "DPM++ 2M SDE", "DPM++ 2M SDE Heun", "DPM++ 2S a", "DPM++ 3M SDE",
+    "Euler a", "Euler", "LMS", "Heun", "DPM2", "DPM2 a", "DPM fast", "DPM adaptive", "Restart",
+    "DDIM", "DDIM CFG++", "PLMS", "UniPC", "LCM",
+)  # fmt: skip
+SCHEDULERS = (
+    "Automatic", "Uniform", "Karras", "Exponential", "Polyexponential", "SGM Uniform",
+    "KL Optimal", "Align Your Steps", "Simple", "Normal", "DDIM", "Beta",
+)  # fmt: skip
+BORDER_MODES = ("replicate", "wrap", "reflect", "zeros")
+FLOW_METHODS = ("None", "DIS Medium", "DIS Fine", "Farneback")
+ANIMATION_MODES = ("2D", "3D", "Video Input", "Interpolation")
+VIDEO_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+)  # fmt: skip
+
+DEFAULT_PROMPTS = {
+    "0": "tiny cute bunny, vibrant diffraction, highly detailed, intricate, ultra hd, sharp photo, "
+    "crepuscular rays, in focus",
+    "30": "anthropomorphic clean cat, surrounded by fractals, epic angle and pose, symmetrical, "
+    "3d, depth of field",
+    "60": "a beautiful coconut --neg photo, realistic",
+    "90": "a beautiful durian, award winning photography",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: everything every face of the product needs to know about it."""
+
+    name: str
+    kind: str
+    default: Any
+    group: str
+    label: str
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    open_choices: bool = False  # choices are suggestions; other values pass (the host decides)
+    enabled_by: str | None = None  # the switch that turns this schedule on
+    since: str = "0.1.0"
+
+    @property
+    def is_schedule(self) -> bool:
+        return self.kind in SCHEDULE_KINDS
+
+    def validate(self, value: Any) -> Any:
+        """Return the value in its canonical type, or raise SettingsError naming what is allowed."""
+        return _VALIDATORS[self.kind](self, value)
+
+    def allowed(self) -> str:
+        """A short description of the allowed values, for errors and the docs table."""
+        if self.kind == BOOL:
+            return "true or false"
+        if self.kind in (INT, FLOAT):
+            what = "a whole number" if self.kind == INT else "a number"
+            low = "" if self.minimum is None else _format_number(self.minimum)
+            high = "" if self.maximum is None else _format_number(self.maximum)
+            if low and high:
+                return f"{what} from {low} to {high}"
+            if low:
+                return f"{what} of at least {low}"
+            return what
+        if self.kind == CHOICE:
+            listed = ", ".join(self.choices)
+            return f"any sampler/scheduler name ({listed}, ...)" if self.open_choices else listed
+        if self.kind == SCHEDULE:
+            return "a keyframe schedule such as 0:(1.0), 30:(2.0)"
+        if self.kind == STRING_SCHEDULE:
+            return 'a text schedule such as 0:("Euler a"), 30:("DPM++ 2M")'
+        if self.kind == PROMPTS:
+            return 'a JSON object {"frame": "prompt"}'
+        return "text"
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _fail(setting: Setting, value: Any, message: str | None = None) -> SettingsError:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return SettingsError(
+        message or f"{shown} is not allowed: expected {setting.allowed()}", setting=setting.name
+    )
+
+
+def _validate_bool(setting: Setting, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise _fail(setting, value)
+
+
+def _as_number(setting: Setting, value: Any) -> float:
+    if isinstance(value, bool):
+        raise _fail(setting, value)
+    if isinstance(value, (int, float)):
+        number = float(value) if isinstance(value, float) else value
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _fail(setting, value) from None
+    else:
+        raise _fail(setting, value)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _fail(setting, value)
+    return number
+
+
+def _check_range(setting: Setting, value: Any, number: float) -> None:
+    if setting.minimum is not None and number < setting.minimum:
+        raise _fail(setting, value)
+    if setting.maximum is not None and number > setting.maximum:
+        raise _fail(setting, value)
+
+
+def _validate_int(setting: Setting, value: Any) -> int:
+    number = _as_number(setting, value)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise _fail(setting, value)
+        number = int(number)
+    _check_range(setting, value, number)
+    return int(number)
+
+
+def _validate_float(setting: Setting, value: Any) -> float:
+    number = float(_as_number(setting, value))
+    _check_range(setting, value, number)
+    return number
+
+
+def _validate_choice(setting: Setting, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 200:
+        raise _fail(setting, value)
+    for choice in setting.choices:
+        if value.strip().lower() == choice.lower():
+            return choice
+    if setting.open_choices and value.strip():
+        return value.strip()
+    raise _fail(setting, value)
+
+
+def _validate_text(setting: Setting, value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _fail(setting, value)
+    if len(value) > MAX_TEXT_LENGTH:
+        raise _fail(setting, value, f"is {len(value)} characters long; at most {MAX_TEXT_LENGTH}")
+    if "\x00" in value:
+        raise _fail(setting, value, "contains a NUL character")
+    return value
+
+
+def _validate_schedule(setting: Setting, value: Any) -> str:
+    from lib_animation.schedule import parse_schedule
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise _fail(setting, value)
+        value = f"0: ({_format_number(value)})"
+    text = _validate_text(setting, value)
+    kind = "string" if setting.kind == STRING_SCHEDULE else "number"
+    parse_schedule(text, setting=setting.name, kind=kind)
+    return text
+
+
+def _validate_prompts(setting: Setting, value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        from lib_animation.prompts import load_prompts_json
+
+        value = load_prompts_json(value, setting=setting.name)
+    if not isinstance(value, Mapping):
+        raise _fail(setting, value)
+    if not value:
+        raise _fail(setting, value, "has no prompts; give at least one, e.g. {\"0\": \"a cat\"}")
+    if len(value) > MAX_PROMPTS:
+        raise _fail(setting, value, f"has {len(value)} prompts; at most {MAX_PROMPTS}")
+    prompts: dict[str, str] = {}
+    for key, prompt in value.items():
+        if not isinstance(key, str) or not isinstance(prompt, str):
+            raise _fail(setting, {key: prompt}, f"key {key!r}: prompts must be text")
+        if len(prompt) > MAX_TEXT_LENGTH or len(key) > 200:
+            raise _fail(setting, key, f"key {key!r}: prompt or key too long")
+        prompts[key.strip()] = prompt
+    return prompts
+
+
+_VALIDATORS = {
+    BOOL: _validate_bool,
+    INT: _validate_int,
+    FLOAT: _validate_float,
+    CHOICE: _validate_choice,
+    TEXT: _validate_text,
+    PATH: _validate_text,
+    SCHEDULE: _validate_schedule,
+    STRING_SCHEDULE: _validate_schedule,
+    PROMPTS: _validate_prompts,
+}
+
+
+def _b(name, default, group, label, help):
+    return Setting(name, BOOL, default, group, label, help)
+
+
+def _i(name, default, group, label, help, minimum=None, maximum=None, step=1):
+    return Setting(name, INT, default, group, label, help, minimum, maximum, step)
+
+
+def _f(name, default, group, label, help, minimum=None, maximum=None, step=0.01):
+    return Setting(name, FLOAT, default, group, label, help, minimum, maximum, step)
+
+
+def _c(name, default, group, label, help, choices, open_choices=False):
+    return Setting(
+        name, CHOICE, default, group, label, help, choices=tuple(choices), open_choices=open_choices
+    )
+
+
+def _t(name, default, group, label, help, kind=TEXT):
+    return Setting(name, kind, default, group, label, help)
+
+
+def _s(name, default, group, label, help, enabled_by=None, kind=SCHEDULE):
+    return Setting(name, kind, default, group, label, help, enabled_by=enabled_by)
+
+
+_NEAR_FAR_HELP = (
+    "Kept so Deforum files load; it has no effect on the warp (the camera projection cancels it)."
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    # run
+    _c("sampler", "Euler a", "run", "Sampler", "The WebUI sampler used for every frame.",
+       SAMPLERS, open_choices=True),
+    _c("scheduler", "Automatic", "run", "Scheduler",
+       "The noise schedule (WebUI 1.9+). Deforum sampler names such as 'DPM++ 2M Karras' are "
+       "split into sampler and scheduler on load.", SCHEDULERS, open_choices=True),
+    _i("steps", 25, "run", "Steps", "Sampling steps; img2img runs steps x strength of them.",
+       1, 1000),
+    _i("W", 512, "run", "Width", "Frame width in pixels (a multiple of 8).", 64, 4096, 8),
+    _i("H", 512, "run", "Height", "Frame height in pixels (a multiple of 8).", 64, 4096, 8),
+    _i("seed", -1, "run", "Seed",
+       "Start seed; -1 picks one at random, written into the run's saved settings.",
+       -1, 2**32 - 1),
+    _t("batch_name", "Keyframes_{timestring}", "run", "Batch name",
+       "Name of the run folder inside the output folder. {timestring}, {seed}, {w}, {h} and other "
+       "setting names in braces are filled in; path separators are replaced."),
+    _b("restore_faces", False, "run", "Restore faces", "Run the WebUI's face restoration."),
+    _b("tiling", False, "run", "Tiling", "Generate seamlessly tiling frames."),
+    # keyframes
+    _c("animation_mode", "2D", "keyframes", "Animation mode",
+       "2D and 3D warp the previous frame; Video Input restyles a video; Interpolation "
+       "generates every frame from text, blending prompts.", ANIMATION_MODES),
+    _i("max_frames", 120, "keyframes", "Max frames",
+       "Number of frames to render (Video Input uses the video's frame count).", 1, 100_000),
+    _c("border", "replicate", "keyframes", "Border mode",
+       "How the 2D warp fills pixels that come from outside the frame.", BORDER_MODES),
+    _i("diffusion_cadence", 2, "keyframes", "Cadence",
+       "Diffuse every N-th frame and tween the frames between; the last frame is always "
+       "diffused so every frame is written.", 1, 50),
+    _s("strength_schedule", "0: (0.65)", "keyframes", "Strength schedule",
+       "How much of the previous frame is kept: 0 = new image, 1 = unchanged."),
+    _s("noise_schedule", "0: (0.065)", "keyframes", "Noise schedule",
+       "Amount of noise blended into the warped previous frame before diffusion."),
+    _s("contrast_schedule", "0: (1.0)", "keyframes", "Contrast schedule",
+       "Multiplies the previous frame's pixel values before noise (clipped, never wrapped)."),
+    _s("cfg_scale_schedule", "0: (7)", "keyframes", "CFG scale schedule",
+       "Classifier-free guidance scale per frame."),
+    # 2D motion
+    _s("angle", "0: (0)", "motion_2d", "Angle",
+       "Rotation in degrees per frame, counter-clockwise."),
+    _s("zoom", "0: (1.0025+0.002*sin(1.25*3.14*t/30))", "motion_2d", "Zoom",
+       "Scale per frame; 1.0 is still, above 1 zooms in."),
+    _s("translation_x", "0: (0)", "motion_2d", "Translation X",
+       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range)."),
+    _s("translation_y", "0: (0)", "motion_2d", "Translation Y",
+       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range)."),
+    _s("transform_center_x", "0: (0.5)", "motion_2d", "Transform centre X",
+       "Pivot of angle and zoom, as a fraction of the width."),
+    _s("transform_center_y", "0: (0.5)", "motion_2d", "Transform centre Y",
+       "Pivot of angle and zoom, as a fraction of the height."),
+    # 3D motion
+    _s("translation_z", "0: (1.75)", "motion_3d", "Translation Z",
+       "Camera dolly per frame; positive moves forward."),
+    _s("rotation_3d_x", "0: (0)", "motion_3d", "Rotation 3D X",
+       "Camera tilt in degrees per frame."),
+    _s("rotation_3d_y", "0: (0)", "motion_3d", "Rotation 3D Y", "Camera pan in degrees per frame."),
+    _s("rotation_3d_z", "0: (0)", "motion_3d", "Rotation 3D Z",
+       "Camera roll in degrees per frame."),
+    # depth
+    _b("use_depth_warping", True, "depth", "Use depth warping",
+       "Predict depth for the 3D warp; off uses a flat plane."),
+    _c("depth_algorithm", "Midas-3-Hybrid", "depth", "Depth model",
+       "Monocular depth model, downloaded into the WebUI's models folder on first use.",
+       ("Midas-3-Hybrid", "Midas-3-Large")),
+    _c("padding_mode", "replicate", "depth", "3D border mode",
+       "How the 3D warp fills pixels that come from outside the frame.", BORDER_MODES),
+    _c("sampling_mode", "bicubic", "depth", "3D sampling mode",
+       "Interpolation used by the 3D warp.", ("bicubic", "bilinear", "nearest")),
+    _s("fov_schedule", "0: (70)", "depth", "Field of view",
+       "Camera field of view in degrees; a larger FOV gives less parallax."),
+    _s("aspect_ratio_schedule", "0: (1)", "depth", "Aspect ratio",
+       "Aspect ratio given to the 3D camera."),
+    _b("aspect_ratio_use_old_formula", False, "depth", "Use W/H as aspect ratio",
+       "Ignore the aspect ratio schedule and use width / height."),
+    _s("near_schedule", "0: (200)", "depth", "Near plane", _NEAR_FAR_HELP),
+    _s("far_schedule", "0: (10000)", "depth", "Far plane", _NEAR_FAR_HELP),
+    # perspective flip
+    _b("enable_perspective_flip", False, "perspective_flip", "Enable perspective flip",
+       "Tilt the image plane in 3D before the warp (2D and 3D modes)."),
+    _s("perspective_flip_theta", "0: (0)", "perspective_flip", "Theta",
+       "Rotation of the image plane about its normal, degrees."),
+    _s("perspective_flip_phi", "0: (0)", "perspective_flip", "Phi",
+       "Tilt of the image plane about the horizontal axis, degrees."),
+    _s("perspective_flip_gamma", "0: (0)", "perspective_flip", "Gamma",
+       "Tilt of the image plane about the vertical axis, degrees."),
+    _s("perspective_flip_fv", "0: (53)", "perspective_flip", "Field of view",
+       "Vanishing-point field of view in degrees (30-160 recommended)."),
+    # noise
+    _c("noise_type", "perlin", "noise", "Noise type",
+       "Gaussian white noise, or white noise shaped by a Perlin field.", ("gaussian", "perlin")),
+    _i("perlin_octaves", 4, "noise", "Perlin octaves", "Number of Perlin octaves.", 1, 7),
+    _f("perlin_persistence", 0.5, "noise", "Perlin persistence",
+       "Amplitude kept from one octave to the next.", 0.0, 1.0, 0.02),
+    _b("enable_noise_multiplier_scheduling", True, "noise", "Schedule the noise multiplier",
+       "Set the WebUI's img2img noise multiplier per frame."),
+    _s("noise_multiplier_schedule", "0: (1.05)", "noise", "Noise multiplier schedule",
+       "The WebUI's img2img noise multiplier per frame.",
+       enabled_by="enable_noise_multiplier_scheduling"),
+    # coherence
+    _c("color_coherence", "LAB", "coherence", "Colour coherence",
+       "Match each frame's colours to the first frame (in LAB, HSV or RGB), to an image, or to "
+       "the video-input frame (Image and Video Input match in LAB).",
+       ("None", "HSV", "LAB", "RGB", "Image", "Video Input")),
+    _t("color_coherence_image_path", "", "coherence", "Colour reference image",
+       "Image to match colours to, for colour coherence 'Image'.", kind=PATH),
+    _i("color_coherence_video_every_N_frames", 1, "coherence", "Refresh video reference every",
+       "With colour coherence 'Video Input', take a new reference every N frames.", 1, 10_000),
+    _b("color_force_grayscale", False, "coherence", "Force grayscale",
+       "Make every frame grayscale before and after generation."),
+    _c("optical_flow_cadence", "None", "coherence", "Cadence tween",
+       "Tween cadence frames with optical flow instead of a plain cross-fade.", FLOW_METHODS),
+    _s("cadence_flow_factor_schedule", "0: (1)", "coherence", "Cadence flow factor",
+       "Multiplier of the cadence flow."),
+    _c("optical_flow_redo_generation", "None", "coherence", "Optical flow redo",
+       "Generate a throwaway frame, warp the previous frame along the flow toward it, then "
+       "generate for real (doubles the cost).", FLOW_METHODS),
+    _s("redo_flow_factor_schedule", "0: (1)", "coherence", "Redo flow factor",
+       "Multiplier of the redo flow."),
+    _i("diffusion_redo", 0, "coherence", "Diffusion redo",
+       "Throwaway generations with derived seeds, each fed back as the init, before the real one.",
+       0, 50),
+    _c("reroll_blank_frames", "ignore", "coherence", "Blank frames",
+       "On an all-black frame: retry with seed + 1, stop the run, or keep it.",
+       ("reroll", "interrupt", "ignore")),
+    _i("reroll_patience", 10, "coherence", "Reroll patience",
+       "Most retries for one blank frame before the run stops.", 1, 1000),
+    # anti-blur
+    _s("amount_schedule", "0: (0.1)", "anti_blur", "Amount",
+       "Unsharp-mask amount; 0 turns anti-blur off."),
+    _s("kernel_schedule", "0: (5)", "anti_blur", "Kernel",
+       "Gaussian kernel size in pixels; even sizes are rounded up to the next odd size."),
+    _s("sigma_schedule", "0: (1)", "anti_blur", "Sigma", "Gaussian sigma."),
+    _s("threshold_schedule", "0: (0)", "anti_blur", "Threshold",
+       "Sharpen only where the detail is at least this many grey levels."),
+    # seed
+    _c("seed_behavior", "iter", "seed", "Seed behaviour",
+       "How the seed changes from one diffused frame to the next.",
+       ("iter", "fixed", "random", "ladder", "alternate", "schedule")),
+    _i("seed_iter_N", 1, "seed", "Seed iter N", "With 'iter', diffused frames per seed step.",
+       1, 100_000),
+    _s("seed_schedule", '0:(s), 1:(-1), "max_f-2":(-1), "max_f-1":(s)', "seed", "Seed schedule",
+       "With 'schedule': the seed per frame; -1 draws a reproducible random seed."),
+    _b("enable_subseed_scheduling", False, "seed", "Schedule subseeds",
+       "Use the subseed and subseed strength schedules (the WebUI's variation seed)."),
+    _s("subseed_schedule", "0: (1)", "seed", "Subseed schedule", "Variation seed per frame.",
+       enabled_by="enable_subseed_scheduling"),
+    _s("subseed_strength_schedule", "0: (0)", "seed", "Subseed strength schedule",
+       "Variation strength per frame, 0 to 1.", enabled_by="enable_subseed_scheduling"),
+    _i("seed_resize_from_w", 0, "seed", "Resize seed from width", "0 = off.", 0, 4096, 8),
+    _i("seed_resize_from_h", 0, "seed", "Resize seed from height", "0 = off.", 0, 4096, 8),
+    # steps, sampler, scheduler, checkpoint, CLIP skip, ETA schedules
+    _b("enable_steps_scheduling", False, "pipeline", "Schedule steps", "Use the steps schedule."),
+    _s("steps_schedule", "0: (25)", "pipeline", "Steps schedule", "Sampling steps per frame.",
+       enabled_by="enable_steps_scheduling"),
+    _b("enable_sampler_scheduling", False, "pipeline", "Schedule sampler",
+       "Use the sampler schedule."),
+    _s("sampler_schedule", '0: ("Euler a")', "pipeline", "Sampler schedule", "Sampler per frame.",
+       enabled_by="enable_sampler_scheduling", kind=STRING_SCHEDULE),
+    _b("enable_scheduler_scheduling", False, "pipeline", "Schedule scheduler",
+       "Use the scheduler schedule."),
+    _s("scheduler_schedule", '0: ("Automatic")', "pipeline", "Scheduler schedule",
+       "Scheduler (Karras, Exponential, ...) per frame.",
+       enabled_by="enable_scheduler_scheduling", kind=STRING_SCHEDULE),
+    _b("enable_checkpoint_scheduling", False, "pipeline", "Schedule checkpoint",
+       "Use the checkpoint schedule; each change reloads weights."),
+    _s("checkpoint_schedule", '0: ("model1.ckpt"), 100: ("model2.safetensors")', "pipeline",
+       "Checkpoint schedule", "Checkpoint per frame; names are checked before the run starts.",
+       enabled_by="enable_checkpoint_scheduling", kind=STRING_SCHEDULE),
+    _b("enable_clipskip_scheduling", False, "pipeline", "Schedule CLIP skip",
+       "Use the CLIP skip schedule."),
+    _s("clipskip_schedule", "0: (2)", "pipeline", "CLIP skip schedule", "CLIP skip per frame.",
+       enabled_by="enable_clipskip_scheduling"),
+    _b("enable_ddim_eta_scheduling", False, "pipeline", "Schedule DDIM ETA",
+       "Use the DDIM ETA schedule."),
+    _s("ddim_eta_schedule", "0: (0)", "pipeline", "DDIM ETA schedule", "DDIM ETA per frame.",
+       enabled_by="enable_ddim_eta_scheduling"),
+    _b("enable_ancestral_eta_scheduling", False, "pipeline", "Schedule ancestral ETA",
+       "Use the ancestral ETA schedule."),
+    _s("ancestral_eta_schedule", "0: (1)", "pipeline", "Ancestral ETA schedule",
+       "ETA of ancestral samplers per frame.", enabled_by="enable_ancestral_eta_scheduling"),
+    _s("pix2pix_img_cfg_scale_schedule", "0: (1.5)", "pipeline", "Pix2pix image CFG schedule",
+       "Image CFG scale per frame, for instruct-pix2pix checkpoints only."),
+    # prompts
+    Setting("animation_prompts", PROMPTS, DEFAULT_PROMPTS, "prompts", "Prompts",
+            'JSON {"frame": "prompt"}; keys may be expressions such as "max_f/2"; text after '
+            "--neg is the negative prompt; `expressions` in backticks are evaluated per frame."),
+    _t("animation_prompts_positive", "", "prompts", "Common positive prompt",
+       "Added before every prompt."),
+    _t("animation_prompts_negative", "nsfw, nude", "prompts", "Common negative prompt",
+       "Added after every negative prompt."),
+    _b("prompt_blending", False, "prompts", "Blend prompts",
+       "Blend between prompt keyframes with composable AND weights (always on in "
+       "Interpolation mode)."),
+    # init
+    _b("use_init", False, "init", "Use init image", "Start from an image instead of txt2img."),
+    _f("strength", 0.8, "init", "Init strength",
+       "Strength for the first frame only; later frames use the strength schedule.", 0.0, 1.0),
+    _b("strength_0_no_init", True, "init", "Strength 0 without init",
+       "Use strength 0 on the first frame when there is no init image."),
+    _t("init_image", "", "init", "Init image", "Path of the init image.", kind=PATH),
+    # mask
+    _b("use_mask", False, "mask", "Use mask", "Inpaint every frame through a mask."),
+    _b("use_alpha_as_mask", False, "mask", "Use alpha as mask",
+       "Take the mask from the init image's alpha channel."),
+    _t("mask_file", "", "mask", "Mask file", "Path of the mask image.", kind=PATH),
+    _b("invert_mask", False, "mask", "Invert mask", "Inpaint outside the mask instead."),
+    _f("mask_contrast_adjust", 1.0, "mask", "Mask contrast", "Contrast applied to the mask.",
+       0.0, 10.0),
+    _f("mask_brightness_adjust", 1.0, "mask", "Mask brightness", "Brightness applied to the mask.",
+       0.0, 10.0),
+    _b("overlay_mask", True, "mask", "Overlay mask",
+       "Paste the original pixels outside the mask after generation."),
+    _i("mask_overlay_blur", 4, "mask", "Mask blur", "Blur of the mask edge in pixels.", 0, 64),
+    _c("fill", "original", "mask", "Masked content", "What the masked area starts from.",
+       ("fill", "original", "latent noise", "latent nothing")),
+    _b("full_res_mask", True, "mask", "Inpaint at full resolution",
+       "Inpaint the masked area at full resolution."),
+    _i("full_res_mask_padding", 4, "mask", "Full resolution padding",
+       "Padding around the masked area in pixels.", 0, 512),
+    # video input
+    _t("video_init_path", "", "video_input", "Input video", "Path of the video to restyle.",
+       kind=PATH),
+    _i("extract_nth_frame", 1, "video_input", "Extract every n-th frame",
+       "Keep every n-th frame of the input video.", 1, 10_000),
+    _i("extract_from_frame", 0, "video_input", "From frame",
+       "First input frame to use (inclusive).", 0, 10_000_000),
+    _i("extract_to_frame", -1, "video_input", "To frame",
+       "Last input frame to use (inclusive); -1 means the end.", -1, 10_000_000),
+    _b("overwrite_extracted_frames", False, "video_input", "Overwrite extracted frames",
+       "Extract the input frames again even if the run folder has them."),
+    # output
+    _f("fps", 15.0, "output", "FPS", "Frames per second of the video.", 1.0, 240.0, 1.0),
+    _c("video_format", "mp4", "output", "Video format",
+       "MP4 (H.264, plays everywhere), WebM (VP9) or none.", ("mp4", "webm", "none")),
+    _i("video_crf", 17, "output", "Video quality (CRF)", "Lower is better and larger; 17-23 is "
+       "typical.", 0, 51),
+    _c("video_preset", "slow", "output", "Encoder preset",
+       "Slower presets make smaller files at the same quality.", VIDEO_PRESETS),
+    _b("make_gif", False, "output", "Make GIF", "Also write an animated GIF with its own palette."),
+    _c("add_soundtrack", "None", "output", "Soundtrack",
+       "Mux audio into the video; a short track never cuts the video.",
+       ("None", "File", "Init Video")),
+    _t("soundtrack_path", "", "output", "Soundtrack file", "Path of the audio file.", kind=PATH),
+    _b("save_depth_maps", False, "output", "Save depth maps",
+       "Write the depth map of every frame beside the frames."),
+    _b("delete_imgs", False, "output", "Delete frames after the video",
+       "Delete the PNG frames once the video is written (the run can no longer be resumed)."),
+    # resume
+    _b("resume_from_timestring", False, "resume", "Resume run",
+       "Continue an interrupted run in its folder; the frames match an uninterrupted run."),
+    _t("resume_timestring", "", "resume", "Run to resume",
+       "Name of the run folder (its timestring) to continue."),
+)  # fmt: skip
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+SCHEDULE_NAMES: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.is_schedule)
+
+
+def _check_declaration() -> None:
+    if len(BY_NAME) != len(SETTINGS):
+        raise RuntimeError("duplicate setting names in SETTINGS")
+    for setting in SETTINGS:
+        if setting.group not in GROUPS or setting.kind not in KINDS:
+            raise RuntimeError(f"bad declaration of {setting.name}")
+
+
+_check_declaration()
+
+
+class Settings(Mapping[str, Any]):
+    """A complete, validated, immutable set of values: one per declared setting.
+
+    Read values as attributes (`settings.max_frames`) or by key. `replace()` gives a new
+    validated Settings.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        merged = defaults()
+        if values:
+            merged.update(values)
+        object.__setattr__(self, "_values", validate_all(merged))
+
+    @classmethod
+    def _trusted(cls, values: dict[str, Any]) -> Settings:
+        instance = cls.__new__(cls)
+        object.__setattr__(instance, "_values", values)
+        return instance
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Settings are immutable; use replace()")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Settings):
+            return self._values == other._values
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple((k, repr(v)) for k, v in self._values.items()))
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != BY_NAME[k].default}
+        return f"Settings({changed!r})"
+
+    def replace(self, **changes: Any) -> Settings:
+        unknown = [name for name in changes if name not in BY_NAME]
+        if unknown:
+            raise SettingsError(f"unknown setting {unknown[0]!r}", setting=unknown[0])
+        return Settings({**self._values, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: _copy_value(value) for name, value in self._values.items()}
+
+    def changed(self) -> dict[str, Any]:
+        """The values that differ from the defaults (what a preset stores)."""
+        return {k: _copy_value(v) for k, v in self._values.items() if v != BY_NAME[k].default}
+
+
+def _copy_value(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+def defaults() -> dict[str, Any]:
+    return {setting.name: _copy_value(setting.default) for setting in SETTINGS}
+
+
+def validate_all(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate every value and the rules between settings; collect every problem at once."""
+    problems: list[KeyframesError] = []
+    checked: dict[str, Any] = {}
+    for setting in SETTINGS:
+        try:
+            checked[setting.name] = setting.validate(values[setting.name])
+        except KeyframesError as error:
+            if error.setting is None:
+                error.setting = setting.name
+            problems.append(error)
+    if not problems:
+        problems.extend(_cross_checks(checked))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise KeyframesErrors(problems)
+    return checked
+
+
+def _cross_checks(values: Mapping[str, Any]) -> list[SettingsError]:
+    problems = []
+    for name in ("W", "H"):
+        if values[name] % 8:
+            problems.append(
+                SettingsError(
+                    f"{values[name]} is not a multiple of 8",
+                    setting=name,
+                    hint=f"use {values[name] // 8 * 8} or {values[name] // 8 * 8 + 8}",
+                )
+            )
+    last = values["extract_to_frame"]
+    if last != -1 and last < values["extract_from_frame"]:
+        problems.append(
+            SettingsError(
+                f"{last} is before extract_from_frame ({values['extract_from_frame']})",
+                setting="extract_to_frame",
+                hint="use -1 for the end of the video",
+            )
+        )
+    return problems
+
+
+def settings_in_group(group: str) -> tuple[Setting, ...]:
+    return tuple(setting for setting in SETTINGS if setting.group == group)

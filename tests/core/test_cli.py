@@ -1,0 +1,71 @@
+"""The command line: validate, plan, plot, docs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from lib_animation.cli import main
+from lib_animation.settings_files import SHIPPED_PRESETS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write(path: Path, data) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_validate_accepts_every_shipped_preset(capsys):
+    presets = sorted(str(p) for p in SHIPPED_PRESETS.glob("*.json"))
+    assert main(["validate", *presets]) == 0
+    assert capsys.readouterr().err.count(": valid") == len(presets)
+
+
+def test_validate_prints_one_line_per_problem_with_location(tmp_path, capsys):
+    bad = _write(tmp_path / "bad.json", {"zoom": "0:(1), 10:(1+tt)", "fps": "fast"})
+    good = _write(tmp_path / "good.json", {"max_frames": 5})
+    assert main(["validate", str(good), str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"{good}: valid" in err
+    problems = [line for line in err if line.startswith(str(bad))]
+    assert len(problems) == 2
+    assert f"{bad}: zoom, keyframe 2, column 14: unknown name 'tt' (did you mean t?)" in problems
+    assert all("Traceback" not in line for line in err)
+
+
+def test_plan_json_prints_every_frame(tmp_path, capsys):
+    path = _write(tmp_path / "p.json", {"max_frames": 4, "seed": 10, "diffusion_cadence": 1,
+                                        "seed_behavior": "ladder"})
+    assert main(["plan", str(path), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["max_frames"] == 4
+    assert plan["seeds"] == [10, 12, 11, 13]
+    assert len(plan["values"]["zoom"]) == 4
+
+
+def test_plot_writes_one_panel_per_changing_schedule(tmp_path, capsys):
+    path = _write(tmp_path / "p.json", {"max_frames": 30, "angle": "0:(0), 29:(3)"})
+    out = tmp_path / "curves.png"
+    assert main(["plot", str(path), "-o", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+        assert image.height > 200
+
+
+def test_module_entry_point_runs_with_help():
+    done = subprocess.run([sys.executable, "-m", "lib_animation", "validate", "--help"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0
+    assert "exit status 0" in done.stdout
+
+
+def test_readme_settings_table_is_current():
+    from lib_animation.docs_table import with_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert with_table(readme) == readme, "run: python -m lib_animation docs --write README.md"

@@ -1,0 +1,255 @@
+"""Settings files, Deforum files and presets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.schema import BY_NAME, SETTINGS, Settings
+from lib_animation.settings_files import (
+    dumps_settings,
+    list_presets,
+    load_preset,
+    load_settings,
+    loads_settings,
+    save_settings,
+    save_user_preset,
+    split_sampler_name,
+)
+
+DEFORUM_RUN_SAVED = {
+    "W": 512, "H": 768, "seed": 3528745513, "sampler": "DPM++ 2M Karras", "steps": 25,
+    "batch_name": "Deforum_{timestring}", "seed_behavior": "iter", "restore_faces": False,
+    "animation_mode": "3D", "max_frames": "60", "border": "replicate",
+    "diffusion_cadence": "3", "translation_z": "0:(1.75)", "zoom": "0: (1.0)",
+    "noise_type": "uniform", "padding_mode": "border", "depth_algorithm": "Zoe",
+    "color_coherence": "Match Frame 0 LAB", "optical_flow_cadence": "RAFT", "diffusion_redo": "0",
+    "fill": 1, "skip_video_creation": True, "add_soundtrack": "None",
+    "hybrid_composite": "None", "cn_1_enabled": False, "parseq_manifest": "",
+    "legacy_colormatch": False, "sd_model_name": "v1-5", "deforum_git_commit_id": "3224268",
+    "prompts": {
+        "0": "masterpiece, a cat --neg nsfw, nude",
+        "30": "masterpiece, a dog --neg blurry nsfw, nude",
+    },
+    "positive_prompts": "masterpiece,",
+    "negative_prompts": "nsfw, nude",
+}  # fmt: skip
+
+
+def _write(path: Path, data) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_deforum_run_saved_file_loads_as_it_is(tmp_path):
+    loaded = load_settings(_write(tmp_path / "deforum_settings.txt", DEFORUM_RUN_SAVED))
+    values = loaded.settings
+    assert loaded.source_format == "flat"
+    assert (values.W, values.H, values.max_frames, values.diffusion_cadence) == (512, 768, 60, 3)
+    assert (values.sampler, values.scheduler) == ("DPM++ 2M", "Karras")
+    assert values.noise_type == "gaussian"
+    assert values.padding_mode == "replicate"
+    assert values.color_coherence == "LAB"
+    assert values.optical_flow_cadence == "DIS Fine"
+    assert values.fill == "original"
+    assert values.video_format == "none"
+    assert values.animation_prompts_positive == "masterpiece,"
+    assert values.animation_prompts_negative == "nsfw, nude"
+
+
+def test_unsupported_deforum_keys_are_listed_in_one_warning(tmp_path):
+    loaded = load_settings(_write(tmp_path / "d.txt", DEFORUM_RUN_SAVED))
+    unknown = [w for w in loaded.warnings if w.startswith("ignored")]
+    assert len(unknown) == 1
+    for key in ("cn_1_enabled", "hybrid_composite", "parseq_manifest", "legacy_colormatch"):
+        assert key in unknown[0]
+    assert any("RAFT" in w for w in loaded.warnings)
+    assert any("depth_algorithm" in w for w in loaded.warnings)
+
+
+def test_common_prompt_parts_are_never_doubled_on_reload(tmp_path):
+    first = load_settings(_write(tmp_path / "d.txt", DEFORUM_RUN_SAVED)).settings
+    assert first.animation_prompts["0"].strip() == "a cat"
+    again = loads_settings(dumps_settings(first)).settings
+    assert again == first
+    third = loads_settings(dumps_settings(again)).settings
+    assert third.animation_prompts == first.animation_prompts
+
+
+def test_a_short_hand_written_file_takes_defaults_for_the_rest(tmp_path):
+    loaded = load_settings(_write(tmp_path / "mine.json", {"max_frames": 30, "zoom": "0:(1.1)"}))
+    assert loaded.settings.max_frames == 30
+    assert loaded.settings.zoom == "0:(1.1)"
+    assert loaded.settings.angle == BY_NAME["angle"].default
+    assert loaded.warnings == ()
+
+
+def test_unknown_keys_warn_and_bad_values_are_errors_naming_key_value_and_allowed(tmp_path):
+    loaded = load_settings(_write(tmp_path / "a.json", {"max_frame": 30}))
+    assert loaded.warnings == ("ignored 1 setting(s) Keyframes does not use: max_frame",)
+    path = _write(tmp_path / "b.json", {"max_frames": 1e9})
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: max_frames: 1000000000.0 is not allowed: "
+        "expected a whole number from 1 to 100000"
+    )
+
+
+def test_malformed_json_names_line_and_column(tmp_path):
+    path = tmp_path / "broken.txt"
+    path.write_text('{\n  "max_frames": 30\n  "zoom": "0:(1)"\n}', encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert "line 3, column 3" in str(caught.value)
+
+
+def test_a_file_from_a_newer_version_is_refused_clearly():
+    text = json.dumps({"format": "keyframes-settings", "version": 99, "settings": {}})
+    with pytest.raises(SettingsError, match="newer Keyframes"):
+        loads_settings(text)
+
+
+def test_loading_never_executes_anything(tmp_path):
+    marker = tmp_path / "pwned"
+    hostile = {"zoom": f"0:(__import__('os').system('touch {marker}'))",
+               "animation_prompts": {"0": "`__import__('os').system('touch x')`"}}
+    with pytest.raises(KeyframesError):
+        load_settings(_write(tmp_path / "h.json", hostile))
+    assert not marker.exists()
+
+
+def test_saved_files_have_a_marker_a_version_and_declaration_order():
+    text = dumps_settings(Settings({"zoom": "0:(1.1)"}))
+    document = json.loads(text)
+    assert (document["format"], document["version"]) == ("keyframes-settings", 1)
+    assert list(document["settings"]) == [setting.name for setting in SETTINGS]
+    assert dumps_settings(loads_settings(text).settings) == text
+
+
+_SCHEDULES = ["0: (0)", "0:(1.5), 10:(2)", "0:(sin(t/5)), 20:(1)", '0:(0), "max_f":(1) ease_in']
+
+
+def _valid_value(setting):
+    if setting.kind == "bool":
+        return st.booleans()
+    if setting.kind == "int":
+        low = int(setting.minimum if setting.minimum is not None else -10)
+        high = int(setting.maximum if setting.maximum is not None else 10_000)
+        step = 8 if setting.name in ("W", "H") else 1
+        return st.integers(low // step, high // step).map(lambda v: v * step).filter(
+            lambda v: low <= v <= high)
+    if setting.kind == "float":
+        return st.floats(setting.minimum, setting.maximum, allow_nan=False, allow_infinity=False)
+    if setting.kind == "choice":
+        return st.sampled_from(setting.choices)
+    if setting.kind == "schedule":
+        return st.sampled_from(_SCHEDULES)
+    if setting.kind == "string_schedule":
+        return st.sampled_from(['0: ("Euler a")', '0:("a:b, c"), 5:("d")'])
+    if setting.kind == "prompts":
+        return st.dictionaries(st.sampled_from(["0", "10", "max_f/2"]),
+                               st.text(max_size=20).filter(lambda t: "--neg" not in t),
+                               min_size=1)
+    return st.text(max_size=30).filter(lambda t: "\x00" not in t)
+
+
+_changes = st.dictionaries(st.sampled_from([s.name for s in SETTINGS]), st.none(), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_load_of_save_gives_back_every_valid_settings(data):
+    names = data.draw(_changes)
+    values = {name: data.draw(_valid_value(BY_NAME[name])) for name in names}
+    values["extract_to_frame"] = -1
+    original = Settings(values)
+    assert loads_settings(dumps_settings(original)).settings == original
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_loads_or_fails_with_a_keyframes_error(text):
+    try:
+        loads_settings(text)
+    except KeyframesError as error:
+        assert "\n" not in str(error)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([s.name for s in SETTINGS] + ["prompts", "x"]), _json,
+                       max_size=5))
+def test_any_json_object_loads_or_fails_with_a_keyframes_error(data):
+    try:
+        loads_settings(json.dumps(data))
+    except KeyframesError as error:
+        assert str(error)
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash():
+    with pytest.raises(SettingsError):
+        loads_settings("[" * 100_000 + "]" * 100_000)
+
+
+def test_sampler_names_with_a_scheduler_are_split():
+    assert split_sampler_name("DPM++ 2M SDE Karras") == ("DPM++ 2M SDE", "Karras")
+    assert split_sampler_name("Euler a") == ("Euler a", None)
+
+
+def test_a_sampler_schedule_with_scheduler_names_becomes_two_schedules():
+    text = json.dumps({"sampler_schedule": '0:("Euler a"), 10:("DPM++ 2M Karras")',
+                       "enable_sampler_scheduling": True})
+    values = loads_settings(text).settings
+    assert "Karras" not in values.sampler_schedule
+    assert "Karras" in values.scheduler_schedule
+    assert values.enable_scheduler_scheduling is True
+
+
+def test_six_shipped_presets_cover_the_product():
+    presets = [p for p in list_presets() if p.shipped]
+    assert len(presets) >= 6
+    modes = set()
+    for preset in presets:
+        loaded = load_preset(preset.name)
+        assert preset.description
+        modes.add(loaded.settings.animation_mode)
+    assert modes == {"2D", "3D", "Video Input", "Interpolation"}
+
+
+def test_user_presets_round_trip_and_cannot_replace_shipped_ones(tmp_path):
+    mine = Settings({"max_frames": 12, "zoom": "0:(1.2)"})
+    path = save_user_preset(mine, "my zoom", tmp_path, description="short zoom")
+    assert path.parent == tmp_path
+    assert load_preset("my zoom", tmp_path).settings == mine
+    assert any(p.name == "my zoom" and not p.shipped for p in list_presets(tmp_path))
+    with pytest.raises(SettingsError, match="shipped"):
+        save_user_preset(mine, "2d-zoom-rotate", tmp_path)
+    for bad in ("../escape", "a/b", "", "x" * 100):
+        with pytest.raises(SettingsError):
+            save_user_preset(mine, bad, tmp_path)
+
+
+def test_a_preset_applies_over_the_settings_given(tmp_path):
+    base = Settings({"W": 768, "max_frames": 5})
+    applied = load_preset("2d-zoom-rotate", base=base).settings
+    assert applied.W == 768
+    assert applied.max_frames == 120
+
+
+def test_save_settings_writes_atomically(tmp_path):
+    target = save_settings(Settings(), tmp_path / "sub" / "run.json")
+    assert load_settings(target).settings == Settings()
+    assert [p.name for p in target.parent.iterdir()] == ["run.json"]
