@@ -118,6 +118,7 @@ def make_plan(
             positive_common=settings.animation_prompts_positive,
             negative_common=settings.animation_prompts_negative,
             blend=settings.prompt_blending or settings.animation_mode == "Interpolation",
+            warnings=warnings,
         )
     except KeyframesError as error:
         problems.append(error)
