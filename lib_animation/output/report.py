@@ -1,0 +1,286 @@
+"""A temporal-quality report of a rendered run: `report.json` and a `report.png` plot.
+
+Per frame t (frames are read two at a time, so memory stays flat):
+
+- flicker: mean |frame t - frame t-1| over all pixels and channels, 0..255 (full resolution);
+- ssim: structural similarity of frame t-1 and frame t on luma, computed on frames downscaled
+  (area filter) so their longer side is at most `SSIM_MAX_SIDE` pixels, for speed; 1 = identical;
+- luma: mean Rec.601 luma (0..255) and luma_drift = luma t - luma 0;
+- lab_a, lab_b: mean CIELAB a* and b*, and color_drift = distance from frame 0 in the a*b* plane;
+- warp_error (when the renderer gives `warp_previous`): mean |warp(frame t-1) - frame t| over the
+  pixels the warp marks valid: how much diffusion changed beyond the intended camera motion.
+
+Frame 0 has no previous frame: its flicker, ssim and warp_error are null.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from skimage.metrics import structural_similarity
+
+from lib_animation.errors import RenderError
+from lib_animation.output.frames import write_atomic
+
+REPORT_JSON = "report.json"
+REPORT_PNG = "report.png"
+REPORT_FORMAT = "keyframes-quality-report"
+REPORT_VERSION = 1
+SSIM_MAX_SIDE = 256
+WORST_COUNT = 5
+
+# warp_previous(previous_frame, frame_index) -> (warped previous frame, boolean valid mask (H, W))
+WarpPrevious = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
+
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
+# For each metric: is a low value the bad one (ssim), and is the sign irrelevant (drifts)?
+_WORST_IS_LOW = {"ssim"}
+_SIGNED = {"luma_drift"}
+_SUMMARISED = ("flicker", "ssim", "luma_drift", "color_drift", "warp_error")
+
+
+@dataclass
+class QualityReport:
+    """Per-frame metric series (index = frame index; None where a metric does not apply)."""
+
+    flicker: list[float | None] = field(default_factory=list)
+    ssim: list[float | None] = field(default_factory=list)
+    luma: list[float] = field(default_factory=list)
+    luma_drift: list[float] = field(default_factory=list)
+    lab_a: list[float] = field(default_factory=list)
+    lab_b: list[float] = field(default_factory=list)
+    color_drift: list[float] = field(default_factory=list)
+    warp_error: list[float | None] | None = None
+    keyframes: list[int] = field(default_factory=list)
+    diffused_frames: list[int] = field(default_factory=list)
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.luma)
+
+    def summary(self) -> dict[str, dict[str, Any] | None]:
+        """mean, p95, max, min and worst_frames (up to 5) of each summarised metric."""
+        result: dict[str, dict[str, Any] | None] = {}
+        for name in _SUMMARISED:
+            series = getattr(self, name)
+            result[name] = None if series is None else _summarise(name, series)
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "frame_count": self.frame_count,
+            "ssim_max_side": SSIM_MAX_SIDE,
+            "keyframes": list(self.keyframes),
+            "diffused_frames": list(self.diffused_frames),
+            "summary": self.summary(),
+            "per_frame": {
+                "flicker": self.flicker,
+                "ssim": self.ssim,
+                "luma": self.luma,
+                "luma_drift": self.luma_drift,
+                "lab_a": self.lab_a,
+                "lab_b": self.lab_b,
+                "color_drift": self.color_drift,
+                "warp_error": self.warp_error,
+            },
+        }
+
+
+def _summarise(name: str, series: Sequence[float | None]) -> dict[str, Any] | None:
+    indexed = [(index, value) for index, value in enumerate(series) if value is not None]
+    if not indexed:
+        return None
+    values = np.array([value for _, value in indexed])
+    if name in _WORST_IS_LOW:
+        badness = -values
+    elif name in _SIGNED:
+        badness = np.abs(values)
+    else:
+        badness = values
+    order = sorted(range(len(indexed)), key=lambda k: (-badness[k], indexed[k][0]))
+    return {
+        "mean": float(values.mean()),
+        "p95": float(np.percentile(values, 95)),
+        "max": float(values.max()),
+        "min": float(values.min()),
+        "worst_frames": [indexed[k][0] for k in order[:WORST_COUNT]],
+    }
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32) @ _LUMA_WEIGHTS.astype(np.float32)
+
+
+def _ssim_luma(image: np.ndarray) -> np.ndarray:
+    luma = _luma(image)
+    height, width = luma.shape
+    scale = SSIM_MAX_SIDE / max(height, width)
+    if scale < 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        luma = cv2.resize(luma, size, interpolation=cv2.INTER_AREA)
+    return luma
+
+
+def _ssim(previous: np.ndarray, current: np.ndarray) -> float:
+    # skimage's default 7x7 window needs at least 7 pixels per side.
+    window = min(7, *previous.shape)
+    window -= 1 - window % 2
+    if window < 3:
+        return 1.0 if np.array_equal(previous, current) else 0.0
+    return float(structural_similarity(previous, current, win_size=window, data_range=255.0))
+
+
+def _lab_ab(image: np.ndarray) -> tuple[float, float]:
+    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return float(lab[..., 1].mean()), float(lab[..., 2].mean())
+
+
+def _warp_error(
+    warp_previous: WarpPrevious, previous: np.ndarray, current: np.ndarray, index: int
+) -> float | None:
+    warped, valid = warp_previous(previous, index)
+    if warped.shape != current.shape or valid.shape != current.shape[:2]:
+        raise ValueError(
+            f"warp_previous gave shapes {warped.shape} and {valid.shape} for a frame of "
+            f"shape {current.shape}"
+        )
+    valid = valid.astype(bool)
+    if not valid.any():
+        return None
+    difference = np.abs(warped.astype(np.int16) - current.astype(np.int16))
+    return float(difference[valid].mean())
+
+
+def measure_quality(
+    frames: Iterable[np.ndarray],
+    *,
+    warp_previous: WarpPrevious | None = None,
+    keyframes: Sequence[int] = (),
+    diffused_frames: Sequence[int] = (),
+) -> QualityReport:
+    """Measure RGB uint8 frames given in order (frame 0 first), holding two at a time.
+
+    Pass `frames.iter_frames(paths)` to read frame files one by one.
+    """
+    report = QualityReport(
+        warp_error=None if warp_previous is None else [],
+        keyframes=sorted(set(keyframes)),
+        diffused_frames=sorted(set(diffused_frames)),
+    )
+    previous: np.ndarray | None = None
+    previous_small: np.ndarray | None = None
+    for index, frame in enumerate(frames):
+        if previous is not None and frame.shape != previous.shape:
+            raise RenderError(
+                f"frame size {frame.shape[1]}x{frame.shape[0]} differs from the previous "
+                f"frame's {previous.shape[1]}x{previous.shape[0]}",
+                frame=index,
+            )
+        luma = float(_luma(frame).mean())
+        lab_a, lab_b = _lab_ab(frame)
+        small = _ssim_luma(frame)
+        report.luma.append(luma)
+        report.lab_a.append(lab_a)
+        report.lab_b.append(lab_b)
+        report.luma_drift.append(luma - report.luma[0])
+        report.color_drift.append(math.hypot(lab_a - report.lab_a[0], lab_b - report.lab_b[0]))
+        if previous is None:
+            report.flicker.append(None)
+            report.ssim.append(None)
+        else:
+            flicker = np.abs(frame.astype(np.int16) - previous.astype(np.int16)).mean()
+            report.flicker.append(float(flicker))
+            report.ssim.append(_ssim(previous_small, small))
+        if report.warp_error is not None:
+            report.warp_error.append(
+                None
+                if previous is None or warp_previous is None
+                else _warp_error(warp_previous, previous, frame, index)
+            )
+        previous, previous_small = frame, small
+    if previous is None:
+        raise RenderError("no frames to measure")
+    return report
+
+
+_PANELS = (
+    ("flicker", "Flicker: mean |frame t - frame t-1| (0-255)"),
+    ("ssim", "SSIM of consecutive frames (1 = identical)"),
+    ("luma_drift", "Luma drift from frame 0 (0-255 scale)"),
+    ("color_drift", "Colour drift from frame 0 (a*b* distance, LAB)"),
+    ("warp_error", "Self-warp error: mean |warp(frame t-1) - frame t| (0-255)"),
+)
+
+
+def plot_report(report: QualityReport) -> bytes:
+    """PNG bytes of one panel per metric, with keyframes and diffused frames marked."""
+    panels = [(name, title) for name, title in _PANELS if getattr(report, name) is not None]
+    figure = Figure(figsize=(10, 2.1 * len(panels)), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    x = np.arange(report.frame_count)
+    diffused = [i for i in report.diffused_frames if 0 <= i < report.frame_count]
+    if len(diffused) == report.frame_count:  # cadence 1: marking every frame says nothing
+        diffused = []
+    summary = report.summary()
+    for axis, (name, title) in zip(axes, panels, strict=True):
+        stats = summary[name]
+        if stats is not None:
+            title = f"{title}    mean {stats['mean']:.3g}, p95 {stats['p95']:.3g}"
+        values = np.array([np.nan if v is None else v for v in getattr(report, name)], float)
+        axis.plot(x, values, color="tab:blue", linewidth=1.2)
+        if diffused:
+            axis.plot(
+                diffused,
+                values[diffused],
+                "o",
+                color="tab:orange",
+                markersize=3,
+                label="diffused frame",
+            )
+        for number, keyframe in enumerate(report.keyframes):
+            axis.axvline(
+                keyframe,
+                color="tab:red",
+                linestyle="--",
+                linewidth=0.8,
+                alpha=0.7,
+                label="keyframe" if number == 0 else None,
+            )
+        axis.set_title(title, fontsize=9, loc="left")
+        axis.grid(alpha=0.3)
+        axis.tick_params(labelsize=8)
+    if diffused or report.keyframes:
+        axes[0].legend(fontsize=8, loc="upper right")
+    axes[-1].set_xlabel("frame")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def write_report(report: QualityReport, folder: Path) -> tuple[Path, Path]:
+    """Write `report.json` and `report.png` into `folder` (atomically); returns both paths."""
+    folder = Path(folder)
+    json_path, png_path = folder / REPORT_JSON, folder / REPORT_PNG
+    text = json.dumps(report.to_json(), indent=1, allow_nan=False)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(json_path, text.encode("utf-8"))
+        write_atomic(png_path, plot_report(report))
+    except OSError as error:
+        raise RenderError(
+            f"cannot write the quality report in {folder}: {error.strerror or error}"
+        ) from error
+    return json_path, png_path
