@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lib_animation.errors import KeyframesError, KeyframesErrors
+from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
 from lib_animation.prompts import frame_prompts, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
 from lib_animation.schema import BY_NAME, SCHEDULE_NAMES, STRING_SCHEDULE, Settings
@@ -105,6 +105,9 @@ def make_plan(
         keyframes[name] = result.keyframe_frames
         if _in_use(settings, name):
             warnings.extend(result.warnings)
+            problem = _out_of_range(name, result.values)
+            if problem is not None:
+                problems.append(problem)
 
     prompts: list[tuple[str, str]] = []
     try:
@@ -151,6 +154,24 @@ def make_plan(
         prompts=tuple(prompts),
         diffused=diffused,
         warnings=tuple(warnings),
+    )
+
+
+def _out_of_range(name: str, values: np.ndarray | tuple[str, ...]) -> ScheduleError | None:
+    """The first frame whose value lies outside the setting's declared range, as an error."""
+    setting = BY_NAME[name]
+    if isinstance(values, tuple) or (setting.minimum is None and setting.maximum is None):
+        return None
+    low = -np.inf if setting.minimum is None else setting.minimum
+    high = np.inf if setting.maximum is None else setting.maximum
+    outside = np.flatnonzero((values < low) | (values > high))
+    if not outside.size:
+        return None
+    frame = int(outside[0])
+    return ScheduleError(
+        f"value {values[frame]:g} is outside the allowed range ({setting.value_range()})",
+        setting=name,
+        frame=frame,
     )
 
 

@@ -119,12 +119,25 @@ class Setting:
             listed = ", ".join(self.choices)
             return f"any sampler/scheduler name ({listed}, ...)" if self.open_choices else listed
         if self.kind == SCHEDULE:
-            return "a keyframe schedule such as 0:(1.0), 30:(2.0)"
+            text = "a keyframe schedule such as 0:(1.0), 30:(2.0)"
+            return f"{text}, values {self.value_range()}" if self.value_range() else text
         if self.kind == STRING_SCHEDULE:
             return 'a text schedule such as 0:("Euler a"), 30:("DPM++ 2M")'
         if self.kind == PROMPTS:
             return 'a JSON object {"frame": "prompt"}'
         return "text"
+
+
+    def value_range(self) -> str:
+        """For schedules, the range every frame's value must lie in ('' when unbounded)."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            return f"from {_format_number(low)} to {_format_number(high)}"
+        if low is not None:
+            return f"of at least {_format_number(low)}"
+        if high is not None:
+            return f"of at most {_format_number(high)}"
+        return ""
 
 
 def _format_number(value: float) -> str:
@@ -282,8 +295,10 @@ def _t(name, default, group, label, help, kind=TEXT):
     return Setting(name, kind, default, group, label, help)
 
 
-def _s(name, default, group, label, help, enabled_by=None, kind=SCHEDULE):
-    return Setting(name, kind, default, group, label, help, enabled_by=enabled_by)
+def _s(name, default, group, label, help, enabled_by=None, kind=SCHEDULE, minimum=None,
+       maximum=None):
+    return Setting(name, kind, default, group, label, help, minimum, maximum,
+                   enabled_by=enabled_by)
 
 
 _NEAR_FAR_HELP = (
@@ -321,18 +336,21 @@ SETTINGS: tuple[Setting, ...] = (
        "Diffuse every N-th frame and tween the frames between; the last frame is always "
        "diffused so every frame is written.", 1, 50),
     _s("strength_schedule", "0: (0.65)", "keyframes", "Strength schedule",
-       "How much of the previous frame is kept: 0 = new image, 1 = unchanged."),
+       "How much of the previous frame is kept: 0 = new image, 1 = unchanged.",
+       minimum=0.0, maximum=1.0),
     _s("noise_schedule", "0: (0.065)", "keyframes", "Noise schedule",
-       "Amount of noise blended into the warped previous frame before diffusion."),
+       "Amount of noise blended into the warped previous frame before diffusion.",
+       minimum=0.0, maximum=1.0),
     _s("contrast_schedule", "0: (1.0)", "keyframes", "Contrast schedule",
-       "Multiplies the previous frame's pixel values before noise (clipped, never wrapped)."),
+       "Multiplies the previous frame's pixel values before noise (clipped, never wrapped).",
+       minimum=0.0),
     _s("cfg_scale_schedule", "0: (7)", "keyframes", "CFG scale schedule",
-       "Classifier-free guidance scale per frame."),
+       "Classifier-free guidance scale per frame.", minimum=0.0, maximum=100.0),
     # 2D motion
     _s("angle", "0: (0)", "motion_2d", "Angle",
        "Rotation in degrees per frame, counter-clockwise."),
     _s("zoom", "0: (1.0025+0.002*sin(1.25*3.14*t/30))", "motion_2d", "Zoom",
-       "Scale per frame; 1.0 is still, above 1 zooms in."),
+       "Scale per frame; 1.0 is still, above 1 zooms in.", minimum=0.001),
     _s("translation_x", "0: (0)", "motion_2d", "Translation X",
        "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range)."),
     _s("translation_y", "0: (0)", "motion_2d", "Translation Y",
@@ -360,9 +378,10 @@ SETTINGS: tuple[Setting, ...] = (
     _c("sampling_mode", "bicubic", "depth", "3D sampling mode",
        "Interpolation used by the 3D warp.", ("bicubic", "bilinear", "nearest")),
     _s("fov_schedule", "0: (70)", "depth", "Field of view",
-       "Camera field of view in degrees; a larger FOV gives less parallax."),
+       "Camera field of view in degrees; a larger FOV gives less parallax.",
+       minimum=1.0, maximum=179.0),
     _s("aspect_ratio_schedule", "0: (1)", "depth", "Aspect ratio",
-       "Aspect ratio given to the 3D camera."),
+       "Aspect ratio given to the 3D camera.", minimum=0.01),
     _b("aspect_ratio_use_old_formula", False, "depth", "Use W/H as aspect ratio",
        "Ignore the aspect ratio schedule and use width / height."),
     _s("near_schedule", "0: (200)", "depth", "Near plane", _NEAR_FAR_HELP),
@@ -377,7 +396,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("perspective_flip_gamma", "0: (0)", "perspective_flip", "Gamma",
        "Tilt of the image plane about the vertical axis, degrees."),
     _s("perspective_flip_fv", "0: (53)", "perspective_flip", "Field of view",
-       "Vanishing-point field of view in degrees (30-160 recommended)."),
+       "Vanishing-point field of view in degrees (30-160 recommended).",
+       minimum=1.0, maximum=179.0),
     # noise
     _c("noise_type", "perlin", "noise", "Noise type",
        "Gaussian white noise, or white noise shaped by a Perlin field.", ("gaussian", "perlin")),
@@ -388,7 +408,7 @@ SETTINGS: tuple[Setting, ...] = (
        "Set the WebUI's img2img noise multiplier per frame."),
     _s("noise_multiplier_schedule", "0: (1.05)", "noise", "Noise multiplier schedule",
        "The WebUI's img2img noise multiplier per frame.",
-       enabled_by="enable_noise_multiplier_scheduling"),
+       enabled_by="enable_noise_multiplier_scheduling", minimum=0.0),
     # coherence
     _c("color_coherence", "LAB", "coherence", "Colour coherence",
        "Match each frame's colours to the first frame (in LAB, HSV or RGB), to an image, or to "
@@ -421,10 +441,12 @@ SETTINGS: tuple[Setting, ...] = (
     _s("amount_schedule", "0: (0.1)", "anti_blur", "Amount",
        "Unsharp-mask amount; 0 turns anti-blur off."),
     _s("kernel_schedule", "0: (5)", "anti_blur", "Kernel",
-       "Gaussian kernel size in pixels; even sizes are rounded up to the next odd size."),
-    _s("sigma_schedule", "0: (1)", "anti_blur", "Sigma", "Gaussian sigma."),
+       "Gaussian kernel size in pixels; even sizes are rounded up to the next odd size.",
+       minimum=0.0, maximum=101.0),
+    _s("sigma_schedule", "0: (1)", "anti_blur", "Sigma", "Gaussian sigma.", minimum=0.0),
     _s("threshold_schedule", "0: (0)", "anti_blur", "Threshold",
-       "Sharpen only where the detail is at least this many grey levels."),
+       "Sharpen only where the detail is at least this many grey levels.",
+       minimum=0.0, maximum=255.0),
     # seed
     _c("seed_behavior", "iter", "seed", "Seed behaviour",
        "How the seed changes from one diffused frame to the next.",
@@ -438,13 +460,14 @@ SETTINGS: tuple[Setting, ...] = (
     _s("subseed_schedule", "0: (1)", "seed", "Subseed schedule", "Variation seed per frame.",
        enabled_by="enable_subseed_scheduling"),
     _s("subseed_strength_schedule", "0: (0)", "seed", "Subseed strength schedule",
-       "Variation strength per frame, 0 to 1.", enabled_by="enable_subseed_scheduling"),
+       "Variation strength per frame, 0 to 1.", enabled_by="enable_subseed_scheduling",
+       minimum=0.0, maximum=1.0),
     _i("seed_resize_from_w", 0, "seed", "Resize seed from width", "0 = off.", 0, 4096, 8),
     _i("seed_resize_from_h", 0, "seed", "Resize seed from height", "0 = off.", 0, 4096, 8),
     # steps, sampler, scheduler, checkpoint, CLIP skip, ETA schedules
     _b("enable_steps_scheduling", False, "pipeline", "Schedule steps", "Use the steps schedule."),
     _s("steps_schedule", "0: (25)", "pipeline", "Steps schedule", "Sampling steps per frame.",
-       enabled_by="enable_steps_scheduling"),
+       enabled_by="enable_steps_scheduling", minimum=1.0, maximum=1000.0),
     _b("enable_sampler_scheduling", False, "pipeline", "Schedule sampler",
        "Use the sampler schedule."),
     _s("sampler_schedule", '0: ("Euler a")', "pipeline", "Sampler schedule", "Sampler per frame.",
@@ -462,15 +485,16 @@ SETTINGS: tuple[Setting, ...] = (
     _b("enable_clipskip_scheduling", False, "pipeline", "Schedule CLIP skip",
        "Use the CLIP skip schedule."),
     _s("clipskip_schedule", "0: (2)", "pipeline", "CLIP skip schedule", "CLIP skip per frame.",
-       enabled_by="enable_clipskip_scheduling"),
+       enabled_by="enable_clipskip_scheduling", minimum=1.0, maximum=12.0),
     _b("enable_ddim_eta_scheduling", False, "pipeline", "Schedule DDIM ETA",
        "Use the DDIM ETA schedule."),
     _s("ddim_eta_schedule", "0: (0)", "pipeline", "DDIM ETA schedule", "DDIM ETA per frame.",
-       enabled_by="enable_ddim_eta_scheduling"),
+       enabled_by="enable_ddim_eta_scheduling", minimum=0.0),
     _b("enable_ancestral_eta_scheduling", False, "pipeline", "Schedule ancestral ETA",
        "Use the ancestral ETA schedule."),
     _s("ancestral_eta_schedule", "0: (1)", "pipeline", "Ancestral ETA schedule",
-       "ETA of ancestral samplers per frame.", enabled_by="enable_ancestral_eta_scheduling"),
+       "ETA of ancestral samplers per frame.", enabled_by="enable_ancestral_eta_scheduling",
+       minimum=0.0),
     _s("pix2pix_img_cfg_scale_schedule", "0: (1.5)", "pipeline", "Pix2pix image CFG schedule",
        "Image CFG scale per frame, for instruct-pix2pix checkpoints only."),
     # prompts

@@ -88,3 +88,16 @@ def test_plan_json_has_the_documented_shape():
     assert document["values"]["sampler_schedule"] == ["Euler a"] * 3
     assert document["prompts"][0]["negative"].endswith("nsfw, nude")
     assert document["diffused"] == [True, False, True]
+
+
+def test_a_value_outside_the_settings_range_names_the_frame():
+    with pytest.raises(KeyframesError) as caught:
+        make_plan(Settings({"seed": 1, "max_frames": 20, "strength_schedule": "0:(0.5), 10:(1.5)"}))
+    assert caught.value.setting == "strength_schedule"
+    assert caught.value.frame == 6
+    assert "from 0 to 1" in str(caught.value)
+
+
+def test_ranges_of_schedules_that_are_switched_off_are_not_checked():
+    plan = make_plan(Settings({"seed": 1, "max_frames": 5, "steps_schedule": "0:(0)"}))
+    assert plan.values["steps_schedule"].tolist() == [0.0] * 5
