@@ -67,6 +67,28 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to write the plot (default: curves.png)")
     plot.set_defaults(handler=_plot)
 
+    render = commands.add_parser(
+        "render",
+        help="render a settings file to frames, a video and a quality report",
+        description="Render a settings file into a new run folder inside --out, or continue an "
+        "interrupted run with --resume RUN_FOLDER. The preview host needs no GPU and no model: "
+        "it shows the motion, coherence, noise and timing of the real pipeline.",
+    )
+    render.add_argument("file", nargs="?", metavar="FILE", help="settings file or preset file")
+    render.add_argument("--out", default="outputs", metavar="DIR",
+                        help="output folder; the run gets its own folder inside (default: outputs)")
+    render.add_argument("--resume", metavar="RUN_FOLDER",
+                        help="continue this run from its last complete frame")
+    render.add_argument("--host", choices=("preview",), default="preview",
+                        help="what generates the frames (default: preview)")
+    render.add_argument("--backend", choices=("opencv", "torch"), default="opencv",
+                        help="warp backend (torch uses the GPU when there is one)")
+    render.add_argument("--models-dir", metavar="DIR",
+                        help="folder with depth-model weights for 3D (downloaded there on first "
+                        "use); without it 3D renders on a flat depth plane")
+    render.add_argument("--no-report", action="store_true", help="skip the quality report")
+    render.set_defaults(handler=_render)
+
     docs = commands.add_parser(
         "docs",
         help="print or update the README's settings reference",
@@ -174,3 +196,16 @@ def _docs(arguments: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"updated {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _render(arguments: argparse.Namespace) -> int:
+    from lib_animation.render_cli import run_render
+
+    if bool(arguments.file) == bool(arguments.resume):
+        print("render: give either FILE (a new run) or --resume RUN_FOLDER", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        return run_render(arguments)
+    except KeyframesError as error:
+        _report(error, arguments.file or arguments.resume)
+        return EXIT_INVALID

@@ -35,6 +35,7 @@ class FramePlan:
     prompts: tuple[tuple[str, str], ...]
     diffused: np.ndarray
     warnings: tuple[str, ...]
+    prompt_frames: tuple[int, ...] = ()  # frames where a prompt keyframe sits
 
     @property
     def cadence(self) -> int:
@@ -47,6 +48,15 @@ class FramePlan:
 
     def diffused_frames(self) -> np.ndarray:
         return np.flatnonzero(self.diffused)
+
+    def keyframe_frames(self) -> list[int]:
+        """Frames where a prompt or a schedule that changes over the run has a keyframe."""
+        frames = set(self.prompt_frames)
+        for name, values in self.values.items():
+            changes = len(set(values)) > 1 if isinstance(values, tuple) else np.ptp(values) > 0
+            if changes and in_use(self.settings, name):
+                frames.update(self.keyframes[name])
+        return sorted(frame for frame in frames if frame < self.max_frames)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,18 +113,20 @@ def make_plan(
             continue
         values[name] = result.values
         keyframes[name] = result.keyframe_frames
-        if _in_use(settings, name):
+        if in_use(settings, name):
             warnings.extend(result.warnings)
             problem = _out_of_range(name, result.values)
             if problem is not None:
                 problems.append(problem)
 
     prompts: list[tuple[str, str]] = []
+    prompt_frames: tuple[int, ...] = ()
     try:
         prompt_keys, prompt_warnings = parse_animation_prompts(
             settings.animation_prompts, variables=variables
         )
         warnings.extend(prompt_warnings)
+        prompt_frames = tuple(keyframe.frame for keyframe in prompt_keys)
         prompts = frame_prompts(
             prompt_keys,
             variables=variables,
@@ -154,6 +166,7 @@ def make_plan(
         prompts=tuple(prompts),
         diffused=diffused,
         warnings=tuple(warnings),
+        prompt_frames=prompt_frames,
     )
 
 
@@ -175,8 +188,8 @@ def _out_of_range(name: str, values: np.ndarray | tuple[str, ...]) -> ScheduleEr
     )
 
 
-def _in_use(settings: Settings, name: str) -> bool:
-    """Warnings about a schedule the run ignores would only be noise."""
+def in_use(settings: Settings, name: str) -> bool:
+    """Whether the run reads this schedule (its switch is on, or it has none)."""
     switch = BY_NAME[name].enabled_by
     if switch is not None and not settings[switch]:
         return False

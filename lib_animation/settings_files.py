@@ -259,8 +259,10 @@ def _migrate_sampler_schedule(values: dict[str, Any], warnings: list[str]) -> No
     samplers, schedulers = [], []
     for keyframe in schedule.keyframes:
         base, scheduler = split_sampler_name(keyframe.value)
-        samplers.append(f"{keyframe.position}: ({json.dumps(base)})")
-        schedulers.append(f"{keyframe.position}: ({json.dumps(scheduler or 'Automatic')})")
+        if '"' in base and "'" in base:
+            return
+        samplers.append(f"{keyframe.position}: ({_quoted(base)})")
+        schedulers.append(f'{keyframe.position}: ("{scheduler or "Automatic"}")')
     if all(s.endswith('("Automatic")') for s in schedulers):
         return
     values["sampler_schedule"] = ", ".join(samplers)
@@ -268,6 +270,11 @@ def _migrate_sampler_schedule(values: dict[str, Any], warnings: list[str]) -> No
         values["scheduler_schedule"] = ", ".join(schedulers)
         values["enable_scheduler_scheduling"] = values.get("enable_sampler_scheduling", False)
     warnings.append("sampler_schedule: scheduler names moved into scheduler_schedule")
+
+
+def _quoted(value: str) -> str:
+    """A string-schedule value in quotes it does not contain (the grammar has no escapes)."""
+    return f'"{value}"' if '"' not in value else f"'{value}'"
 
 
 def _migrate_choice_values(values: dict[str, Any], warnings: list[str]) -> None:

@@ -1,0 +1,149 @@
+"""The Host protocol the renderer calls, and PreviewHost, which renders with no diffusion.
+
+The render loop builds one FrameRequest per generation and hands it to a Host; nothing else in
+the loop knows which host it talks to. The WebUI host lives in `webui/`; PreviewHost needs no
+model, so the whole pipeline can be seen on a CPU in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+@dataclass(frozen=True)
+class MaskOptions:
+    """How the host inpaints through a mask (the WebUI's img2img inpaint fields)."""
+
+    invert: bool = False
+    blur: int = 4
+    fill: str = "original"
+    full_resolution: bool = True
+    full_resolution_padding: int = 4
+
+
+@dataclass(frozen=True)
+class FrameRequest:
+    """One generation: everything the host needs, nothing it has to look up."""
+
+    frame: int
+    prompt: str
+    negative_prompt: str
+    seed: int
+    width: int
+    height: int
+    steps: int
+    cfg_scale: float
+    sampler: str
+    scheduler: str
+    init_image: np.ndarray | None = None  # None means txt2img
+    denoising_strength: float = 0.75
+    mask: np.ndarray | None = None  # uint8 (H, W); white is inpainted
+    mask_options: MaskOptions = field(default_factory=MaskOptions)
+    subseed: int = -1
+    subseed_strength: float = 0.0
+    seed_resize_from_w: int = 0
+    seed_resize_from_h: int = 0
+    checkpoint: str | None = None
+    clip_skip: int | None = None
+    noise_multiplier: float | None = None
+    eta_ddim: float | None = None
+    eta_ancestral: float | None = None
+    image_cfg_scale: float | None = None
+    restore_faces: bool = False
+    tiling: bool = False
+    purpose: str = "frame"  # "frame", or "redo" for throwaway generations
+
+    @property
+    def is_txt2img(self) -> bool:
+        return self.init_image is None
+
+    def parameters(self) -> dict[str, object]:
+        """The generation parameters recorded for this frame in the run manifest."""
+        return {
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "seed": self.seed,
+            "subseed": self.subseed,
+            "subseed_strength": self.subseed_strength,
+            "steps": self.steps,
+            "cfg_scale": self.cfg_scale,
+            "denoising_strength": None if self.is_txt2img else self.denoising_strength,
+            "sampler": self.sampler,
+            "scheduler": self.scheduler,
+            "checkpoint": self.checkpoint,
+            "clip_skip": self.clip_skip,
+            "noise_multiplier": self.noise_multiplier,
+            "mode": "txt2img" if self.is_txt2img else "img2img",
+        }
+
+
+class Host(Protocol):
+    """What the renderer needs from a generator."""
+
+    def generate(self, request: FrameRequest) -> np.ndarray:
+        """One request -> one uint8 (H, W, 3) RGB image of the requested size."""
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        """Frame `done` of `total` is finished; `text` says what happens next."""
+
+    def interrupted(self) -> bool:
+        """True once the user asked the run to stop (checked between frames)."""
+
+
+class PreviewHost:
+    """Renders without a model: img2img returns the prepared init image with a small frame
+    counter drawn in; txt2img returns a pattern derived from the seed and the prompt, so prompt
+    changes and seed behaviour are visible too. Deterministic: same request, same bytes."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self._stop = False
+
+    def generate(self, request: FrameRequest) -> np.ndarray:
+        self.requests += 1
+        if request.init_image is None:
+            image = _pattern(request.prompt, request.seed, request.width, request.height)
+        else:
+            image = request.init_image.copy()
+        return _draw_counter(image, request.frame)
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        """The preview host has no progress bar of its own; the CLI shows one."""
+
+    def interrupted(self) -> bool:
+        return self._stop
+
+    def interrupt(self) -> None:
+        self._stop = True
+
+
+def _pattern(prompt: str, seed: int, width: int, height: int) -> np.ndarray:
+    """Smooth colour field: its palette comes from the prompt, its layout from the seed."""
+    digest = hashlib.sha256(prompt.encode("utf-8")).digest()
+    palette = np.frombuffer(digest[:9], dtype=np.uint8).reshape(3, 3).astype(np.float32)
+    rng = np.random.default_rng(seed % 2**32)
+    phases = rng.uniform(0, 2 * np.pi, size=3).astype(np.float32)
+    frequencies = rng.uniform(1.0, 4.0, size=3).astype(np.float32)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    u, v = x / max(width, 1), y / max(height, 1)
+    waves = [
+        0.5 + 0.5 * np.sin(2 * np.pi * frequencies[i] * (u + (i - 1) * v) + phases[i])
+        for i in range(3)
+    ]
+    image = sum(w[..., None] * palette[i] for i, w in enumerate(waves)) / 1.5
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _draw_counter(image: np.ndarray, frame: int) -> np.ndarray:
+    picture = Image.fromarray(image)
+    draw = ImageDraw.Draw(picture)
+    text = f"{frame:05d}"
+    left, top, right, bottom = draw.textbbox((4, 4), text)
+    draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=(0, 0, 0))
+    draw.text((4, 4), text, fill=(255, 255, 255))
+    return np.asarray(picture, dtype=np.uint8).copy()

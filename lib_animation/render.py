@@ -1,0 +1,456 @@
+"""The frame loop: a run folder's FramePlan and a Host in; frames, manifest, video and report out.
+
+2D and 3D: each diffused frame D_d starts from the previous diffused frame D_k moved forward
+through the motion of frames k+1..d (one resample per frame), then colour coherence, contrast,
+anti-blur and noise, then one generation. The cadence frames between are tweens of D_k moved
+forward and D_d moved back to their frame, cross-faded (or met halfway along optical flow).
+Video Input restyles each input frame; Interpolation generates every frame from text.
+
+Diffused frames are written as generated, so a run is resumed from its last complete diffused
+frame and, given a deterministic host, gives the same bytes as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from lib_animation.errors import RenderError
+from lib_animation.host import FrameRequest, Host, MaskOptions
+from lib_animation.imaging.color import ColorMatcher, to_grayscale
+from lib_animation.imaging.contrast import adjust_contrast
+from lib_animation.imaging.noise import add_noise
+from lib_animation.imaging.sharpen import unsharp_mask
+from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
+from lib_animation.motion.depth_download import Progress
+from lib_animation.motion.flow import estimate_flow, warp_by_flow
+from lib_animation.motion.frame_motion import FrameMotion, WarpOptions
+from lib_animation.output.frames import FrameWriter, frame_name, read_frame
+from lib_animation.output.manifest import ManifestRecorder, manifest_path
+from lib_animation.output.report import WarpPrevious
+from lib_animation.plan import FramePlan, make_plan
+from lib_animation.render_inputs import RenderInputs, gather_inputs
+from lib_animation.run_folder import SETTINGS_NAME, load_run_settings
+
+DEPTH_MODELS = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
+FLOW_METHODS = {"DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback"}
+COLOR_SPACES = ("LAB", "HSV", "RGB")
+REDO_STREAM = 11
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    warp: WarpOptions = field(default_factory=WarpOptions)
+    models_dir: Path | None = None  # depth weights; None renders 3D on a flat depth plane
+    depth_device: str = "cpu"
+    depth_progress: Progress | None = None
+    depth_cache: DepthModelCache | None = None
+
+
+@dataclass(frozen=True)
+class RenderProgress:
+    done: int
+    total: int
+    elapsed_s: float
+    rendered_now: int  # frames made in this session (a resume does not count earlier ones)
+    text: str
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.rendered_now / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        rate = self.frames_per_second
+        return (self.total - self.done) / rate if rate > 0 else None
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    run_dir: Path
+    plan: FramePlan
+    completed: int  # frames 0..completed-1 are on disk
+    interrupted: bool
+    resumed_from: int  # first frame rendered in this session (0 for a fresh run)
+    generations: int
+    elapsed_s: float
+
+
+def render_run(
+    run_dir: Path,
+    host: Host,
+    options: RenderOptions | None = None,
+    on_progress: Callable[[RenderProgress], None] | None = None,
+) -> RenderResult:
+    """Render (or resume) the run in `run_dir`, which holds its settings file."""
+    options = options or RenderOptions()
+    plan = make_plan(load_run_settings(run_dir))
+    inputs = gather_inputs(plan.settings, run_dir)
+    if manifest_path(run_dir).exists():
+        recorder, first_missing = ManifestRecorder.resume(run_dir)
+    else:
+        recorder, first_missing = ManifestRecorder.start(run_dir, SETTINGS_NAME, plan.max_frames), 0
+    loop = _FrameLoop(plan, host, inputs, options, run_dir)
+    started = time.monotonic()
+    status = "failed"
+    writer = FrameWriter(run_dir, on_written=recorder.frame_written)
+    try:
+        with writer:
+            loop.run(writer, recorder, first_missing, started, on_progress)
+        status = "interrupted" if loop.interrupted else "finished"
+    finally:
+        recorder.finish(status)
+    return RenderResult(
+        run_dir=run_dir,
+        plan=plan,
+        completed=loop.completed,
+        interrupted=loop.interrupted,
+        resumed_from=loop.resumed_from,
+        generations=loop.generations,
+        elapsed_s=time.monotonic() - started,
+    )
+
+
+class _FrameLoop:
+    def __init__(
+        self,
+        plan: FramePlan,
+        host: Host,
+        inputs: RenderInputs,
+        options: RenderOptions,
+        run_dir: Path,
+    ) -> None:
+        self.plan = plan
+        self.settings = plan.settings
+        self.host = host
+        self.inputs = inputs
+        self.run_dir = run_dir
+        self.mode = self.settings.animation_mode
+        self.motion = FrameMotion(plan, options.warp) if self.mode in ("2D", "3D") else None
+        self.depth = _depth_provider(self.settings, options) if self.mode == "3D" else None
+        self.matcher: ColorMatcher | None = None
+        if inputs.color_image is not None:
+            self.matcher = ColorMatcher(inputs.color_image, "LAB")
+        self._params_pending: dict[int, dict[str, object]] = {}
+        self.generations = 0
+        self.completed = 0
+        self.interrupted = False
+        self.resumed_from = 0
+
+    # The walk over diffused frames -------------------------------------------------------------
+
+    def run(self, writer, recorder, first_missing, started, on_progress) -> None:
+        self.writer, self.recorder = writer, recorder
+        self.started, self.on_progress = started, on_progress
+        diffused = [int(d) for d in self.plan.diffused_frames()]
+        done_diffused = [d for d in diffused if d < first_missing]
+        previous = None
+        if done_diffused:
+            previous = done_diffused[-1]
+            self._restore(previous)
+        self.resumed_from = 0 if previous is None else previous + 1
+        self.completed = self.resumed_from
+        for frame in diffused:
+            if previous is not None and frame <= previous:
+                continue
+            if self.host.interrupted():
+                self.interrupted = True
+                return
+            self._block(previous, frame)
+            previous = frame
+
+    def _restore(self, frame: int) -> None:
+        """Resume: rebuild the loop's state from the frames on disk."""
+        self.last = read_frame(self.run_dir / frame_name(frame))
+        self.last_depth = self._predict_depth(self.last)
+        self._set_reference(read_frame(self.run_dir / frame_name(0)))
+
+    def _block(self, previous: int | None, frame: int) -> None:
+        if previous is None:
+            image = self._generate_first()
+            self.last_depth = self._predict_depth(image)
+            self._emit(frame, image, self.last_depth)
+        elif self.motion is None:
+            image = self._generate_unwarped(frame)
+            self._emit(frame, image, None)
+        else:
+            self._warped_block(previous, frame)
+
+    def _warped_block(self, previous: int, frame: int) -> None:
+        forward = []
+        image, depth = self.last, self.last_depth
+        for index in range(previous + 1, frame + 1):
+            image = self.motion.forward(image, depth, index)
+            depth = self.motion.forward_depth(depth, index)
+            forward.append((image, depth))
+        init = self._prepare(forward[-1][0], frame)
+        generated = self._generate(frame, init)
+        generated_depth = self._predict_depth(generated)
+        backward = self._backward_chain(generated, generated_depth, previous, frame)
+        span = frame - previous
+        for offset, index in enumerate(range(previous + 1, frame), start=1):
+            tween = self._tween(forward[offset - 1][0], backward[index], offset / span, index)
+            self._emit(index, tween, forward[offset - 1][1])
+        self._emit(frame, generated, generated_depth)
+
+    def _backward_chain(self, image, depth, previous: int, frame: int) -> dict[int, np.ndarray]:
+        chain = {}
+        for index in range(frame - 1, previous, -1):
+            image = self.motion.backward(image, depth, index + 1)
+            chain[index] = image
+        return chain
+
+    def _tween(self, before: np.ndarray, after: np.ndarray, weight: float, frame: int):
+        method = FLOW_METHODS.get(self.settings.optical_flow_cadence)
+        if method is not None:
+            factor = self.plan.value("cadence_flow_factor_schedule", frame)
+            before = warp_by_flow(before, estimate_flow(before, after, method), weight * factor)
+            after = warp_by_flow(after, estimate_flow(after, before, method),
+                                 (1 - weight) * factor)
+        mixed = before.astype(np.float32) * (1 - weight) + after.astype(np.float32) * weight
+        return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+    def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None) -> None:
+        if frame in self._params_pending:
+            self.recorder.set_params(frame, self._params_pending.pop(frame))
+        else:
+            self.recorder.set_params(frame, {"tween": True})
+        depth_png = None
+        if self.settings.save_depth_maps and depth is not None:
+            depth_png = depth_to_png_array(depth)
+        self.writer.submit(frame, image, depth=depth_png)
+        if self.plan.diffused[frame]:
+            self.last = image
+        self.completed = frame + 1
+        self._report(frame)
+
+    def _report(self, frame: int) -> None:
+        total = self.plan.max_frames
+        text = f"frame {frame + 1}/{total}"
+        self.host.progress(frame + 1, total, text)
+        if self.on_progress is not None:
+            elapsed = time.monotonic() - self.started
+            self.on_progress(RenderProgress(frame + 1, total, elapsed,
+                                            frame + 1 - self.resumed_from, text))
+
+    # What each mode generates ---------------------------------------------------------------------
+
+    def _generate_first(self) -> np.ndarray:
+        if self.mode in ("Video Input", "Interpolation"):
+            return self._generate_unwarped(0)
+        return self._generate(0, self.inputs.init_image, first_strength=self.settings.strength)
+
+    def _generate_unwarped(self, frame: int) -> np.ndarray:
+        if self.mode == "Interpolation":
+            return self._generate(frame, None)
+        source = read_frame(self.inputs.video_frames[frame])
+        if self.settings.color_coherence == "Video Input":
+            every = self.settings.color_coherence_video_every_N_frames
+            if frame % every == 0:
+                self.matcher = ColorMatcher(source, "LAB")
+        return self._generate(frame, self._prepare(source, frame))
+
+    def _prepare(self, image: np.ndarray, frame: int) -> np.ndarray:
+        """The init image of a diffused frame: coherence, contrast, anti-blur, noise."""
+        value = self.plan.value
+        settings = self.settings
+        if self.matcher is not None:
+            image = self.matcher(image)
+        if settings.color_force_grayscale:
+            image = to_grayscale(image)
+        contrast = value("contrast_schedule", frame)
+        if contrast != 1.0:
+            image = adjust_contrast(image, contrast)
+        amount = value("amount_schedule", frame)
+        if amount != 0.0:
+            image = unsharp_mask(
+                image,
+                amount=amount,
+                kernel=value("kernel_schedule", frame),
+                sigma=value("sigma_schedule", frame),
+                threshold=value("threshold_schedule", frame),
+            )
+        noise = value("noise_schedule", frame)
+        if noise > 0.0:
+            image = add_noise(
+                image,
+                noise,
+                seed=int(self.plan.seeds[frame]),
+                noise_type=settings.noise_type,
+                octaves=settings.perlin_octaves,
+                persistence=settings.perlin_persistence,
+            )
+        return image
+
+    def _generate(
+        self, frame: int, init: np.ndarray | None, *, first_strength: float | None = None
+    ) -> np.ndarray:
+        request = self._request(frame, init, first_strength)
+        request = self._redo(request)
+        image = self._checked(self.host.generate(request), frame)
+        self.generations += 1
+        image = self._reroll(request, image)
+        image = self._finish(image, frame, init)
+        self._params_pending[frame] = request.parameters()
+        if frame == 0:
+            self._set_reference(image)
+        return image
+
+    def _finish(self, image: np.ndarray, frame: int, init: np.ndarray | None) -> np.ndarray:
+        """After generation: colour match, grayscale, mask overlay."""
+        if self.matcher is not None and frame > 0:
+            image = self.matcher(image)
+        if self.settings.color_force_grayscale:
+            image = to_grayscale(image)
+        if self.inputs.mask is not None and self.settings.overlay_mask and init is not None:
+            image = _overlay(image, init, self.inputs.mask, self.settings.invert_mask)
+        return image
+
+    def _set_reference(self, first_frame: np.ndarray) -> None:
+        if self.settings.color_coherence in COLOR_SPACES:
+            self.matcher = ColorMatcher(first_frame, self.settings.color_coherence)
+
+    def _request(self, frame: int, init: np.ndarray | None, first_strength: float | None):
+        settings, plan, value = self.settings, self.plan, self.plan.value
+        strength = first_strength if first_strength is not None else value(
+            "strength_schedule", frame)
+        prompt, negative = plan.prompts[frame]
+        return FrameRequest(
+            frame=frame,
+            prompt=prompt,
+            negative_prompt=negative,
+            seed=int(plan.seeds[frame]),
+            subseed=int(plan.subseeds[frame]),
+            subseed_strength=float(plan.subseed_strengths[frame]),
+            width=settings.W,
+            height=settings.H,
+            steps=_scheduled_int(settings, plan, "steps", frame) or settings.steps,
+            cfg_scale=value("cfg_scale_schedule", frame),
+            sampler=_scheduled(settings, plan, "sampler", frame) or settings.sampler,
+            scheduler=_scheduled(settings, plan, "scheduler", frame) or settings.scheduler,
+            init_image=init,
+            denoising_strength=1.0 - strength,
+            mask=self.inputs.mask if init is not None else None,
+            mask_options=MaskOptions(
+                invert=settings.invert_mask,
+                blur=settings.mask_overlay_blur,
+                fill=settings.fill,
+                full_resolution=settings.full_res_mask,
+                full_resolution_padding=settings.full_res_mask_padding,
+            ),
+            seed_resize_from_w=settings.seed_resize_from_w,
+            seed_resize_from_h=settings.seed_resize_from_h,
+            checkpoint=_scheduled(settings, plan, "checkpoint", frame),
+            clip_skip=_scheduled_int(settings, plan, "clipskip", frame),
+            noise_multiplier=(value("noise_multiplier_schedule", frame)
+                              if settings.enable_noise_multiplier_scheduling else None),
+            eta_ddim=(value("ddim_eta_schedule", frame)
+                      if settings.enable_ddim_eta_scheduling else None),
+            eta_ancestral=(value("ancestral_eta_schedule", frame)
+                           if settings.enable_ancestral_eta_scheduling else None),
+            image_cfg_scale=value("pix2pix_img_cfg_scale_schedule", frame),
+            restore_faces=settings.restore_faces,
+            tiling=settings.tiling,
+        )
+
+    def _redo(self, request: FrameRequest) -> FrameRequest:
+        """Optical-flow redo and diffusion redo: throwaway generations that steer the init."""
+        if request.init_image is None:
+            return request
+        settings = self.settings
+        method = FLOW_METHODS.get(settings.optical_flow_redo_generation)
+        if method is not None:
+            throwaway = self._throwaway(request, 0)
+            flow = estimate_flow(request.init_image, throwaway, method)
+            factor = self.plan.value("redo_flow_factor_schedule", request.frame)
+            request = replace(request, init_image=warp_by_flow(request.init_image, flow, factor))
+        for attempt in range(1, settings.diffusion_redo + 1):
+            request = replace(request, init_image=self._throwaway(request, attempt))
+        return request
+
+    def _throwaway(self, request: FrameRequest, attempt: int) -> np.ndarray:
+        rng = np.random.default_rng([request.seed, request.frame, REDO_STREAM, attempt])
+        seed = int(rng.integers(0, 2**32))
+        image = self.host.generate(replace(request, seed=seed, purpose="redo"))
+        self.generations += 1
+        return self._checked(image, request.frame)
+
+    def _reroll(self, request: FrameRequest, image: np.ndarray) -> np.ndarray:
+        policy = self.settings.reroll_blank_frames
+        attempts = 0
+        while policy != "ignore" and not image.any():
+            if policy == "interrupt":
+                raise RenderError("the generated frame is blank; the run stops here",
+                                  setting="reroll_blank_frames", frame=request.frame)
+            if attempts >= self.settings.reroll_patience:
+                raise RenderError(f"still blank after {attempts} rerolls",
+                                  setting="reroll_patience", frame=request.frame)
+            attempts += 1
+            request = replace(request, seed=(request.seed + attempts) % 2**32)
+            image = self._checked(self.host.generate(request), request.frame)
+            self.generations += 1
+        return image
+
+    def _checked(self, image: np.ndarray, frame: int) -> np.ndarray:
+        expected = (self.settings.H, self.settings.W, 3)
+        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.shape != expected:
+            shape = getattr(image, "shape", None)
+            raise RenderError(f"the host returned an image of shape {shape}, expected {expected}",
+                              frame=frame)
+        return image
+
+    def _predict_depth(self, image: np.ndarray) -> np.ndarray | None:
+        return None if self.depth is None else self.depth.predict(image)
+
+
+
+
+def _scheduled(settings, plan: FramePlan, stem: str, frame: int) -> str | None:
+    if not settings[f"enable_{stem}_scheduling"]:
+        return None
+    return plan.values[f"{stem}_schedule"][frame]
+
+
+def _scheduled_int(settings, plan: FramePlan, stem: str, frame: int) -> int | None:
+    if not settings[f"enable_{stem}_scheduling"]:
+        return None
+    return int(round(float(plan.values[f"{stem}_schedule"][frame])))
+
+
+def _overlay(image: np.ndarray, init: np.ndarray, mask: np.ndarray, invert: bool) -> np.ndarray:
+    """Keep the generated pixels inside the mask and the init's outside it."""
+    weight = mask.astype(np.float32)[..., None] / 255.0
+    if invert:
+        weight = 1.0 - weight
+    mixed = image.astype(np.float32) * weight + init.astype(np.float32) * (1.0 - weight)
+    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+
+def _depth_provider(settings, options: RenderOptions) -> DepthProvider:
+    cache = options.depth_cache or DepthModelCache()
+    name = "flat"
+    if settings.use_depth_warping and options.models_dir is not None:
+        name = DEPTH_MODELS[settings.depth_algorithm]
+    return cache.get(name, models_dir=options.models_dir or Path(),
+                     device=options.depth_device, progress=options.depth_progress)
+
+
+def self_warp(plan: FramePlan, options: RenderOptions | None = None) -> WarpPrevious | None:
+    """For the quality report: frame t-1 moved by the camera motion the renderer applied at t,
+    and which of its pixels came from inside the frame. None where nothing is warped."""
+    if plan.settings.animation_mode not in ("2D", "3D"):
+        return None
+    options = options or RenderOptions()
+    motion = FrameMotion(plan, options.warp)
+    depth = _depth_provider(plan.settings, options) if motion.is_3d else None
+
+    def warp_previous(previous: np.ndarray, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        previous_depth = None if depth is None else depth.predict(previous)
+        moved = motion.forward(previous, previous_depth, frame)
+        return moved, motion.valid_mask(previous, previous_depth, frame)
+
+    return warp_previous

@@ -1,0 +1,145 @@
+"""`python -m lib_animation render`: a new run or a resumed one, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from lib_animation.host import PreviewHost
+from lib_animation.motion.frame_motion import WarpOptions
+from lib_animation.output.finish import RunOutputs, finish_run
+from lib_animation.plan import make_plan
+from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
+from lib_animation.render_inputs import gather_inputs, video_frame_count
+from lib_animation.run_folder import create_run_folder
+from lib_animation.settings_files import load_settings
+
+BAR_WIDTH = 24
+PLAIN_UPDATE_S = 2.0
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130
+
+
+def run_render(arguments: argparse.Namespace) -> int:
+    options = RenderOptions(
+        warp=WarpOptions(backend=arguments.backend),
+        models_dir=Path(arguments.models_dir) if arguments.models_dir else None,
+    )
+    if arguments.resume:
+        run_dir = Path(arguments.resume)
+    else:
+        run_dir = _new_run(Path(arguments.file), Path(arguments.out))
+    print(f"run folder: {run_dir}", file=sys.stderr)
+    host = PreviewHost()
+    bar = ProgressBar(sys.stderr)
+    with _stop_on_first_ctrl_c(host):
+        result = render_run(run_dir, host, options, on_progress=bar.update)
+    bar.close()
+    if result.interrupted:
+        print(f"interrupted after {result.completed} of {result.plan.max_frames} frames; "
+              f"continue with: python -m lib_animation render --resume {run_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    outputs = finish_run(
+        run_dir,
+        result.plan,
+        soundtrack=gather_inputs(result.plan.settings, run_dir).soundtrack,
+        warp_previous=self_warp(result.plan, options),
+        report=not arguments.no_report,
+    )
+    print(summary(result, outputs), file=sys.stderr)
+    return EXIT_OK
+
+
+def _new_run(file: Path, out: Path) -> Path:
+    loaded = load_settings(file)
+    for warning in loaded.warnings:
+        print(f"{file}: warning: {warning}", file=sys.stderr)
+    settings = loaded.settings
+    frames = video_frame_count(settings) if settings.animation_mode == "Video Input" else None
+    plan = make_plan(settings, max_frames=frames)
+    for warning in plan.warnings:
+        print(f"{file}: warning: {warning}", file=sys.stderr)
+    return create_run_folder(plan, out)
+
+
+class _stop_on_first_ctrl_c:
+    """First Ctrl-C: finish the frame being made, then stop cleanly (resumable).
+    Second Ctrl-C: stop at once."""
+
+    def __init__(self, host: PreviewHost) -> None:
+        self.host = host
+
+    def __enter__(self) -> None:
+        self.previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, _signal, _frame) -> None:
+        if self.host.interrupted():
+            raise KeyboardInterrupt
+        print("\nstopping after this frame (Ctrl-C again to stop now)", file=sys.stderr)
+        self.host.interrupt()
+
+    def __exit__(self, *_exc) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+
+class ProgressBar:
+    """frame i/N, frames per second and time left; redrawn in place on a terminal, one line
+    every few seconds otherwise (logs, CI)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.last_plain = 0.0
+        self.drawn = False
+
+    def update(self, progress: RenderProgress) -> None:
+        line = progress_line(progress)
+        if self.interactive:
+            self.stream.write("\r" + line)
+            self.stream.flush()
+            self.drawn = True
+        elif progress.done == progress.total or (
+            time.monotonic() - self.last_plain >= PLAIN_UPDATE_S
+        ):
+            self.stream.write(line + "\n")
+            self.last_plain = time.monotonic()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+
+
+def progress_line(progress: RenderProgress) -> str:
+    filled = round(BAR_WIDTH * progress.done / max(progress.total, 1))
+    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+    left = progress.seconds_left
+    eta = "--:--" if left is None else _clock(left)
+    return (f"[{bar}] frame {progress.done}/{progress.total}  "
+            f"{progress.frames_per_second:5.1f} fps  {eta} left")
+
+
+def _clock(seconds: float) -> str:
+    minutes, second = divmod(int(round(seconds)), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
+
+
+def summary(result: RenderResult, outputs: RunOutputs) -> str:
+    plan = result.plan
+    made = plan.max_frames - result.resumed_from
+    rate = made / result.elapsed_s if result.elapsed_s > 0 else 0.0
+    lines = [
+        f"rendered {made} frames in {result.elapsed_s:.1f} s ({rate:.1f} fps), "
+        f"{result.generations} generations; {plan.max_frames} frames in {result.run_dir}",
+    ]
+    if outputs.video:
+        lines.append(f"video:  {outputs.video}")
+    if outputs.gif:
+        lines.append(f"gif:    {outputs.gif}")
+    if outputs.report_json:
+        lines.append(f"report: {outputs.report_json} and {outputs.report_png}")
+    return "\n".join(lines)

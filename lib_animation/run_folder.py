@@ -1,0 +1,52 @@
+"""Run folders: where one render's settings, manifest, frames, video and report live.
+
+A run folder holds `settings.json` with everything resolved that a render needs to be repeated
+(the seed picked for -1, the frame count of an input video), so `render --resume DIR` needs
+nothing but the folder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from lib_animation.batch_name import fill_batch_name, run_folder
+from lib_animation.errors import RenderError
+from lib_animation.plan import FramePlan
+from lib_animation.schema import Settings
+from lib_animation.settings_files import load_settings, save_settings
+
+SETTINGS_NAME = "settings.json"
+MAX_NAME_ATTEMPTS = 1000
+
+
+def timestring(moment: datetime | None = None) -> str:
+    return (moment or datetime.now()).strftime("%Y%m%d%H%M%S")
+
+
+def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = None) -> Path:
+    """Make a new, empty run folder for `plan` inside `output_dir` and save its settings.
+
+    The name comes from `batch_name`; if that folder exists, `_2`, `_3`, ... is appended, so an
+    earlier run is never overwritten.
+    """
+    name = fill_batch_name(plan.settings.batch_name, plan.settings, stamp or timestring())
+    base = run_folder(Path(output_dir), name)
+    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
+        folder = base if attempt == 1 else base.with_name(f"{base.name}_{attempt}")
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise RenderError(f"cannot create the run folder {folder}: {error.strerror}") from None
+        save_settings(plan.settings, folder / SETTINGS_NAME)
+        return folder
+    raise RenderError(f"too many runs named {base.name} in {output_dir}")
+
+
+def load_run_settings(folder: Path) -> Settings:
+    path = Path(folder) / SETTINGS_NAME
+    if not path.is_file():
+        raise RenderError(f"{folder} is not a Keyframes run folder (no {SETTINGS_NAME})")
+    return load_settings(path).settings

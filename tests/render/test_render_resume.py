@@ -1,0 +1,83 @@
+"""Interrupted and killed runs resume to frames byte-identical to an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lib_animation.output.frames import complete_frames, frame_path
+from lib_animation.render import render_run
+
+ROOT = Path(__file__).resolve().parents[2]
+BUSY = {
+    "max_frames": 14, "diffusion_cadence": 3, "zoom": "0:(1.04)", "angle": "0:(0.5*t)",
+    "noise_schedule": "0:(0.05)", "color_coherence": "LAB", "amount_schedule": "0:(0.2)",
+    "contrast_schedule": "0:(0.99)", "seed_behavior": "random",
+}  # fmt: skip
+
+
+def _bytes(run_dir: Path, count: int) -> list[bytes]:
+    return [frame_path(run_dir, i).read_bytes() for i in range(count)]
+
+
+def test_an_interrupted_run_resumes_to_the_same_bytes(run_factory, make_host):
+    whole = run_factory(batch_name="whole", **BUSY)
+    render_run(whole, make_host())
+    broken = run_factory(batch_name="broken", **BUSY)
+    first = render_run(broken, make_host(stop_after=3))
+    assert first.interrupted
+    assert 0 < first.completed < 14
+    manifest = json.loads((broken / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    second = render_run(broken, make_host())
+    assert not second.interrupted
+    assert second.resumed_from > 0
+    assert _bytes(broken, 14) == _bytes(whole, 14)
+
+
+def test_resuming_a_finished_run_changes_nothing(run_factory, make_host):
+    run_dir = run_factory(**BUSY)
+    render_run(run_dir, make_host())
+    before = _bytes(run_dir, 14)
+    host = make_host()
+    result = render_run(run_dir, host)
+    assert host.seen == []
+    assert result.completed == 14
+    assert _bytes(run_dir, 14) == before
+
+
+def _cli(*arguments: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lib_animation", "render", *arguments],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_a_run_killed_mid_write_resumes_to_the_same_bytes(tmp_path):
+    settings = {**BUSY, "W": 256, "H": 256, "max_frames": 90, "video_format": "none",
+                "seed": 3}
+    file = tmp_path / "busy.json"
+    file.write_text(json.dumps(settings))
+    whole = _cli(str(file), "--out", str(tmp_path / "whole"), "--no-report")
+    killed = _cli(str(file), "--out", str(tmp_path / "killed"), "--no-report")
+    deadline = time.monotonic() + 60
+    run_dir = None
+    while time.monotonic() < deadline:
+        folders = list((tmp_path / "killed").glob("Keyframes_*"))
+        if folders and len(complete_frames(folders[0])) >= 20:
+            run_dir = folders[0]
+            break
+        time.sleep(0.01)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert run_dir is not None, "the render never got going"
+    assert whole.wait(timeout=120) == 0
+    done_before = len(complete_frames(run_dir))
+    assert done_before < 90
+    resumed = _cli("--resume", str(run_dir), "--no-report")
+    assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
+    reference = next((tmp_path / "whole").glob("Keyframes_*"))
+    assert _bytes(run_dir, 90) == _bytes(reference, 90)
