@@ -91,10 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = commands.add_parser(
         "docs",
-        help="print or update the README's settings reference",
-        description="Generate the settings reference table from the settings declaration.",
+        help="print or update the README's generated sections",
+        description="Print the settings reference, or update the generated sections of a README "
+        "(settings reference and schedule syntax).",
     )
-    docs.add_argument("--write", metavar="README", help="replace the table inside this file")
+    docs.add_argument("--write", metavar="README",
+                      help="replace the generated sections inside this file")
     docs.set_defaults(handler=_docs)
     return parser
 
@@ -183,14 +185,14 @@ def _plot(arguments: argparse.Namespace) -> int:
 
 
 def _docs(arguments: argparse.Namespace) -> int:
-    from lib_animation.docs_table import settings_table, with_table
+    from lib_animation.docs import settings_table, with_generated_sections
 
     if not arguments.write:
         sys.stdout.write(settings_table())
         return EXIT_OK
     path = Path(arguments.write)
     try:
-        path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(with_generated_sections(path.read_text(encoding="utf-8")), encoding="utf-8")
     except (OSError, ValueError) as error:
         print(f"{path}: {error}", file=sys.stderr)
         return EXIT_INVALID

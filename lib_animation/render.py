@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
@@ -211,8 +212,7 @@ class _FrameLoop:
             before = warp_by_flow(before, estimate_flow(before, after, method), weight * factor)
             after = warp_by_flow(after, estimate_flow(after, before, method),
                                  (1 - weight) * factor)
-        mixed = before.astype(np.float32) * (1 - weight) + after.astype(np.float32) * weight
-        return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+        return cross_fade(before, after, weight)
 
     def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None) -> None:
         if frame in self._params_pending:
@@ -407,6 +407,11 @@ class _FrameLoop:
         return None if self.depth is None else self.depth.predict(image)
 
 
+
+
+def cross_fade(before: np.ndarray, after: np.ndarray, weight: float) -> np.ndarray:
+    """(1 - weight) * before + weight * after, rounded, in one saturating OpenCV pass."""
+    return cv2.addWeighted(before, 1.0 - weight, after, weight, 0.0)
 
 
 def _scheduled(settings, plan: FramePlan, stem: str, frame: int) -> str | None:

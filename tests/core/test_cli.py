@@ -64,8 +64,10 @@ def test_module_entry_point_runs_with_help():
     assert "exit status 0" in done.stdout
 
 
-def test_readme_settings_table_is_current():
-    from lib_animation.docs_table import with_table
+def test_readme_generated_sections_are_current():
+    from lib_animation.docs import with_generated_sections
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert with_table(readme) == readme, "run: python -m lib_animation docs --write README.md"
+    current = with_generated_sections(readme)
+    assert current == readme, "run: python -m lib_animation docs --write README.md"
+    assert "| `zoom` |" in readme and "ease_in_out" in readme
