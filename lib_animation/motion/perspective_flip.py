@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lib_animation.errors import SettingsError
+from lib_animation.motion.resample import check_finite_fields
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,7 @@ class PerspectiveFlip:
     fv: float = 53.0
 
     def __post_init__(self) -> None:
-        for name in ("theta", "phi", "gamma", "fv"):
-            if not math.isfinite(getattr(self, name)):
-                raise SettingsError(
-                    f"perspective flip {name} must be a finite number, got {getattr(self, name)}",
-                    setting=f"perspective_flip_{name}",
-                )
+        check_finite_fields(self, ("theta", "phi", "gamma", "fv"), prefix="perspective_flip_")
         if not 0.0 < self.fv < 180.0:
             raise SettingsError(
                 f"perspective flip fv must be between 0 and 180 degrees, got {self.fv}",

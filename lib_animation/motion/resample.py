@@ -23,10 +23,13 @@ coordinates to 1/32 pixel and uses fixed-point weights; nearest may round ties d
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
+
+from lib_animation.errors import SettingsError
 
 if TYPE_CHECKING:
     import torch
@@ -60,6 +63,17 @@ def check_modes(border: str, sampling: str, backend: str = "opencv") -> None:
     ):
         if value not in choices:
             raise ValueError(f"unknown {kind} {value!r}; choose one of {', '.join(choices)}")
+
+
+def check_finite_fields(record: object, names: tuple[str, ...], *, prefix: str = "") -> None:
+    """SettingsError naming the setting (`prefix` + field) of the first non-finite field."""
+    for name in names:
+        value = getattr(record, name)
+        if not math.isfinite(value):
+            label = prefix.replace("_", " ") + name
+            raise SettingsError(
+                f"{label} must be a finite number, got {value}", setting=prefix + name
+            )
 
 
 def check_image(image: np.ndarray) -> None:

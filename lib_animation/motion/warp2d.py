@@ -32,6 +32,7 @@ from lib_animation.motion.coords import (
 )
 from lib_animation.motion.perspective_flip import PerspectiveFlip, flip_matrix
 from lib_animation.motion.resample import (
+    check_finite_fields,
     check_image,
     check_modes,
     image_from_torch,
@@ -56,13 +57,10 @@ class Motion2D:
     flip: PerspectiveFlip | None = None
 
     def __post_init__(self) -> None:
-        for name in (
+        check_finite_fields(self, (
             "angle", "zoom", "translation_x", "translation_y",
             "transform_center_x", "transform_center_y",
-        ):
-            value = getattr(self, name)
-            if not math.isfinite(value):
-                raise SettingsError(f"{name} must be a finite number, got {value}", setting=name)
+        ))  # fmt: skip
         if self.zoom <= 0:
             raise SettingsError(f"zoom must be above 0, got {self.zoom}", setting="zoom")
 

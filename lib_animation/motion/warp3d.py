@@ -58,6 +58,7 @@ from lib_animation.motion.coords import (
 )
 from lib_animation.motion.perspective_flip import PerspectiveFlip, flip_matrix, rotation_xyz
 from lib_animation.motion.resample import (
+    check_finite_fields,
     check_image,
     check_modes,
     image_from_torch,
@@ -90,13 +91,10 @@ class Motion3D:
     flip: PerspectiveFlip | None = None
 
     def __post_init__(self) -> None:
-        for name in (
+        check_finite_fields(self, (
             "translation_x", "translation_y", "translation_z",
             "rotation_x", "rotation_y", "rotation_z", "fov", "aspect_ratio",
-        ):
-            value = getattr(self, name)
-            if not math.isfinite(value):
-                raise SettingsError(f"{name} must be a finite number, got {value}", setting=name)
+        ))  # fmt: skip
         if not 0.0 < self.fov < 180.0:
             raise SettingsError(
                 f"fov must be between 0 and 180 degrees, got {self.fov}", setting="fov"
