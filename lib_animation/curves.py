@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib_animation.plan import FramePlan
+from lib_animation.plan import FramePlan, in_use
 from lib_animation.schema import BY_NAME
 
 PANEL_HEIGHT = 1.6
@@ -15,9 +15,12 @@ FIGURE_WIDTH = 10.0
 
 
 def changing_schedules(plan: FramePlan) -> list[str]:
-    """Schedules whose value is not the same on every frame, in declaration order."""
+    """Schedules the run uses whose value is not the same on every frame, in declaration
+    order."""
     names = []
     for name, values in plan.values.items():
+        if not in_use(plan.settings, name):
+            continue
         if isinstance(values, tuple):
             if len(set(values)) > 1:
                 names.append(name)

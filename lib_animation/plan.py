@@ -188,9 +188,27 @@ def _out_of_range(name: str, values: np.ndarray | tuple[str, ...]) -> ScheduleEr
     )
 
 
+WARPING_MODES = ("2D", "3D")
+_MODES_OF_GROUP = {"motion_3d": ("3D",), "depth": ("3D",), "perspective_flip": WARPING_MODES}
+_MODES_OF_NAME = {
+    "angle": ("2D",), "zoom": ("2D",), "transform_center_x": ("2D",),
+    "transform_center_y": ("2D",), "translation_x": WARPING_MODES,
+    "translation_y": WARPING_MODES, "cadence_flow_factor_schedule": WARPING_MODES,
+}  # fmt: skip
+_NOT_IN_INTERPOLATION = ("keyframes", "anti_blur", "noise", "coherence")
+
+
 def in_use(settings: Settings, name: str) -> bool:
-    """Whether the run reads this schedule (its switch is on, or it has none)."""
-    switch = BY_NAME[name].enabled_by
-    if switch is not None and not settings[switch]:
+    """Whether this run reads the schedule: its switch is on and its animation mode uses it."""
+    setting = BY_NAME[name]
+    mode = settings.animation_mode
+    if setting.enabled_by is not None and not settings[setting.enabled_by]:
         return False
-    return not (name == "seed_schedule" and settings.seed_behavior != "schedule")
+    if setting.group == "perspective_flip" and not settings.enable_perspective_flip:
+        return False
+    if name == "seed_schedule" and settings.seed_behavior != "schedule":
+        return False
+    if mode == "Interpolation" and setting.group in _NOT_IN_INTERPOLATION:
+        return name == "cfg_scale_schedule"
+    modes = _MODES_OF_NAME.get(name) or _MODES_OF_GROUP.get(setting.group)
+    return modes is None or mode in modes

@@ -101,3 +101,16 @@ def test_a_value_outside_the_settings_range_names_the_frame():
 def test_ranges_of_schedules_that_are_switched_off_are_not_checked():
     plan = make_plan(Settings({"seed": 1, "max_frames": 5, "steps_schedule": "0:(0)"}))
     assert plan.values["steps_schedule"].tolist() == [0.0] * 5
+
+
+def test_only_schedules_the_mode_uses_are_range_checked_and_plotted():
+    from lib_animation.curves import changing_schedules
+
+    values = {"seed": 1, "max_frames": 10, "fov_schedule": "0:(200)", "angle": "0:(0), 9:(5)",
+              "zoom": "0:(1)",
+              "translation_z": "0:(0), 9:(5)"}
+    flat = make_plan(Settings({**values, "animation_mode": "2D"}))
+    assert changing_schedules(flat) == ["angle"]
+    with pytest.raises(KeyframesError) as caught:
+        make_plan(Settings({**values, "animation_mode": "3D"}))
+    assert caught.value.setting == "fov_schedule"
