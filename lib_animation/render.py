@@ -134,6 +134,7 @@ class _FrameLoop:
         self.motion = FrameMotion(plan, options.warp) if self.mode in ("2D", "3D") else None
         self.depth = _depth_provider(self.settings, options) if self.mode == "3D" else None
         self.matcher: ColorMatcher | None = None
+        self._reference_frame = -1
         if inputs.color_image is not None:
             self.matcher = ColorMatcher(inputs.color_image, "LAB")
         self._params_pending: dict[int, dict[str, object]] = {}
@@ -197,6 +198,7 @@ class _FrameLoop:
             tween = self._tween(forward[offset - 1][0], backward[index], offset / span, index)
             self._emit(index, tween, forward[offset - 1][1])
         self._emit(frame, generated, generated_depth)
+        self.last_depth = generated_depth
 
     def _backward_chain(self, image, depth, previous: int, frame: int) -> dict[int, np.ndarray]:
         chain = {}
@@ -249,10 +251,20 @@ class _FrameLoop:
             return self._generate(frame, None)
         source = read_frame(self.inputs.video_frames[frame])
         if self.settings.color_coherence == "Video Input":
-            every = self.settings.color_coherence_video_every_N_frames
-            if frame % every == 0:
-                self.matcher = ColorMatcher(source, "LAB")
+            self.matcher = self._video_reference(frame, source)
         return self._generate(frame, self._prepare(source, frame))
+
+    def _video_reference(self, frame: int, source: np.ndarray) -> ColorMatcher:
+        """The input frame every N frames is the colour reference until the next one; a resumed
+        run rebuilds the same reference."""
+        every = self.settings.color_coherence_video_every_N_frames
+        reference_frame = frame - frame % every
+        if self.matcher is not None and self._reference_frame == reference_frame:
+            return self.matcher
+        self._reference_frame = reference_frame
+        if reference_frame != frame:
+            source = read_frame(self.inputs.video_frames[reference_frame])
+        return ColorMatcher(source, "LAB")
 
     def _prepare(self, image: np.ndarray, frame: int) -> np.ndarray:
         """The init image of a diffused frame: coherence, contrast, anti-blur, noise."""

@@ -63,3 +63,31 @@ def test_a_missing_video_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "video_init_path" in err[0] and "not found" in err[0]
+
+
+def _video_run(tmp_path, video, name):
+    from lib_animation.plan import make_plan
+    from lib_animation.render_inputs import video_frame_count
+    from lib_animation.run_folder import create_run_folder
+    from lib_animation.schema import Settings
+
+    settings = Settings({
+        "animation_mode": "Video Input", "video_init_path": str(video), "W": W, "H": H,
+        "color_coherence": "Video Input", "color_coherence_video_every_N_frames": 3,
+        "noise_schedule": "0:(0.05)", "seed": 2, "batch_name": name, "video_format": "none",
+    })  # fmt: skip
+    plan = make_plan(settings, max_frames=video_frame_count(settings))
+    return create_run_folder(plan, tmp_path / "out")
+
+
+def test_video_input_with_video_coherence_resumes_to_the_same_bytes(tmp_path, make_host):
+    from lib_animation.render import render_run
+
+    video = _video(tmp_path / "clip.mp4", 10)
+    whole = _video_run(tmp_path, video, "whole")
+    render_run(whole, make_host())
+    broken = _video_run(tmp_path, video, "broken")
+    assert render_run(broken, make_host(stop_after=5)).interrupted
+    render_run(broken, make_host())
+    for index in range(10):
+        assert frame_path(broken, index).read_bytes() == frame_path(whole, index).read_bytes()
