@@ -211,9 +211,10 @@ class _FrameLoop:
         method = FLOW_METHODS.get(self.settings.optical_flow_cadence)
         if method is not None:
             factor = self.plan.value("cadence_flow_factor_schedule", frame)
-            before = warp_by_flow(before, estimate_flow(before, after, method), weight * factor)
-            after = warp_by_flow(after, estimate_flow(after, before, method),
-                                 (1 - weight) * factor)
+            forward_flow = estimate_flow(before, after, method)
+            backward_flow = estimate_flow(after, before, method)
+            before = warp_by_flow(before, forward_flow, weight * factor)
+            after = warp_by_flow(after, backward_flow, (1 - weight) * factor)
         return cross_fade(before, after, weight)
 
     def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None) -> None:
@@ -305,7 +306,7 @@ class _FrameLoop:
         request = self._redo(request)
         image = self._checked(self.host.generate(request), frame)
         self.generations += 1
-        image = self._reroll(request, image)
+        request, image = self._reroll(request, image)
         image = self._finish(image, frame, init)
         self._params_pending[frame] = request.parameters()
         if frame == 0:
@@ -323,7 +324,8 @@ class _FrameLoop:
         return image
 
     def _set_reference(self, first_frame: np.ndarray) -> None:
-        if self.settings.color_coherence in COLOR_SPACES:
+        """Colour coherence to the first frame; Interpolation frames are free of it."""
+        if self.settings.color_coherence in COLOR_SPACES and self.mode != "Interpolation":
             self.matcher = ColorMatcher(first_frame, self.settings.color_coherence)
 
     def _request(self, frame: int, init: np.ndarray | None, first_strength: float | None):
@@ -391,7 +393,11 @@ class _FrameLoop:
         self.generations += 1
         return self._checked(image, request.frame)
 
-    def _reroll(self, request: FrameRequest, image: np.ndarray) -> np.ndarray:
+    def _reroll(
+        self, request: FrameRequest, image: np.ndarray
+    ) -> tuple[FrameRequest, np.ndarray]:
+        """Blank frames: generate again with the next seeds (the request that made the kept
+        image is returned, so the manifest records the seed that was used)."""
         policy = self.settings.reroll_blank_frames
         attempts = 0
         while policy != "ignore" and not image.any():
@@ -405,7 +411,7 @@ class _FrameLoop:
             request = replace(request, seed=(request.seed + attempts) % 2**32)
             image = self._checked(self.host.generate(request), request.frame)
             self.generations += 1
-        return image
+        return request, image
 
     def _checked(self, image: np.ndarray, frame: int) -> np.ndarray:
         expected = (self.settings.H, self.settings.W, 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -58,6 +60,8 @@ def test_blank_frames_are_rerolled_with_the_next_seeds(run_factory, make_host):
     render_run(run_dir, host)
     assert host.seeds == [51, 52, 54]
     assert read_frame(frame_path(run_dir, 1)).any()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["frames"]["1"]["seed"] == 54
 
 
 def test_blank_frames_stop_the_run_when_asked(run_factory, make_host):

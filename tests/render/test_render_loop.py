@@ -65,6 +65,15 @@ def test_tweens_sit_where_the_motion_puts_them(run_factory, make_host):
     assert np.array_equal(tween[20:, 8:-8], first[20:, 6:-10])
 
 
+def test_flow_tweens_agree_with_the_motion_when_it_is_already_aligned(run_factory, make_host):
+    run_dir = run_factory(max_frames=3, diffusion_cadence=2, translation_x="0:(2)",
+                          optical_flow_cadence="DIS Medium")
+    render_run(run_dir, make_host())
+    first, tween, _ = _frames(run_dir, 3)
+    difference = np.abs(tween[20:, 8:-8].astype(int) - first[20:, 6:-10].astype(int))
+    assert difference.mean() < 1.0
+
+
 def test_requests_carry_the_planned_values(run_factory, make_host):
     run_dir = run_factory(max_frames=4, diffusion_cadence=1, seed_behavior="ladder", seed=10,
                           strength_schedule="0:(0.5), 3:(0.8)", cfg_scale_schedule="0:(7), 3:(4)",
