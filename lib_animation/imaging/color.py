@@ -197,10 +197,11 @@ def _histograms(
 ) -> list[np.ndarray]:
     """Per-channel 256-bin counts of a uint8 (H, W, 3) array; channel 0 under ``hue_mask``."""
     mask = hue_mask(bins) if hue_mask is not None else None
+    # OpenCV 4 returns (256, 1) counts, OpenCV 5 (256,): ravel serves both.
     return [
-        cv2.calcHist([bins], [channel], mask if channel == 0 else None, [_BINS], [0, _BINS])[
-            :, 0
-        ].astype(np.float64)
+        cv2.calcHist([bins], [channel], mask if channel == 0 else None, [_BINS], [0, _BINS])
+        .ravel()
+        .astype(np.float64)
         for channel in range(3)
     ]
 
