@@ -113,6 +113,15 @@ def test_3d_on_a_flat_plane_renders_every_frame(run_factory, make_host):
     assert not np.array_equal(frames[0], frames[4])
 
 
+def test_depth_maps_are_saved_beside_every_frame_when_asked(run_factory, make_host):
+    run_dir = run_factory(animation_mode="3D", max_frames=4, diffusion_cadence=2,
+                          save_depth_maps=True, translation_z="0:(3)")
+    render_run(run_dir, make_host())
+    assert complete_frames(run_dir, prefix="depth") == [0, 1, 2, 3]
+    # the flat plane is z = 1 everywhere: the nearest depth, drawn white
+    assert (read_frame(frame_path(run_dir, 0, prefix="depth")) == 255).all()
+
+
 def test_noise_and_coherence_are_reproducible(run_factory, tmp_path, make_host):
     values = {"max_frames": 5, "noise_schedule": "0:(0.1)", "color_coherence": "LAB",
               "amount_schedule": "0:(0.3)", "contrast_schedule": "0:(1.02)", "zoom": "0:(1.05)"}
