@@ -15,7 +15,13 @@ from pathlib import Path
 from lib_animation import __version__
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.plan import FramePlan, make_plan
-from lib_animation.settings_files import Loaded, load_settings
+from lib_animation.settings_files import (
+    Loaded,
+    list_presets,
+    load_file_or_preset,
+    save_user_preset,
+    user_presets_dir,
+)
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -45,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check settings files (Keyframes, presets or Deforum .txt). Prints one line "
         "per problem on stderr; exit status 0 when every file is valid, 2 otherwise.",
     )
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="settings files or presets")
     validate.set_defaults(handler=_validate)
 
     plan = commands.add_parser(
@@ -74,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "interrupted run with --resume RUN_FOLDER. The preview host needs no GPU and no model: "
         "it shows the motion, coherence, noise and timing of the real pipeline.",
     )
-    render.add_argument("file", nargs="?", metavar="FILE", help="settings file or preset file")
+    render.add_argument("file", nargs="?", metavar="FILE", help="settings file or preset name")
     render.add_argument("--out", default="outputs", metavar="DIR",
                         help="output folder; the run gets its own folder inside (default: outputs)")
     render.add_argument("--resume", metavar="RUN_FOLDER",
@@ -88,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "use); without it 3D renders on a flat depth plane")
     render.add_argument("--no-report", action="store_true", help="skip the quality report")
     render.set_defaults(handler=_render)
+
+    presets = commands.add_parser(
+        "presets",
+        help="list presets, or save a settings file as your own preset",
+        description="List the shipped presets and your own. Every command that takes FILE also "
+        "takes a preset name. Your presets live in $KEYFRAMES_PRESETS, or "
+        "~/.config/keyframes/presets.",
+    )
+    presets.add_argument("--save", metavar="NAME", help="save FILE as your preset NAME")
+    presets.add_argument("file", nargs="?", metavar="FILE", help="with --save: the settings")
+    presets.add_argument("--description", default="", help="with --save: one line about it")
+    presets.set_defaults(handler=_presets)
 
     docs = commands.add_parser(
         "docs",
@@ -113,7 +131,7 @@ def _warn(source: str, warnings: Sequence[str]) -> None:
 
 
 def _load_and_plan(file: str) -> tuple[Loaded, FramePlan]:
-    loaded = load_settings(file)
+    loaded = load_file_or_preset(file, user_presets_dir())
     return loaded, make_plan(loaded.settings)
 
 
@@ -182,6 +200,27 @@ def _plot(arguments: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _with_plan(arguments.file, draw)
+
+
+def _presets(arguments: argparse.Namespace) -> int:
+    folder = user_presets_dir()
+    if arguments.save:
+        if not arguments.file:
+            print("presets: --save NAME needs the settings FILE to save", file=sys.stderr)
+            return EXIT_INVALID
+        try:
+            settings = load_file_or_preset(arguments.file, folder).settings
+            path = save_user_preset(settings, arguments.save, folder,
+                                    description=arguments.description)
+        except KeyframesError as error:
+            _report(error, arguments.file)
+            return EXIT_INVALID
+        print(f"saved preset {arguments.save!r} to {path}", file=sys.stderr)
+        return EXIT_OK
+    for preset in list_presets(folder):
+        owner = "shipped" if preset.shipped else "yours"
+        print(f"{preset.name:<32} {owner:<8} {preset.description}")
+    return EXIT_OK
 
 
 def _docs(arguments: argparse.Namespace) -> int:

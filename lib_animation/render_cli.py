@@ -15,7 +15,7 @@ from lib_animation.plan import make_plan
 from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
 from lib_animation.render_inputs import gather_inputs, video_frame_count
 from lib_animation.run_folder import create_run_folder
-from lib_animation.settings_files import load_settings
+from lib_animation.settings_files import load_file_or_preset, user_presets_dir
 
 BAR_WIDTH = 24
 PLAIN_UPDATE_S = 2.0
@@ -31,7 +31,7 @@ def run_render(arguments: argparse.Namespace) -> int:
     if arguments.resume:
         run_dir = Path(arguments.resume)
     else:
-        run_dir = _new_run(Path(arguments.file), Path(arguments.out))
+        run_dir = _new_run(arguments.file, Path(arguments.out))
     print(f"run folder: {run_dir}", file=sys.stderr)
     host = PreviewHost()
     bar = ProgressBar(sys.stderr)
@@ -53,8 +53,8 @@ def run_render(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _new_run(file: Path, out: Path) -> Path:
-    loaded = load_settings(file)
+def _new_run(file: str, out: Path) -> Path:
+    loaded = load_file_or_preset(file, user_presets_dir())
     for warning in loaded.warnings:
         print(f"{file}: warning: {warning}", file=sys.stderr)
     settings = loaded.settings

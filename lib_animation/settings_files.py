@@ -56,6 +56,20 @@ def load_settings(path: str | os.PathLike[str]) -> Loaded:
     return loads_settings(_read_text(Path(path)), source=source)
 
 
+def load_file_or_preset(
+    name: str, user_dir: str | os.PathLike[str] | None = None
+) -> Loaded:
+    """A settings file when `name` is an existing path, otherwise the preset of that name."""
+    if Path(name).exists() or not _PRESET_NAME.match(name):
+        return load_settings(name)
+    try:
+        return load_preset(name, user_dir)
+    except SettingsError as error:
+        raise SettingsError(
+            "no such settings file or preset", source=name, hint=error.hint
+        ) from None
+
+
 def loads_settings(text: str, *, source: str = "<settings>") -> Loaded:
     return settings_from_data(_parse_json(text, source=source), source=source)
 
@@ -328,6 +342,16 @@ class Preset:
 
 
 _PRESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()+-]{0,79}$")
+
+
+def user_presets_dir() -> Path:
+    """Where the command line keeps a user's presets: $KEYFRAMES_PRESETS, else
+    ~/.config/keyframes/presets (the WebUI tab passes its own folder)."""
+    configured = os.environ.get("KEYFRAMES_PRESETS")
+    if configured:
+        return Path(configured).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "keyframes" / "presets"
 
 
 def list_presets(user_dir: str | os.PathLike[str] | None = None) -> list[Preset]:

@@ -71,3 +71,18 @@ def test_readme_generated_sections_are_current():
     current = with_generated_sections(readme)
     assert current == readme, "run: python -m lib_animation docs --write README.md"
     assert "| `zoom` |" in readme and "ease_in_out" in readme
+
+
+def test_presets_are_listed_saved_and_usable_by_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KEYFRAMES_PRESETS", str(tmp_path / "mine"))
+    source = _write(tmp_path / "s.json", {"max_frames": 7, "zoom": "0:(1.2)"})
+    assert main(["presets", "--save", "big zoom", str(source), "--description", "mine"]) == 0
+    assert main(["presets"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("big zoom") and "yours" in line for line in listing)
+    assert sum("shipped" in line for line in listing) >= 6
+    assert main(["plan", "big zoom", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["max_frames"] == 7
+    assert main(["validate", "2d-zoom-rotate"]) == 0
+    assert main(["validate", "no-such-preset"]) == 2
+    assert "no such settings file or preset" in capsys.readouterr().err
