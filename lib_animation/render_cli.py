@@ -27,6 +27,7 @@ def run_render(arguments: argparse.Namespace) -> int:
     options = RenderOptions(
         warp=WarpOptions(backend=arguments.backend),
         models_dir=Path(arguments.models_dir) if arguments.models_dir else None,
+        depth_progress=DownloadProgress(sys.stderr),
     )
     if arguments.resume:
         run_dir = Path(arguments.resume)
@@ -111,6 +112,22 @@ class ProgressBar:
     def close(self) -> None:
         if self.drawn:
             self.stream.write("\n")
+
+
+class DownloadProgress:
+    """Depth-model downloads: one line per file every 10 percent."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, done: int, total: int, text: str) -> None:
+        step = done * 10 // total if total else 0
+        if self.shown.get(text) == step:
+            return
+        self.shown[text] = step
+        size = f"{done / 2**20:.0f}/{total / 2**20:.0f} MiB" if total else f"{done / 2**20:.0f} MiB"
+        self.stream.write(f"{text}: {size}\n")
 
 
 def progress_line(progress: RenderProgress) -> str:

@@ -43,3 +43,17 @@ def test_progress_line_shows_frame_rate_and_time_left():
     assert "frame 30/120" in line
     assert "10.0 fps" in line
     assert "0:09 left" in line
+
+
+def test_download_progress_prints_a_line_every_tenth(capsys):
+    import sys
+
+    from lib_animation.render_cli import DownloadProgress
+
+    show = DownloadProgress(sys.stderr)
+    total = 100 * 2**20
+    for done in range(0, total + 1, 2**20):
+        show(done, total, "downloading model.bin")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 11
+    assert lines[-1] == "downloading model.bin: 100/100 MiB"
