@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
-from lib_animation.host import FrameRequest, Host, MaskOptions
+from lib_animation.frame_requests import frame_request
+from lib_animation.host import FrameRequest, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
 from lib_animation.imaging.noise import add_noise
@@ -302,7 +303,8 @@ class _FrameLoop:
     def _generate(
         self, frame: int, init: np.ndarray | None, *, first_strength: float | None = None
     ) -> np.ndarray:
-        request = self._request(frame, init, first_strength)
+        request = frame_request(self.plan, frame, init, mask=self.inputs.mask,
+                                strength=first_strength)
         request = self._redo(request)
         image = self._checked(self.host.generate(request), frame)
         self.generations += 1
@@ -327,49 +329,6 @@ class _FrameLoop:
         """Colour coherence to the first frame; Interpolation frames are free of it."""
         if self.settings.color_coherence in COLOR_SPACES and self.mode != "Interpolation":
             self.matcher = ColorMatcher(first_frame, self.settings.color_coherence)
-
-    def _request(self, frame: int, init: np.ndarray | None, first_strength: float | None):
-        settings, plan, value = self.settings, self.plan, self.plan.value
-        strength = first_strength if first_strength is not None else value(
-            "strength_schedule", frame)
-        prompt, negative = plan.prompts[frame]
-        return FrameRequest(
-            frame=frame,
-            prompt=prompt,
-            negative_prompt=negative,
-            seed=int(plan.seeds[frame]),
-            subseed=int(plan.subseeds[frame]),
-            subseed_strength=float(plan.subseed_strengths[frame]),
-            width=settings.W,
-            height=settings.H,
-            steps=_scheduled_int(settings, plan, "steps", frame) or settings.steps,
-            cfg_scale=value("cfg_scale_schedule", frame),
-            sampler=_scheduled(settings, plan, "sampler", frame) or settings.sampler,
-            scheduler=_scheduled(settings, plan, "scheduler", frame) or settings.scheduler,
-            init_image=init,
-            denoising_strength=1.0 - strength,
-            mask=self.inputs.mask if init is not None else None,
-            mask_options=MaskOptions(
-                invert=settings.invert_mask,
-                blur=settings.mask_overlay_blur,
-                fill=settings.fill,
-                full_resolution=settings.full_res_mask,
-                full_resolution_padding=settings.full_res_mask_padding,
-            ),
-            seed_resize_from_w=settings.seed_resize_from_w,
-            seed_resize_from_h=settings.seed_resize_from_h,
-            checkpoint=_scheduled(settings, plan, "checkpoint", frame),
-            clip_skip=_scheduled_int(settings, plan, "clipskip", frame),
-            noise_multiplier=(value("noise_multiplier_schedule", frame)
-                              if settings.enable_noise_multiplier_scheduling else None),
-            eta_ddim=(value("ddim_eta_schedule", frame)
-                      if settings.enable_ddim_eta_scheduling else None),
-            eta_ancestral=(value("ancestral_eta_schedule", frame)
-                           if settings.enable_ancestral_eta_scheduling else None),
-            image_cfg_scale=value("pix2pix_img_cfg_scale_schedule", frame),
-            restore_faces=settings.restore_faces,
-            tiling=settings.tiling,
-        )
 
     def _redo(self, request: FrameRequest) -> FrameRequest:
         """Optical-flow redo and diffusion redo: throwaway generations that steer the init."""
@@ -430,18 +389,6 @@ class _FrameLoop:
 def cross_fade(before: np.ndarray, after: np.ndarray, weight: float) -> np.ndarray:
     """(1 - weight) * before + weight * after, rounded, in one saturating OpenCV pass."""
     return cv2.addWeighted(before, 1.0 - weight, after, weight, 0.0)
-
-
-def _scheduled(settings, plan: FramePlan, stem: str, frame: int) -> str | None:
-    if not settings[f"enable_{stem}_scheduling"]:
-        return None
-    return plan.values[f"{stem}_schedule"][frame]
-
-
-def _scheduled_int(settings, plan: FramePlan, stem: str, frame: int) -> int | None:
-    if not settings[f"enable_{stem}_scheduling"]:
-        return None
-    return int(round(float(plan.values[f"{stem}_schedule"][frame])))
 
 
 def _overlay(image: np.ndarray, init: np.ndarray, mask: np.ndarray, invert: bool) -> np.ndarray:
