@@ -13,7 +13,8 @@ column (1-based, in the whole schedule text), with a hint.
 
 from lib_animation.errors import ScheduleError
 
-from .expression import CONSTANTS, FUNCTIONS, Expression, compile_expression, evaluate_scalar
+from .expression import Expression, compile_expression, evaluate_scalar
+from .functions import CONSTANTS, FUNCTIONS
 from .interpolation import INTERPOLATIONS
 from .schedule import (
     Keyframe,

@@ -16,16 +16,10 @@ import numpy as np
 
 from lib_animation.errors import ScheduleError
 
-from .expression import (
-    DEFAULT_NAMES,
-    MAX_NESTING,
-    Expression,
-    compile_expression,
-    parse_prefix,
-    plain_number,
-    unexpected_after,
-)
+from .expression import Expression, compile_expression, parse_prefix, unexpected_after
 from .interpolation import ease, hermite, monotone_slopes, normalise_interpolation
+from .parser import DEFAULT_NAMES, MAX_NESTING
+from .tokens import plain_number
 
 __all__ = [
     "MAX_FRAMES",
