@@ -139,7 +139,7 @@ class ModelDepth:
 
 
 def depth_model_names() -> tuple[str, ...]:
-    """Every name `depth_provider` accepts, "flat" first."""
+    """Every name `DepthModelCache.get` accepts, "flat" first."""
     return (FLAT, *DEPTH_MODELS)
 
 
@@ -183,21 +183,6 @@ class DepthModelCache:
         torch = sys.modules.get("torch")
         if torch is not None and torch.cuda.is_available():
             torch.cuda.empty_cache()
-
-
-_CACHE = DepthModelCache()
-
-
-def depth_provider(
-    name: str, *, models_dir: Path, device: str = "cpu", progress: Progress | None = None
-) -> DepthProvider:
-    """The provider called `name`, downloading and loading its model on first use."""
-    return _CACHE.get(name, models_dir=models_dir, device=device, progress=progress)
-
-
-def unload() -> None:
-    """Free every model `depth_provider` loaded (the WebUI needs the VRAM for diffusion)."""
-    _CACHE.unload()
 
 
 def _check_image(image: np.ndarray) -> None:

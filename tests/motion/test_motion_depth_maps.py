@@ -16,7 +16,6 @@ from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.motion.depth import (
     DepthModelCache,
     depth_model_names,
-    depth_provider,
     depth_to_png_array,
     equalize_histogram,
     inverse_depth_to_z,
@@ -27,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_flat_provider_gives_ones_of_the_frame_size(tmp_path: Path) -> None:
     image = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-    z = depth_provider("flat", models_dir=tmp_path).predict(image)
+    z = DepthModelCache().get("flat", models_dir=tmp_path).predict(image)
     assert z.shape == (48, 64)
     assert z.dtype == np.float32
     assert np.all(z == 1.0)
@@ -35,7 +34,7 @@ def test_flat_provider_gives_ones_of_the_frame_size(tmp_path: Path) -> None:
 
 
 def test_flat_provider_rejects_a_non_rgb_frame(tmp_path: Path) -> None:
-    provider = depth_provider("flat", models_dir=tmp_path)
+    provider = DepthModelCache().get("flat", models_dir=tmp_path)
     with pytest.raises(ValueError, match="uint8"):
         provider.predict(np.zeros((48, 64), dtype=np.uint8))
     with pytest.raises(ValueError, match="uint8"):
@@ -45,8 +44,8 @@ def test_flat_provider_rejects_a_non_rgb_frame(tmp_path: Path) -> None:
 def test_flat_needs_neither_torch_nor_transformers(tmp_path: Path) -> None:
     script = (
         "import sys, numpy as np\n"
-        "from lib_animation.motion.depth import depth_provider\n"
-        f"p = depth_provider('flat', models_dir={str(tmp_path)!r})\n"
+        "from lib_animation.motion.depth import DepthModelCache\n"
+        f"p = DepthModelCache().get('flat', models_dir={str(tmp_path)!r})\n"
         "assert p.predict(np.zeros((5, 7, 3), np.uint8)).shape == (5, 7)\n"
         "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
     )
