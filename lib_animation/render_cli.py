@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 from lib_animation.host import PreviewHost
+from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs, finish_run
 from lib_animation.plan import make_plan
 from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
 from lib_animation.render_inputs import gather_inputs, video_frame_count
-from lib_animation.run_folder import create_run_folder
+from lib_animation.run_folder import create_run_folder, load_run_settings
 from lib_animation.settings_files import load_file_or_preset, user_presets_dir
 
 BAR_WIDTH = 24
@@ -28,12 +29,17 @@ def run_render(arguments: argparse.Namespace) -> int:
         warp=WarpOptions(backend=arguments.backend),
         models_dir=Path(arguments.models_dir) if arguments.models_dir else None,
         depth_progress=DownloadProgress(sys.stderr),
+        depth_cache=DepthModelCache(),
     )
     if arguments.resume:
         run_dir = Path(arguments.resume)
     else:
         run_dir = _new_run(arguments.file, Path(arguments.out))
     print(f"run folder: {run_dir}", file=sys.stderr)
+    settings = load_run_settings(run_dir)
+    if settings.animation_mode == "3D" and settings.use_depth_warping and not options.models_dir:
+        print(f"note: 3D renders on a flat depth plane; pass --models-dir DIR to use "
+              f"{settings.depth_algorithm} (downloaded there on first use)", file=sys.stderr)
     host = PreviewHost()
     bar = ProgressBar(sys.stderr)
     with _stop_on_first_ctrl_c(host):
