@@ -25,9 +25,11 @@ EXIT_INTERRUPTED = 130
 
 
 def run_render(arguments: argparse.Namespace) -> int:
+    device = _torch_device() if arguments.backend == "torch" else None
     options = RenderOptions(
-        warp=WarpOptions(backend=arguments.backend),
+        warp=WarpOptions(backend=arguments.backend, device=device),
         models_dir=Path(arguments.models_dir) if arguments.models_dir else None,
+        depth_device=device or "cpu",
         depth_progress=DownloadProgress(sys.stderr),
         depth_cache=DepthModelCache(),
     )
@@ -58,6 +60,13 @@ def run_render(arguments: argparse.Namespace) -> int:
     )
     print(summary(result, outputs), file=sys.stderr)
     return EXIT_OK
+
+
+def _torch_device() -> str:
+    """The GPU when torch sees one, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _new_run(file: str, out: Path) -> Path:
