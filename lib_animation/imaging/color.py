@@ -183,7 +183,8 @@ class ColorMatcher:
 def _to_bin_units(image: np.ndarray, space: _FloatSpace) -> tuple[np.ndarray, np.ndarray]:
     """Convert to ``space`` and express every channel in bin units: returns that float32
     frame and a spare float32 buffer of the same shape."""
-    rgb = np.multiply(image, np.float32(space.input_scale), dtype=np.float32)
+    # order="C": OpenCV writes into this buffer below, whatever the input's memory layout
+    rgb = np.multiply(image, np.float32(space.input_scale), dtype=np.float32, order="C")
     converted = cv2.cvtColor(rgb, space.forward)
     affine = np.zeros((3, 4), np.float32)
     for channel in range(3):

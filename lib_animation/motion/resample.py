@@ -144,7 +144,7 @@ def image_from_torch(tensor: torch.Tensor, like: np.ndarray) -> np.ndarray:
     out = tensor[0].permute(1, 2, 0)
     if like.dtype == np.uint8:
         out = out.round().clamp(0, 255).to(torch.uint8)
-    array = out.cpu().numpy()
+    array = np.ascontiguousarray(out.cpu().numpy())
     return array.reshape(like.shape)
 
 

@@ -176,3 +176,13 @@ def test_grey_frames_match_in_hsv_without_hue():
     np.testing.assert_array_equal(matched[..., 0], matched[..., 1])
     np.testing.assert_array_equal(matched[..., 0], matched[..., 2])
     assert np.abs(matched.astype(int) - darker).max() <= 1
+
+
+def test_frames_in_any_memory_layout_are_matched():
+    rng = np.random.default_rng(3)
+    reference = rng.integers(0, 256, size=(40, 56, 3), dtype=np.uint8)
+    image = rng.integers(0, 256, size=(56, 40, 3), dtype=np.uint8).transpose(1, 0, 2)
+    assert not image.flags.c_contiguous
+    for space in ("LAB", "HSV", "RGB"):
+        expected = ColorMatcher(reference, space)(np.ascontiguousarray(image))
+        assert np.array_equal(ColorMatcher(reference, space)(image), expected)

@@ -122,6 +122,20 @@ def test_depth_maps_are_saved_beside_every_frame_when_asked(run_factory, make_ho
     assert (read_frame(frame_path(run_dir, 0, prefix="depth")) == 255).all()
 
 
+def test_the_torch_backend_renders_like_the_opencv_one(run_factory, make_host):
+    from lib_animation.motion.frame_motion import WarpOptions
+    from lib_animation.render import RenderOptions
+
+    values = {"max_frames": 4, "zoom": "0:(1.03)", "angle": "0:(1)", "color_coherence": "LAB",
+              "noise_schedule": "0:(0.04)"}
+    cpu = run_factory(batch_name="cpu", **values)
+    torch_run = run_factory(batch_name="torch", **values)
+    render_run(cpu, make_host())
+    render_run(torch_run, make_host(), RenderOptions(warp=WarpOptions(backend="torch")))
+    for a, b in zip(_frames(cpu, 4), _frames(torch_run, 4), strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).mean() < 2.0
+
+
 def test_noise_and_coherence_are_reproducible(run_factory, tmp_path, make_host):
     values = {"max_frames": 5, "noise_schedule": "0:(0.1)", "color_coherence": "LAB",
               "amount_schedule": "0:(0.3)", "contrast_schedule": "0:(1.02)", "zoom": "0:(1.05)"}
