@@ -75,6 +75,7 @@ class RenderProgress:
 class RenderResult:
     run_dir: Path
     plan: FramePlan
+    inputs: RenderInputs
     completed: int  # frames 0..completed-1 are on disk
     interrupted: bool
     resumed_from: int  # first frame rendered in this session (0 for a fresh run)
@@ -109,6 +110,7 @@ def render_run(
     return RenderResult(
         run_dir=run_dir,
         plan=plan,
+        inputs=inputs,
         completed=loop.completed,
         interrupted=loop.interrupted,
         resumed_from=loop.resumed_from,

@@ -14,7 +14,7 @@ from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs, finish_run
 from lib_animation.plan import make_plan
 from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
-from lib_animation.render_inputs import gather_inputs, video_frame_count
+from lib_animation.render_inputs import video_frame_count
 from lib_animation.run_folder import create_run_folder, load_run_settings
 from lib_animation.settings_files import load_file_or_preset, user_presets_dir
 
@@ -54,7 +54,7 @@ def run_render(arguments: argparse.Namespace) -> int:
     outputs = finish_run(
         run_dir,
         result.plan,
-        soundtrack=gather_inputs(result.plan.settings, run_dir).soundtrack,
+        soundtrack=result.inputs.soundtrack,
         warp_previous=self_warp(result.plan, options),
         report=not arguments.no_report,
     )
