@@ -85,8 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output folder; the run gets its own folder inside (default: outputs)")
     render.add_argument("--resume", metavar="RUN_FOLDER",
                         help="continue this run from its last complete frame")
-    render.add_argument("--host", choices=("preview",), default="preview",
-                        help="what generates the frames (default: preview)")
+    render.add_argument("--host", choices=("preview", "webui"), default="preview",
+                        help="preview: no model, on this machine (default); webui: a running "
+                        "WebUI started with --api, at --url")
+    render.add_argument("--url", default="http://127.0.0.1:7860",
+                        help="with --host webui: the WebUI's address (default: %(default)s)")
+    render.add_argument("--api-auth", metavar="USER:PASSWORD",
+                        help="with --host webui: the login of a WebUI started with --api-auth")
     render.add_argument("--backend", choices=("opencv", "torch"), default="opencv",
                         help="warp backend (torch uses the GPU when there is one)")
     render.add_argument("--models-dir", metavar="DIR",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib_animation.host import FrameRequest, MaskOptions
+from lib_animation.host import FrameRequest, MaskOptions, NamesInUse
 from lib_animation.plan import FramePlan
 from lib_animation.schema import BY_NAME
 
@@ -66,3 +66,20 @@ def _switched(plan: FramePlan, name: str, frame: int):
     if not plan.settings[BY_NAME[name].enabled_by]:
         return None
     return plan.value(name, frame)
+
+
+def names_in_use(plan: FramePlan) -> NamesInUse:
+    """Every sampler, scheduler and checkpoint name a run's generations will carry."""
+    diffused = [int(frame) for frame in plan.diffused_frames()]
+
+    def used(name: str, default: str | None) -> set[str]:
+        if not plan.settings[BY_NAME[name].enabled_by]:
+            return set() if default is None else {default}
+        return {plan.values[name][frame] for frame in diffused}
+
+    settings = plan.settings
+    return NamesInUse(
+        samplers=used("sampler_schedule", settings.sampler),
+        schedulers=used("scheduler_schedule", settings.scheduler),
+        checkpoints=used("checkpoint_schedule", None),
+    )

@@ -82,8 +82,20 @@ class FrameRequest:
         }
 
 
+@dataclass(frozen=True)
+class NamesInUse:
+    """The sampler, scheduler and checkpoint names a run will ask for."""
+
+    samplers: set[str]
+    schedulers: set[str]
+    checkpoints: set[str]
+
+
 class Host(Protocol):
     """What the renderer needs from a generator."""
+
+    def check_names(self, names: NamesInUse) -> None:
+        """RenderError for a sampler, scheduler or checkpoint the host does not have."""
 
     def generate(self, request: FrameRequest) -> np.ndarray:
         """One request -> one uint8 (H, W, 3) RGB image of the requested size."""
@@ -111,6 +123,9 @@ class PreviewHost:
         else:
             image = request.init_image.copy()
         return _draw_counter(image, request.frame)
+
+    def check_names(self, names: NamesInUse) -> None:
+        """The preview host diffuses nothing, so every name will do."""
 
     def progress(self, done: int, total: int, text: str) -> None:
         """The preview host has no progress bar of its own; the CLI shows one."""

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
-from lib_animation.frame_requests import frame_request
+from lib_animation.frame_requests import frame_request, names_in_use
 from lib_animation.host import FrameRequest, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
@@ -93,6 +93,7 @@ def render_run(
     options = options or RenderOptions()
     plan = make_plan(load_run_settings(run_dir))
     inputs = gather_inputs(plan.settings, run_dir)
+    host.check_names(names_in_use(plan))
     if manifest_path(run_dir).exists():
         recorder, first_missing = ManifestRecorder.resume(run_dir)
     else:

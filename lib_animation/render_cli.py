@@ -8,7 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from lib_animation.host import PreviewHost
+from lib_animation.frame_requests import names_in_use
+from lib_animation.host import Host, PreviewHost
+from lib_animation.http_host import WebUIHttpHost
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs, finish_run
@@ -33,16 +35,16 @@ def run_render(arguments: argparse.Namespace) -> int:
         depth_progress=DownloadProgress(sys.stderr),
         depth_cache=DepthModelCache(),
     )
+    host = _host(arguments)
     if arguments.resume:
         run_dir = Path(arguments.resume)
     else:
-        run_dir = _new_run(arguments.file, Path(arguments.out))
+        run_dir = _new_run(arguments.file, Path(arguments.out), host)
     print(f"run folder: {run_dir}", file=sys.stderr)
     settings = load_run_settings(run_dir)
     if settings.animation_mode == "3D" and settings.use_depth_warping and not options.models_dir:
         print(f"note: 3D renders on a flat depth plane; pass --models-dir DIR to use "
               f"{settings.depth_algorithm} (downloaded there on first use)", file=sys.stderr)
-    host = PreviewHost()
     bar = ProgressBar(sys.stderr)
     with _stop_on_first_ctrl_c(host):
         result = render_run(run_dir, host, options, on_progress=bar.update)
@@ -62,6 +64,12 @@ def run_render(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _host(arguments: argparse.Namespace) -> PreviewHost | WebUIHttpHost:
+    if arguments.host == "webui":
+        return WebUIHttpHost(arguments.url, auth=arguments.api_auth)
+    return PreviewHost()
+
+
 def _torch_device() -> str:
     """The GPU when torch sees one, else the CPU."""
     import torch
@@ -69,7 +77,8 @@ def _torch_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _new_run(file: str, out: Path) -> Path:
+def _new_run(file: str, out: Path, host: Host) -> Path:
+    """Plan the run and check the host knows its names before a run folder is made."""
     loaded = load_file_or_preset(file, user_presets_dir())
     for warning in loaded.warnings:
         print(f"{file}: warning: {warning}", file=sys.stderr)
@@ -78,6 +87,7 @@ def _new_run(file: str, out: Path) -> Path:
     plan = make_plan(settings, max_frames=frames)
     for warning in plan.warnings:
         print(f"{file}: warning: {warning}", file=sys.stderr)
+    host.check_names(names_in_use(plan))
     return create_run_folder(plan, out)
 
 
@@ -85,7 +95,7 @@ class _stop_on_first_ctrl_c:
     """First Ctrl-C: finish the frame being made, then stop cleanly (resumable).
     Second Ctrl-C: stop at once."""
 
-    def __init__(self, host: PreviewHost) -> None:
+    def __init__(self, host: PreviewHost | WebUIHttpHost) -> None:
         self.host = host
 
     def __enter__(self) -> None:

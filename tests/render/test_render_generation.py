@@ -47,6 +47,9 @@ class _FlatFrameOneHost:
                 return np.full_like(image, self.level)
         return image
 
+    def check_names(self, names):
+        self.base.check_names(names)
+
     def progress(self, done, total, text):
         self.base.progress(done, total, text)
 

@@ -1,0 +1,200 @@
+"""A Host that generates through a running WebUI's HTTP API (started with `--api`).
+
+Each FrameRequest becomes one `POST /sdapi/v1/txt2img` or `/sdapi/v1/img2img`; the checkpoint,
+CLIP skip and ETA go in `override_settings`, restored by the WebUI after each call. Before the
+first frame, the sampler, scheduler and checkpoint names the run uses are checked against the
+WebUI's own lists, because the WebUI silently ignores a checkpoint name it does not know.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from lib_animation.errors import RenderError
+from lib_animation.host import FrameRequest, NamesInUse
+
+DEFAULT_URL = "http://127.0.0.1:7860"
+GENERATION_TIMEOUT_S = 900.0
+LIST_TIMEOUT_S = 30.0
+INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
+
+
+class WebUIHttpHost:
+    def __init__(self, url: str = DEFAULT_URL, *, auth: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._headers = {"Content-Type": "application/json"}
+        if auth:
+            token = base64.b64encode(auth.encode("utf-8")).decode("ascii")
+            self._headers["Authorization"] = f"Basic {token}"
+        self._stop = False
+
+    def generate(self, request: FrameRequest) -> np.ndarray:
+        endpoint = "txt2img" if request.is_txt2img else "img2img"
+        reply = self._call(f"/sdapi/v1/{endpoint}", request_payload(request),
+                           GENERATION_TIMEOUT_S, frame=request.frame)
+        images = reply.get("images") if isinstance(reply, dict) else None
+        if not images:
+            raise RenderError("the WebUI returned no image", frame=request.frame)
+        return _decode_png(images[0], request.frame)
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        """The WebUI shows its own progress for API calls; the CLI draws the run's."""
+
+    def interrupted(self) -> bool:
+        return self._stop
+
+    def interrupt(self) -> None:
+        self._stop = True
+
+    def check_names(self, names: NamesInUse) -> None:
+        samplers = self._call("/sdapi/v1/samplers", None, LIST_TIMEOUT_S)
+        schedulers = self._call("/sdapi/v1/schedulers", None, LIST_TIMEOUT_S)
+        models = self._call("/sdapi/v1/sd-models", None, LIST_TIMEOUT_S)
+        known_samplers = {
+            alias.lower()
+            for entry in samplers
+            for alias in [entry.get("name", ""), *(entry.get("aliases") or [])]
+        }
+        known_schedulers = {
+            text.lower()
+            for entry in schedulers
+            for text in (entry.get("name", ""), entry.get("label", ""))
+        }
+        titles = [str(entry.get("title", "")) for entry in models]
+        _refuse_unknown("sampler", names.samplers, lambda n: n.lower() in known_samplers,
+                        [entry.get("name", "") for entry in samplers])
+        _refuse_unknown("scheduler", names.schedulers, lambda n: n.lower() in known_schedulers,
+                        [entry.get("label", "") for entry in schedulers])
+        _refuse_unknown("checkpoint_schedule", names.checkpoints,
+                        lambda n: any(n in title for title in titles), titles)
+
+    def _call(self, path: str, payload: dict[str, Any] | None, timeout: float,
+              *, frame: int | None = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        method = "GET" if payload is None else "POST"
+        call = urllib.request.Request(self.url + path, data=data, headers=self._headers,
+                                      method=method)
+        try:
+            with urllib.request.urlopen(call, timeout=timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            raise RenderError(f"the WebUI answered {error.code} to {path}: {_detail(error)}",
+                              frame=frame, hint=_hint(error.code)) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", error)
+            raise RenderError(f"cannot reach the WebUI at {self.url} ({reason})", frame=frame,
+                              hint="start it with --api, or give its address with --url") from None
+        except (ValueError, UnicodeDecodeError):
+            raise RenderError(f"the WebUI's answer to {path} is not JSON", frame=frame) from None
+
+
+def request_payload(request: FrameRequest) -> dict[str, Any]:
+    """The API body for one request: only fields the WebUI's txt2img/img2img models define."""
+    payload: dict[str, Any] = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "seed": request.seed,
+        "subseed": request.subseed,
+        "subseed_strength": request.subseed_strength,
+        "seed_resize_from_w": request.seed_resize_from_w or -1,
+        "seed_resize_from_h": request.seed_resize_from_h or -1,
+        "sampler_name": request.sampler,
+        "scheduler": request.scheduler,
+        "steps": request.steps,
+        "cfg_scale": request.cfg_scale,
+        "width": request.width,
+        "height": request.height,
+        "restore_faces": request.restore_faces,
+        "tiling": request.tiling,
+        "batch_size": 1,
+        "n_iter": 1,
+        "send_images": True,
+        "save_images": False,
+        "override_settings": _overrides(request),
+        "override_settings_restore_afterwards": True,
+    }
+    if request.init_image is None:
+        return payload
+    payload.update(
+        init_images=[_encode_png(request.init_image)],
+        denoising_strength=request.denoising_strength,
+        resize_mode=0,
+        image_cfg_scale=request.image_cfg_scale,
+    )
+    if request.noise_multiplier is not None:
+        payload["initial_noise_multiplier"] = request.noise_multiplier
+    if request.mask is not None:
+        options = request.mask_options
+        payload.update(
+            mask=_encode_png(request.mask),
+            mask_blur=options.blur,
+            inpainting_fill=INPAINTING_FILL[options.fill],
+            inpaint_full_res=options.full_resolution,
+            inpaint_full_res_padding=options.full_resolution_padding,
+            inpainting_mask_invert=int(options.invert),
+        )
+    return payload
+
+
+def _overrides(request: FrameRequest) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if request.checkpoint is not None:
+        overrides["sd_model_checkpoint"] = request.checkpoint
+    if request.clip_skip is not None:
+        overrides["CLIP_stop_at_last_layers"] = request.clip_skip
+    if request.eta_ddim is not None:
+        overrides["eta_ddim"] = request.eta_ddim
+    if request.eta_ancestral is not None:
+        overrides["eta_ancestral"] = request.eta_ancestral
+    return overrides
+
+
+def _encode_png(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _decode_png(text: str, frame: int) -> np.ndarray:
+    try:
+        data = base64.b64decode(text.split(",", 1)[-1], validate=True)
+        with Image.open(io.BytesIO(data)) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    except (ValueError, UnidentifiedImageError, OSError):
+        raise RenderError("the WebUI returned an image that cannot be read", frame=frame) from None
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    try:
+        body = json.loads(error.read().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, OSError):
+        return error.reason
+    if isinstance(body, dict):
+        for key in ("detail", "error", "errors"):
+            if key in body:
+                return " ".join(str(body[key]).split())[:300]
+    return error.reason
+
+
+def _hint(code: int) -> str | None:
+    if code == 401:
+        return "the WebUI wants a login: pass --api-auth user:password"
+    if code == 404:
+        return "start the WebUI with --api"
+    return None
+
+
+def _refuse_unknown(setting: str, names: set[str], known, available: list[str]) -> None:
+    unknown = sorted(name for name in names if not known(name))
+    if unknown:
+        listed = ", ".join(str(name) for name in available[:20])
+        raise RenderError(f"the WebUI has no {', '.join(repr(n) for n in unknown)}",
+                          setting=setting, hint=f"it has: {listed}")

@@ -1,0 +1,187 @@
+"""Rendering through a WebUI's HTTP API, against a stand-in API server on loopback that accepts
+only the request fields the WebUI 1.10 API models define (see shared/host-api.md, A9)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib_animation.cli import main
+from lib_animation.output.frames import complete_frames
+
+COMMON_FIELDS = {
+    "prompt", "negative_prompt", "styles", "seed", "subseed", "subseed_strength",
+    "seed_resize_from_h", "seed_resize_from_w", "sampler_name", "scheduler", "batch_size",
+    "n_iter", "steps", "cfg_scale", "width", "height", "restore_faces", "tiling", "eta",
+    "s_min_uncond", "s_churn", "s_tmax", "s_tmin", "s_noise", "do_not_save_samples",
+    "do_not_save_grid", "denoising_strength", "override_settings",
+    "override_settings_restore_afterwards", "refiner_checkpoint", "refiner_switch_at",
+    "disable_extra_networks", "firstpass_image", "comments", "force_task_id", "sampler_index",
+    "infotext", "script_name", "script_args", "alwayson_scripts", "send_images", "save_images",
+}  # fmt: skip
+IMG2IMG_FIELDS = COMMON_FIELDS | {
+    "init_images", "resize_mode", "image_cfg_scale", "initial_noise_multiplier", "latent_mask",
+    "mask", "mask_blur_x", "mask_blur_y", "mask_blur", "mask_round", "inpainting_fill",
+    "inpaint_full_res", "inpaint_full_res_padding", "inpainting_mask_invert",
+    "include_init_images",
+}  # fmt: skip
+TXT2IMG_FIELDS = COMMON_FIELDS | {
+    "enable_hr", "firstphase_width", "firstphase_height", "hr_scale", "hr_upscaler",
+    "hr_second_pass_steps", "hr_resize_x", "hr_resize_y", "hr_checkpoint_name",
+    "hr_sampler_name", "hr_scheduler", "hr_prompt", "hr_negative_prompt",
+}  # fmt: skip
+SAMPLERS = [{"name": "Euler a", "aliases": ["k_euler_a"]}, {"name": "DPM++ 2M", "aliases": []}]
+SCHEDULERS = [{"name": "automatic", "label": "Automatic"}, {"name": "karras", "label": "Karras"}]
+MODELS = [{"title": "v1-5-pruned-emaonly.safetensors [6ce0161689]", "model_name": "v1-5"},
+          {"title": "dreamshaper_8.safetensors [879db523c3]", "model_name": "dreamshaper_8"}]
+
+
+def _png(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+class StandInWebUI(BaseHTTPRequestHandler):
+    requests: list = []
+    auth: str | None = None
+    fail_after: int | None = None
+
+    def log_message(self, *_args):
+        pass
+
+    def _reply(self, status: int, body) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _authorised(self) -> bool:
+        if self.auth is None:
+            return True
+        expected = "Basic " + base64.b64encode(self.auth.encode()).decode()
+        if self.headers.get("Authorization") == expected:
+            return True
+        self._reply(401, {"detail": "Not authenticated"})
+        return False
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if not self._authorised():
+            return
+        lists = {"/sdapi/v1/samplers": SAMPLERS, "/sdapi/v1/schedulers": SCHEDULERS,
+                 "/sdapi/v1/sd-models": MODELS}
+        if self.path in lists:
+            self._reply(200, lists[self.path])
+        else:
+            self._reply(404, {"detail": "Not Found"})
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        if not self._authorised():
+            return
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        allowed = {"/sdapi/v1/txt2img": TXT2IMG_FIELDS, "/sdapi/v1/img2img": IMG2IMG_FIELDS}
+        if self.path not in allowed:
+            self._reply(404, {"detail": "Not Found"})
+            return
+        unknown = set(body) - allowed[self.path]
+        if unknown:
+            self._reply(422, {"detail": f"unknown fields {sorted(unknown)}"})
+            return
+        type(self).requests.append((self.path, body))
+        if self.fail_after is not None and len(self.requests) > self.fail_after:
+            self._reply(500, {"error": "OutOfMemoryError", "detail": "CUDA out of memory"})
+            return
+        if "init_images" in body:
+            data = base64.b64decode(body["init_images"][0])
+            image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        else:
+            image = np.full((body["height"], body["width"], 3), body["seed"] % 256, np.uint8)
+        self._reply(200, {"images": [_png(image)], "parameters": {}, "info": "{}"})
+
+
+@pytest.fixture
+def webui():
+    handler = type("Handler", (StandInWebUI,), {"requests": [], "auth": None,
+                                                "fail_after": None})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+def _settings(tmp_path, **values):
+    file = tmp_path / "run.json"
+    base = {"max_frames": 4, "W": 64, "H": 64, "seed": 7, "diffusion_cadence": 2,
+            "video_format": "none", "batch_name": "api", "sampler": "Euler a",
+            "scheduler": "Karras", "animation_prompts": {"0": "a lighthouse"}}
+    file.write_text(json.dumps({**base, **values}))
+    return str(file)
+
+
+def test_a_run_renders_through_the_webui_api(tmp_path, webui, capsys):
+    file = _settings(tmp_path, enable_checkpoint_scheduling=True,
+                     checkpoint_schedule='0:("v1-5-pruned-emaonly"), 3:("dreamshaper_8")',
+                     enable_clipskip_scheduling=True, clipskip_schedule="0:(2)")
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url, "--no-report"]) == 0, capsys.readouterr().err
+    assert complete_frames(tmp_path / "out" / "api") == [0, 1, 2, 3]
+    paths = [path for path, _ in webui.requests]
+    assert paths == ["/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/img2img"]
+    first, second, third = (body for _, body in webui.requests)
+    assert (first["seed"], first["sampler_name"], first["scheduler"]) == (7, "Euler a", "Karras")
+    assert first["override_settings"] == {"sd_model_checkpoint": "v1-5-pruned-emaonly",
+                                          "CLIP_stop_at_last_layers": 2}
+    assert third["override_settings"]["sd_model_checkpoint"] == "dreamshaper_8"
+    assert second["denoising_strength"] == pytest.approx(0.35)
+    assert first["save_images"] is False and first["send_images"] is True
+
+
+def test_unknown_checkpoints_are_refused_before_anything_is_made(tmp_path, webui, capsys):
+    file = _settings(tmp_path, enable_checkpoint_scheduling=True,
+                     checkpoint_schedule='0:("v1-5"), 2:("sdxl_turbo")')
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "checkpoint_schedule" in err[0] and "'sdxl_turbo'" in err[0]
+    assert "dreamshaper_8" in err[0]
+    assert webui.requests == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_webui_with_a_login_needs_api_auth(tmp_path, webui, capsys):
+    webui.auth = "me:secret"
+    file = _settings(tmp_path)
+    arguments = ["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url, "--no-report"]
+    assert main(arguments) == 2
+    assert "--api-auth" in capsys.readouterr().err
+    assert main([*arguments, "--api-auth", "me:secret"]) == 0
+
+
+def test_a_failing_webui_stops_the_run_with_its_message_and_it_resumes(tmp_path, webui, capsys):
+    webui.fail_after = 2
+    file = _settings(tmp_path, max_frames=6)
+    out = tmp_path / "out"
+    assert main(["render", file, "--out", str(out), "--host", "webui", "--url", webui.url,
+                 "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "CUDA out of memory" in err
+    manifest = json.loads((out / "api" / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    webui.fail_after = None
+    assert main(["render", "--resume", str(out / "api"), "--host", "webui",
+                 "--url", webui.url, "--no-report"]) == 0
+    assert complete_frames(out / "api") == list(range(6))
