@@ -123,6 +123,7 @@ def test_depth_maps_are_saved_beside_every_frame_when_asked(run_factory, make_ho
 
 
 def test_the_torch_backend_renders_like_the_opencv_one(run_factory, make_host):
+    pytest.importorskip("torch")
     from lib_animation.motion.frame_motion import WarpOptions
     from lib_animation.render import RenderOptions
 
