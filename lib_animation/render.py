@@ -38,8 +38,10 @@ from lib_animation.plan import FramePlan, make_plan
 from lib_animation.render_inputs import RenderInputs, gather_inputs
 from lib_animation.run_folder import SETTINGS_NAME, load_run_settings
 
-DEPTH_MODELS = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
-FLOW_METHODS = {"DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback"}
+DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
+FLOW_METHOD_OF_SETTING = {
+    "DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback",
+}  # fmt: skip
 COLOR_SPACES = ("LAB", "HSV", "RGB")
 REDO_STREAM = 11
 
@@ -212,7 +214,7 @@ class _FrameLoop:
         return chain
 
     def _tween(self, before: np.ndarray, after: np.ndarray, weight: float, frame: int):
-        method = FLOW_METHODS.get(self.settings.optical_flow_cadence)
+        method = FLOW_METHOD_OF_SETTING.get(self.settings.optical_flow_cadence)
         if method is not None:
             factor = self.plan.value("cadence_flow_factor_schedule", frame)
             forward_flow = estimate_flow(before, after, method)
@@ -338,7 +340,7 @@ class _FrameLoop:
         if request.init_image is None:
             return request
         settings = self.settings
-        method = FLOW_METHODS.get(settings.optical_flow_redo_generation)
+        method = FLOW_METHOD_OF_SETTING.get(settings.optical_flow_redo_generation)
         if method is not None:
             throwaway = self._throwaway(request, 0)
             flow = estimate_flow(request.init_image, throwaway, method)
@@ -407,7 +409,7 @@ def _depth_provider(settings, options: RenderOptions) -> DepthProvider:
     cache = options.depth_cache or DepthModelCache()
     name = "flat"
     if settings.use_depth_warping and options.models_dir is not None:
-        name = DEPTH_MODELS[settings.depth_algorithm]
+        name = DEPTH_MODEL_OF_SETTING[settings.depth_algorithm]
     return cache.get(name, models_dir=options.models_dir or Path(),
                      device=options.depth_device, progress=options.depth_progress)
 
