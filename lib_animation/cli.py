@@ -15,13 +15,13 @@ from pathlib import Path
 from lib_animation import __version__
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.plan import FramePlan, make_plan
-from lib_animation.settings_files import (
-    Loaded,
+from lib_animation.presets import (
     list_presets,
     load_file_or_preset,
     save_user_preset,
     user_presets_dir,
 )
+from lib_animation.settings_files import Loaded
 
 EXIT_OK = 0
 EXIT_INVALID = 2

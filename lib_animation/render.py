@@ -27,6 +27,7 @@ from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
 from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
+from lib_animation.inputs.gather import RenderInputs, gather_inputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
 from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
@@ -35,7 +36,6 @@ from lib_animation.output.frames import FrameWriter, frame_name, read_frame
 from lib_animation.output.manifest import ManifestRecorder, manifest_path
 from lib_animation.output.report import WarpPrevious
 from lib_animation.plan import FramePlan, make_plan
-from lib_animation.render_inputs import RenderInputs, gather_inputs
 from lib_animation.run_folder import SETTINGS_NAME, load_run_settings
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}

@@ -11,14 +11,14 @@ from pathlib import Path
 from lib_animation.frame_requests import names_in_use
 from lib_animation.host import Host, PreviewHost
 from lib_animation.http_host import WebUIHttpHost
+from lib_animation.inputs.gather import video_frame_count
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs, finish_run
 from lib_animation.plan import make_plan
+from lib_animation.presets import load_file_or_preset, user_presets_dir
 from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
-from lib_animation.render_inputs import video_frame_count
 from lib_animation.run_folder import create_run_folder, load_run_settings
-from lib_animation.settings_files import load_file_or_preset, user_presets_dir
 
 BAR_WIDTH = 24
 PLAIN_UPDATE_S = 2.0

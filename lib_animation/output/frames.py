@@ -12,7 +12,6 @@ import contextlib
 import os
 import queue
 import re
-import secrets
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lib_animation.atomic_files import TEMP_NAME, write_atomic
 from lib_animation.errors import RenderError
 
 FRAME_PREFIX = "frame"
@@ -34,8 +34,6 @@ PNG_COMPRESSION = 1
 DEFAULT_MAX_PENDING = 4
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_TEMP_SUFFIX = ".tmp"
-_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{16}\.tmp$")
 
 
 def frame_name(index: int, prefix: str = FRAME_PREFIX) -> str:
@@ -61,36 +59,6 @@ def encode_png(image: np.ndarray, compression: int = PNG_COMPRESSION) -> bytes:
     if not ok:
         raise RuntimeError(f"PNG encoding failed for an image of shape {image.shape}")
     return encoded.tobytes()
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable on power loss; not possible (nor needed) on Windows.
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that `path` either keeps its old content or holds all of `data`.
-
-    Raises OSError; the temporary file is removed on failure.
-    """
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
-    try:
-        with temp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
 
 
 def write_png(path: Path, image: np.ndarray) -> None:
@@ -187,7 +155,7 @@ def remove_temp_files(folder: Path) -> int:
         return 0
     removed = 0
     for entry in os.scandir(folder):
-        if _TEMP_NAME.match(entry.name) and entry.is_file():
+        if TEMP_NAME.match(entry.name) and entry.is_file():
             Path(entry.path).unlink(missing_ok=True)
             removed += 1
     return removed

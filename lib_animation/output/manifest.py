@@ -20,8 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import complete_frames, write_atomic
+from lib_animation.output.frames import complete_frames
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_MARKER = "keyframes-run"

@@ -29,8 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from skimage.metrics import structural_similarity
 
+from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import write_atomic
 
 REPORT_JSON = "report.json"
 REPORT_PNG = "report.png"

@@ -32,8 +32,8 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from lib_animation.errors import RenderError
+from lib_animation.inputs.media import open_media
 from lib_animation.output.frames import read_frame
-from lib_animation.output.media import open_media
 
 VIDEO_FORMATS = ("mp4", "webm", "gif")
 X264_PRESETS = (

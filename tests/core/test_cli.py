@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from lib_animation.cli import main
-from lib_animation.settings_files import SHIPPED_PRESETS
+from lib_animation.presets import SHIPPED_PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Settings files, Deforum files and presets."""
+"""Settings files: read, validate, write."""
 
 from __future__ import annotations
 
@@ -13,72 +13,15 @@ from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.schema import BY_NAME, SETTINGS, Settings
 from lib_animation.settings_files import (
     dumps_settings,
-    list_presets,
-    load_preset,
     load_settings,
     loads_settings,
     save_settings,
-    save_user_preset,
-    split_sampler_name,
 )
-
-DEFORUM_RUN_SAVED = {
-    "W": 512, "H": 768, "seed": 3528745513, "sampler": "DPM++ 2M Karras", "steps": 25,
-    "batch_name": "Deforum_{timestring}", "seed_behavior": "iter", "restore_faces": False,
-    "animation_mode": "3D", "max_frames": "60", "border": "replicate",
-    "diffusion_cadence": "3", "translation_z": "0:(1.75)", "zoom": "0: (1.0)",
-    "noise_type": "uniform", "padding_mode": "border", "depth_algorithm": "Zoe",
-    "color_coherence": "Match Frame 0 LAB", "optical_flow_cadence": "RAFT", "diffusion_redo": "0",
-    "fill": 1, "skip_video_creation": True, "add_soundtrack": "None",
-    "hybrid_composite": "None", "cn_1_enabled": False, "parseq_manifest": "",
-    "legacy_colormatch": False, "sd_model_name": "v1-5", "deforum_git_commit_id": "3224268",
-    "prompts": {
-        "0": "masterpiece, a cat --neg nsfw, nude",
-        "30": "masterpiece, a dog --neg blurry nsfw, nude",
-    },
-    "positive_prompts": "masterpiece,",
-    "negative_prompts": "nsfw, nude",
-}  # fmt: skip
 
 
 def _write(path: Path, data) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
-
-
-def test_a_deforum_run_saved_file_loads_as_it_is(tmp_path):
-    loaded = load_settings(_write(tmp_path / "deforum_settings.txt", DEFORUM_RUN_SAVED))
-    values = loaded.settings
-    assert loaded.source_format == "flat"
-    assert (values.W, values.H, values.max_frames, values.diffusion_cadence) == (512, 768, 60, 3)
-    assert (values.sampler, values.scheduler) == ("DPM++ 2M", "Karras")
-    assert values.noise_type == "gaussian"
-    assert values.padding_mode == "replicate"
-    assert values.color_coherence == "LAB"
-    assert values.optical_flow_cadence == "DIS Fine"
-    assert values.fill == "original"
-    assert values.video_format == "none"
-    assert values.animation_prompts_positive == "masterpiece,"
-    assert values.animation_prompts_negative == "nsfw, nude"
-
-
-def test_unsupported_deforum_keys_are_listed_in_one_warning(tmp_path):
-    loaded = load_settings(_write(tmp_path / "d.txt", DEFORUM_RUN_SAVED))
-    unknown = [w for w in loaded.warnings if w.startswith("ignored")]
-    assert len(unknown) == 1
-    for key in ("cn_1_enabled", "hybrid_composite", "parseq_manifest", "legacy_colormatch"):
-        assert key in unknown[0]
-    assert any("RAFT" in w for w in loaded.warnings)
-    assert any("depth_algorithm" in w for w in loaded.warnings)
-
-
-def test_common_prompt_parts_are_never_doubled_on_reload(tmp_path):
-    first = load_settings(_write(tmp_path / "d.txt", DEFORUM_RUN_SAVED)).settings
-    assert first.animation_prompts["0"].strip() == "a cat"
-    again = loads_settings(dumps_settings(first)).settings
-    assert again == first
-    third = loads_settings(dumps_settings(again)).settings
-    assert third.animation_prompts == first.animation_prompts
 
 
 def test_a_short_hand_written_file_takes_defaults_for_the_rest(tmp_path):
@@ -202,51 +145,6 @@ def test_any_json_object_loads_or_fails_with_a_keyframes_error(data):
 def test_deeply_nested_json_is_an_error_not_a_crash():
     with pytest.raises(SettingsError):
         loads_settings("[" * 100_000 + "]" * 100_000)
-
-
-def test_sampler_names_with_a_scheduler_are_split():
-    assert split_sampler_name("DPM++ 2M SDE Karras") == ("DPM++ 2M SDE", "Karras")
-    assert split_sampler_name("Euler a") == ("Euler a", None)
-
-
-def test_a_sampler_schedule_with_scheduler_names_becomes_two_schedules():
-    text = json.dumps({"sampler_schedule": '0:("Euler a"), 10:("DPM++ 2M Karras")',
-                       "enable_sampler_scheduling": True})
-    values = loads_settings(text).settings
-    assert "Karras" not in values.sampler_schedule
-    assert "Karras" in values.scheduler_schedule
-    assert values.enable_scheduler_scheduling is True
-
-
-def test_six_shipped_presets_cover_the_product():
-    presets = [p for p in list_presets() if p.shipped]
-    assert len(presets) >= 6
-    modes = set()
-    for preset in presets:
-        loaded = load_preset(preset.name)
-        assert preset.description
-        modes.add(loaded.settings.animation_mode)
-    assert modes == {"2D", "3D", "Video Input", "Interpolation"}
-
-
-def test_user_presets_round_trip_and_cannot_replace_shipped_ones(tmp_path):
-    mine = Settings({"max_frames": 12, "zoom": "0:(1.2)"})
-    path = save_user_preset(mine, "my zoom", tmp_path, description="short zoom")
-    assert path.parent == tmp_path
-    assert load_preset("my zoom", tmp_path).settings == mine
-    assert any(p.name == "my zoom" and not p.shipped for p in list_presets(tmp_path))
-    with pytest.raises(SettingsError, match="shipped"):
-        save_user_preset(mine, "2d-zoom-rotate", tmp_path)
-    for bad in ("../escape", "a/b", "", "x" * 100):
-        with pytest.raises(SettingsError):
-            save_user_preset(mine, bad, tmp_path)
-
-
-def test_a_preset_applies_over_the_settings_given(tmp_path):
-    base = Settings({"W": 768, "max_frames": 5})
-    applied = load_preset("2d-zoom-rotate", base=base).settings
-    assert applied.W == 768
-    assert applied.max_frames == 120
 
 
 def test_save_settings_writes_atomically(tmp_path):

@@ -66,8 +66,8 @@ def test_a_missing_video_is_one_clear_line(tmp_path, capsys):
 
 
 def _video_run(tmp_path, video, name):
+    from lib_animation.inputs.gather import video_frame_count
     from lib_animation.plan import make_plan
-    from lib_animation.render_inputs import video_frame_count
     from lib_animation.run_folder import create_run_folder
     from lib_animation.schema import Settings
 

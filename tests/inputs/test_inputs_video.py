@@ -12,9 +12,7 @@ import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import FrameWriter, frame_path
-from lib_animation.output.video import VideoOptions, encode_video
-from lib_animation.video_input import (
+from lib_animation.inputs.video import (
     EXTRACTION_RECORD,
     FrameSelection,
     count_video_frames,
@@ -22,6 +20,8 @@ from lib_animation.video_input import (
     read_video_frames,
     video_soundtrack,
 )
+from lib_animation.output.frames import FrameWriter, frame_path
+from lib_animation.output.video import VideoOptions, encode_video
 
 W, H, FRAMES = 64, 48, 25
 

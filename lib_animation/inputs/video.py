@@ -6,7 +6,7 @@ frames whose absolute index is divisible by n, which skips the first frame asked
 is not a multiple of n; with the default from=0 both agree.)
 
 Only the file the user named is read: no URLs, and no container that refers to other files
-(see `output.media`). Frames can also be extracted once into an `inputframes/` folder and reused
+(see `inputs.media`). Frames can also be extracted once into an `inputframes/` folder and reused
 by later runs and resumes while the source and the selection are unchanged.
 """
 
@@ -22,16 +22,16 @@ import av
 import av.container
 import numpy as np
 
+from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
+from lib_animation.inputs.media import frame_to_rgb, local_media_path, open_media
 from lib_animation.output.frames import (
     FrameWriter,
     complete_frames,
     frame_files,
     frame_path,
     remove_temp_files,
-    write_atomic,
 )
-from lib_animation.output.media import frame_to_rgb, local_media_path, open_media
 
 EXTRACTION_RECORD = "extraction.json"
 _RECORD_FORMAT = "keyframes-inputframes"

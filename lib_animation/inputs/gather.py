@@ -13,14 +13,14 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps, UnidentifiedImageError
 
 from lib_animation.errors import RenderError
-from lib_animation.output.media import local_media_path
-from lib_animation.schema import Settings
-from lib_animation.video_input import (
+from lib_animation.inputs.media import local_media_path
+from lib_animation.inputs.video import (
     FrameSelection,
     count_video_frames,
     extract_video_frames,
     video_soundtrack,
 )
+from lib_animation.schema import Settings
 
 INPUT_FRAMES = "inputframes"
 MAX_IMAGE_PIXELS = 64_000_000

@@ -1,0 +1,1 @@
+"""The files a run reads: init image, mask, colour reference, input video and soundtrack."""

@@ -1,0 +1,127 @@
+"""Presets: the shipped ones (read-only) and the user's own, stored as preset files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib_animation.atomic_files import write_text_atomic
+from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.schema import Settings
+from lib_animation.settings_files import (
+    PRESET_FORMAT,
+    VERSION,
+    Loaded,
+    load_settings,
+    parse_json,
+    read_settings_text,
+    settings_from_data,
+)
+
+PRESET_SUFFIX = ".json"
+SHIPPED_PRESETS = Path(__file__).parent / "presets"
+PRESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()+-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    path: Path
+    shipped: bool
+
+
+def user_presets_dir() -> Path:
+    """Where the command line keeps a user's presets: $KEYFRAMES_PRESETS, else
+    ~/.config/keyframes/presets (the WebUI tab passes its own folder)."""
+    configured = os.environ.get("KEYFRAMES_PRESETS")
+    if configured:
+        return Path(configured).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "keyframes" / "presets"
+
+
+def list_presets(user_dir: str | os.PathLike[str] | None = None) -> list[Preset]:
+    """Shipped presets first, then the user's, each sorted by name."""
+    found = [_describe(path, shipped=True) for path in sorted(SHIPPED_PRESETS.glob("*.json"))]
+    if user_dir is not None and Path(user_dir).is_dir():
+        shipped_names = {preset.name for preset in found}
+        for path in sorted(Path(user_dir).glob(f"*{PRESET_SUFFIX}")):
+            preset = _describe(path, shipped=False)
+            if preset.name not in shipped_names:
+                found.append(preset)
+    return found
+
+
+def _describe(path: Path, *, shipped: bool) -> Preset:
+    description = ""
+    try:
+        data = json.loads(read_settings_text(path))
+        if isinstance(data, Mapping) and isinstance(data.get("description"), str):
+            description = data["description"]
+    except (KeyframesError, ValueError, RecursionError):
+        description = "(unreadable preset)"
+    return Preset(path.stem, description, path, shipped)
+
+
+def find_preset(name: str, user_dir: str | os.PathLike[str] | None = None) -> Preset:
+    for preset in list_presets(user_dir):
+        if preset.name == name:
+            return preset
+    names = ", ".join(preset.name for preset in list_presets(user_dir))
+    raise SettingsError(f"no preset named {name!r}", hint=f"presets: {names}")
+
+
+def load_preset(
+    name: str, user_dir: str | os.PathLike[str] | None = None, *, base: Settings | None = None
+) -> Loaded:
+    """A preset's values applied over `base` (or the defaults)."""
+    preset = find_preset(name, user_dir)
+    data = parse_json(read_settings_text(preset.path), source=str(preset.path))
+    return settings_from_data(data, source=str(preset.path), base=base)
+
+
+def save_user_preset(
+    settings: Settings,
+    name: str,
+    user_dir: str | os.PathLike[str],
+    *,
+    description: str = "",
+) -> Path:
+    """Save the settings that differ from the defaults as a user preset. Shipped presets are
+    read-only: a user preset may not take a shipped preset's name."""
+    name = name.strip()
+    if not PRESET_NAME.match(name):
+        raise SettingsError(
+            f"{name!r} is not a usable preset name",
+            hint="use letters, digits, spaces, _ . ( ) + - (at most 80 characters)",
+        )
+    if any(preset.name == name for preset in list_presets() if preset.shipped):
+        raise SettingsError(f"{name!r} is a shipped preset and cannot be overwritten",
+                            hint="choose another name")
+    document = {
+        "format": PRESET_FORMAT,
+        "version": VERSION,
+        "description": description,
+        "settings": settings.changed(),
+    }
+    path = Path(user_dir) / f"{name}{PRESET_SUFFIX}"
+    return write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def load_file_or_preset(
+    name: str, user_dir: str | os.PathLike[str] | None = None
+) -> Loaded:
+    """A settings file when `name` is an existing path, otherwise the preset of that name."""
+    if Path(name).exists() or not PRESET_NAME.match(name):
+        return load_settings(name)
+    try:
+        return load_preset(name, user_dir)
+    except SettingsError as error:
+        raise SettingsError(
+            "no such settings file or preset", source=name, hint=error.hint
+        ) from None
