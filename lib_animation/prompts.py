@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lib_animation.errors import PromptError, ScheduleError
+from lib_animation.numbers import format_number
 from lib_animation.schedule import ScheduleVariables, compile_expression, evaluate_scalar
 
 if TYPE_CHECKING:
@@ -575,10 +576,5 @@ def _each(texts: str | list[str], count: int) -> list[str]:
 def _format_numbers(values: np.ndarray) -> list[str]:
     """Format each value; frames often repeat values, so each distinct value is formatted once."""
     distinct, inverse = np.unique(values, return_inverse=True)
-    texts = [_format_number(value) for value in distinct.tolist()]
+    texts = [format_number(value, NUMBER_DECIMALS) for value in distinct.tolist()]
     return [texts[index] for index in inverse.ravel().tolist()]
-
-
-def _format_number(value: float) -> str:
-    text = f"{value:.{NUMBER_DECIMALS}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text

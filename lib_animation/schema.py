@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
+from lib_animation.numbers import format_number
 
 BOOL = "bool"
 INT = "int"
@@ -108,8 +109,8 @@ class Setting:
             return "true or false"
         if self.kind in (INT, FLOAT):
             what = "a whole number" if self.kind == INT else "a number"
-            low = "" if self.minimum is None else _format_number(self.minimum)
-            high = "" if self.maximum is None else _format_number(self.maximum)
+            low = "" if self.minimum is None else format_number(self.minimum)
+            high = "" if self.maximum is None else format_number(self.maximum)
             if low and high:
                 return f"{what} from {low} to {high}"
             if low:
@@ -132,16 +133,12 @@ class Setting:
         """For schedules, the range every frame's value must lie in ('' when unbounded)."""
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
-            return f"from {_format_number(low)} to {_format_number(high)}"
+            return f"from {format_number(low)} to {format_number(high)}"
         if low is not None:
-            return f"of at least {_format_number(low)}"
+            return f"of at least {format_number(low)}"
         if high is not None:
-            return f"of at most {_format_number(high)}"
+            return f"of at most {format_number(high)}"
         return ""
-
-
-def _format_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _fail(setting: Setting, value: Any, message: str | None = None) -> SettingsError:
@@ -232,7 +229,7 @@ def _validate_schedule(setting: Setting, value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise _fail(setting, value)
-        value = f"0: ({_format_number(value)})"
+        value = f"0: ({format_number(value)})"
     text = _validate_text(setting, value)
     kind = "string" if setting.kind == STRING_SCHEDULE else "number"
     parse_schedule(text, setting=setting.name, kind=kind)
