@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lib_animation.errors import SettingsError
+from lib_animation.schema import NAME
 
 MAX_NAME_LENGTH = 120
 MAX_FIELD_LENGTH = 50
@@ -53,5 +54,5 @@ def run_folder(output_dir: Path, folder_name: str) -> Path:
     root = output_dir.resolve()
     folder = (root / name).resolve()
     if folder.parent != root:
-        raise SettingsError(f"{folder_name!r} is not a folder name", setting="batch_name")
+        raise SettingsError(f"{folder_name!r} is not a folder name", setting=NAME.batch_name)
     return folder

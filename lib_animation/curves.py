@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lib_animation.plan import FramePlan, in_use
-from lib_animation.schema import BY_NAME
+from lib_animation.plan import FramePlan
+from lib_animation.schema import BY_NAME, NAME, applies
 
 PANEL_HEIGHT = 1.6
 FIGURE_WIDTH = 10.0
@@ -19,7 +19,7 @@ def changing_schedules(plan: FramePlan) -> list[str]:
     order."""
     names = []
     for name, values in plan.values.items():
-        if not in_use(plan.settings, name):
+        if not applies(plan.settings, name):
             continue
         if isinstance(values, tuple):
             if len(set(values)) > 1:
@@ -36,7 +36,7 @@ def plot_curves(plan: FramePlan, path: str | os.PathLike[str]) -> Path:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    names = changing_schedules(plan) or ["strength_schedule"]
+    names = changing_schedules(plan) or [NAME.strength_schedule]
     frames = np.arange(plan.max_frames)
     figure, axes = pyplot.subplots(
         len(names), 1, sharex=True, squeeze=False,

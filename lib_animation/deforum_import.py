@@ -23,11 +23,17 @@ _DEFORUM_DEPTH_NAMES = {
 }
 _DEFORUM_PADDING = {"border": "replicate", "reflection": "reflect"}
 _DEFORUM_FILL = ("fill", "original", "latent noise", "latent nothing")
+# Deforum settings whose effect Keyframes always has, or that have none on the picture: near and
+# far planes cancel out of the camera projection, and a first frame without an init image is
+# always generated from text (Deforum's strength_0_no_init).
+_NO_EFFECT = ("near_schedule", "far_schedule", "strength_0_no_init")
 
 
 def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Bring a flat (Deforum or hand-written) object to current names and values."""
     warnings: list[str] = []
+    for name in _NO_EFFECT:
+        values.pop(name, None)
     for old, new in _DEFORUM_RENAMES.items():
         if old in values:
             value = values.pop(old)

@@ -25,10 +25,29 @@ def _default(setting: Setting) -> str:
     return f"`{json.dumps(setting.default)}`"
 
 
+def where_it_matters(setting: Setting) -> str:
+    """'In 3D; needs `use_depth_warping` on.' from the declaration ('' for every mode, always)."""
+    parts = []
+    if setting.modes:
+        parts.append("In " + " and ".join(setting.modes))
+    for requirement in setting.requires:
+        if requirement.values in ((True,), (False,)):
+            state = "on" if requirement.values == (True,) else "off"
+            parts.append(f"needs `{requirement.setting}` {state}")
+        else:
+            listed = " or ".join(str(value) for value in requirement.values)
+            parts.append(f"needs `{requirement.setting}` = {listed}")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 def _row(setting: Setting) -> str:
     help_text = setting.help
-    if setting.enabled_by:
-        help_text += f" Needs `{setting.enabled_by}`."
+    where = where_it_matters(setting)
+    if where:
+        help_text += " " + where
     cells = [f"`{setting.name}`", setting.label, _default(setting), setting.allowed(), help_text]
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from lib_animation.host import FrameRequest, MaskOptions, NamesInUse
 from lib_animation.plan import FramePlan
-from lib_animation.schema import BY_NAME
+from lib_animation.schema import BY_NAME, NAME
 
 
 def frame_request(
@@ -21,10 +21,10 @@ def frame_request(
     image's own strength on the first frame)."""
     settings = plan.settings
     if strength is None:
-        strength = plan.value("strength_schedule", frame)
+        strength = plan.value(NAME.strength_schedule, frame)
     prompt, negative = plan.prompts[frame]
-    steps = _switched(plan, "steps_schedule", frame)
-    clip_skip = _switched(plan, "clipskip_schedule", frame)
+    steps = _switched(plan, NAME.steps_schedule, frame)
+    clip_skip = _switched(plan, NAME.clipskip_schedule, frame)
     return FrameRequest(
         frame=frame,
         prompt=prompt,
@@ -35,9 +35,9 @@ def frame_request(
         width=settings.W,
         height=settings.H,
         steps=settings.steps if steps is None else round(steps),
-        cfg_scale=plan.value("cfg_scale_schedule", frame),
-        sampler=_switched(plan, "sampler_schedule", frame) or settings.sampler,
-        scheduler=_switched(plan, "scheduler_schedule", frame) or settings.scheduler,
+        cfg_scale=plan.value(NAME.cfg_scale_schedule, frame),
+        sampler=_switched(plan, NAME.sampler_schedule, frame) or settings.sampler,
+        scheduler=_switched(plan, NAME.scheduler_schedule, frame) or settings.scheduler,
         init_image=init,
         denoising_strength=1.0 - strength,
         mask=mask if init is not None else None,
@@ -50,12 +50,12 @@ def frame_request(
         ),
         seed_resize_from_w=settings.seed_resize_from_w,
         seed_resize_from_h=settings.seed_resize_from_h,
-        checkpoint=_switched(plan, "checkpoint_schedule", frame),
+        checkpoint=_switched(plan, NAME.checkpoint_schedule, frame),
         clip_skip=None if clip_skip is None else round(clip_skip),
-        noise_multiplier=_switched(plan, "noise_multiplier_schedule", frame),
-        eta_ddim=_switched(plan, "ddim_eta_schedule", frame),
-        eta_ancestral=_switched(plan, "ancestral_eta_schedule", frame),
-        image_cfg_scale=plan.value("pix2pix_img_cfg_scale_schedule", frame),
+        noise_multiplier=_switched(plan, NAME.noise_multiplier_schedule, frame),
+        eta_ddim=_switched(plan, NAME.ddim_eta_schedule, frame),
+        eta_ancestral=_switched(plan, NAME.ancestral_eta_schedule, frame),
+        image_cfg_scale=plan.value(NAME.pix2pix_img_cfg_scale_schedule, frame),
         restore_faces=settings.restore_faces,
         tiling=settings.tiling,
     )
@@ -79,7 +79,7 @@ def names_in_use(plan: FramePlan) -> NamesInUse:
 
     settings = plan.settings
     return NamesInUse(
-        samplers=used("sampler_schedule", settings.sampler),
-        schedulers=used("scheduler_schedule", settings.scheduler),
-        checkpoints=used("checkpoint_schedule", None),
+        samplers=used(NAME.sampler_schedule, settings.sampler),
+        schedulers=used(NAME.scheduler_schedule, settings.scheduler),
+        checkpoints=used(NAME.checkpoint_schedule, None),
     )

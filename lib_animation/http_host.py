@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from lib_animation.errors import RenderError
 from lib_animation.host import FrameRequest, NamesInUse
+from lib_animation.schema import NAME
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 GENERATION_TIMEOUT_S = 900.0
@@ -69,11 +70,11 @@ class WebUIHttpHost:
             for text in (entry.get("name", ""), entry.get("label", ""))
         }
         titles = [str(entry.get("title", "")) for entry in models]
-        _refuse_unknown("sampler", names.samplers, lambda n: n.lower() in known_samplers,
+        _refuse_unknown(NAME.sampler, names.samplers, lambda n: n.lower() in known_samplers,
                         [entry.get("name", "") for entry in samplers])
-        _refuse_unknown("scheduler", names.schedulers, lambda n: n.lower() in known_schedulers,
+        _refuse_unknown(NAME.scheduler, names.schedulers, lambda n: n.lower() in known_schedulers,
                         [entry.get("label", "") for entry in schedulers])
-        _refuse_unknown("checkpoint_schedule", names.checkpoints,
+        _refuse_unknown(NAME.checkpoint_schedule, names.checkpoints,
                         lambda n: any(n in title for title in titles), titles)
 
     def _call(self, path: str, payload: dict[str, Any] | None, timeout: float,

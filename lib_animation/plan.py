@@ -15,10 +15,18 @@ import numpy as np
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
 from lib_animation.prompts import frame_prompts, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
-from lib_animation.schema import BY_NAME, SCHEDULE_NAMES, STRING_SCHEDULE, Settings
+from lib_animation.schema import (
+    BY_NAME,
+    NAME,
+    SCHEDULE_NAMES,
+    STRING_SCHEDULE,
+    Mode,
+    Settings,
+    applies,
+)
 from lib_animation.seeds import resolve_seed, seed_sequence, subseed_sequence
 
-NO_CADENCE_MODES = ("Video Input", "Interpolation")
+NO_CADENCE_MODES = (Mode.VIDEO_INPUT, Mode.INTERPOLATION)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class FramePlan:
         frames = set(self.prompt_frames)
         for name, values in self.values.items():
             changes = len(set(values)) > 1 if isinstance(values, tuple) else np.ptp(values) > 0
-            if changes and in_use(self.settings, name):
+            if changes and applies(self.settings, name):
                 frames.update(self.keyframes[name])
         return sorted(frame for frame in frames if frame < self.max_frames)
 
@@ -113,7 +121,7 @@ def make_plan(
             continue
         values[name] = result.values
         keyframes[name] = result.keyframe_frames
-        if in_use(settings, name):
+        if applies(settings, name):
             warnings.extend(result.warnings)
             problem = _out_of_range(name, result.values)
             if problem is not None:
@@ -132,7 +140,7 @@ def make_plan(
             variables=variables,
             positive_common=settings.animation_prompts_positive,
             negative_common=settings.animation_prompts_negative,
-            blend=settings.prompt_blending or settings.animation_mode == "Interpolation",
+            blend=settings.prompt_blending or settings.animation_mode == Mode.INTERPOLATION,
             warnings=warnings,
         )
     except KeyframesError as error:
@@ -147,12 +155,12 @@ def make_plan(
         seed,
         diffused,
         iter_n=settings.seed_iter_N,
-        schedule_values=values["seed_schedule"],
+        schedule_values=values[NAME.seed_schedule],
     )
     subseeds, strengths = subseed_sequence(
         settings.enable_subseed_scheduling,
-        values["subseed_schedule"],
-        values["subseed_strength_schedule"],
+        values[NAME.subseed_schedule],
+        values[NAME.subseed_strength_schedule],
         seed=seed,
     )
     return FramePlan(
@@ -186,29 +194,3 @@ def _out_of_range(name: str, values: np.ndarray | tuple[str, ...]) -> ScheduleEr
         setting=name,
         frame=frame,
     )
-
-
-WARPING_MODES = ("2D", "3D")
-_MODES_OF_GROUP = {"motion_3d": ("3D",), "depth": ("3D",), "perspective_flip": WARPING_MODES}
-_MODES_OF_NAME = {
-    "angle": ("2D",), "zoom": ("2D",), "transform_center_x": ("2D",),
-    "transform_center_y": ("2D",), "translation_x": WARPING_MODES,
-    "translation_y": WARPING_MODES, "cadence_flow_factor_schedule": WARPING_MODES,
-}  # fmt: skip
-_NOT_IN_INTERPOLATION = ("keyframes", "anti_blur", "noise", "coherence")
-
-
-def in_use(settings: Settings, name: str) -> bool:
-    """Whether this run reads the schedule: its switch is on and its animation mode uses it."""
-    setting = BY_NAME[name]
-    mode = settings.animation_mode
-    if setting.enabled_by is not None and not settings[setting.enabled_by]:
-        return False
-    if setting.group == "perspective_flip" and not settings.enable_perspective_flip:
-        return False
-    if name == "seed_schedule" and settings.seed_behavior != "schedule":
-        return False
-    if mode == "Interpolation" and setting.group in _NOT_IN_INTERPOLATION:
-        return name == "cfg_scale_schedule"
-    modes = _MODES_OF_NAME.get(name) or _MODES_OF_GROUP.get(setting.group)
-    return modes is None or mode in modes

@@ -36,13 +36,14 @@ import numpy as np
 from lib_animation.errors import PromptError, ScheduleError
 from lib_animation.numbers import format_number
 from lib_animation.schedule import ScheduleVariables, compile_expression, evaluate_scalar
+from lib_animation.schema import NAME
 
 if TYPE_CHECKING:
     from lib_animation.schedule.expression import Expression
 
-PROMPTS_SETTING = "animation_prompts"
-POSITIVE_COMMON_SETTING = "animation_prompts_positive"
-NEGATIVE_COMMON_SETTING = "animation_prompts_negative"
+PROMPTS_SETTING = NAME.animation_prompts
+POSITIVE_COMMON_SETTING = NAME.animation_prompts_positive
+NEGATIVE_COMMON_SETTING = NAME.animation_prompts_negative
 
 NEGATIVE_MARKER = "--neg"
 INLINE_NAMES = frozenset({"t", "max_f", "s", "fps"})

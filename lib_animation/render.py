@@ -1,4 +1,4 @@
-"""The frame loop: a run folder's FramePlan and a Host in; frames, manifest, video and report out.
+"""The frame loop: a FramePlan, its inputs and a Host in; frames and their manifest out.
 
 2D and 3D: each diffused frame D_d starts from the previous diffused frame D_k moved forward
 through the motion of frames k+1..d (one resample per frame), then colour coherence, contrast,
@@ -21,22 +21,21 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
-from lib_animation.frame_requests import frame_request, names_in_use
+from lib_animation.frame_requests import frame_request
 from lib_animation.host import FrameRequest, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
 from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
-from lib_animation.inputs.gather import RenderInputs, gather_inputs
+from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
 from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
 from lib_animation.motion.frame_motion import FrameMotion, WarpOptions
 from lib_animation.output.frames import FrameWriter, frame_name, read_frame
 from lib_animation.output.manifest import ManifestRecorder, manifest_path
-from lib_animation.output.report import WarpPrevious
-from lib_animation.plan import FramePlan, make_plan
-from lib_animation.run_folder import SETTINGS_NAME, load_run_settings
+from lib_animation.plan import FramePlan
+from lib_animation.schema import NAME, Mode
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
 FLOW_METHOD_OF_SETTING = {
@@ -74,10 +73,7 @@ class RenderProgress:
 
 
 @dataclass(frozen=True)
-class RenderResult:
-    run_dir: Path
-    plan: FramePlan
-    inputs: RenderInputs
+class LoopResult:
     completed: int  # frames 0..completed-1 are on disk
     interrupted: bool
     resumed_from: int  # first frame rendered in this session (0 for a fresh run)
@@ -85,35 +81,36 @@ class RenderResult:
     elapsed_s: float
 
 
-def render_run(
-    run_dir: Path,
+def render_frames(
+    plan: FramePlan,
+    inputs: RenderInputs,
     host: Host,
+    folder: Path,
     options: RenderOptions | None = None,
+    *,
+    settings_file: str,
     on_progress: Callable[[RenderProgress], None] | None = None,
-) -> RenderResult:
-    """Render (or resume) the run in `run_dir`, which holds its settings file."""
+    should_stop: Callable[[], bool] | None = None,
+) -> LoopResult:
+    """Render the plan's missing frames into `folder` (all of them for a new run), recording
+    each in the run manifest, which names `settings_file`. Stops between frames when the host
+    was interrupted or `should_stop()` says so; the run can then be resumed."""
     options = options or RenderOptions()
-    plan = make_plan(load_run_settings(run_dir))
-    inputs = gather_inputs(plan.settings, run_dir)
-    host.check_names(names_in_use(plan))
-    if manifest_path(run_dir).exists():
-        recorder, first_missing = ManifestRecorder.resume(run_dir)
+    if manifest_path(folder).exists():
+        recorder, first_missing = ManifestRecorder.resume(folder)
     else:
-        recorder, first_missing = ManifestRecorder.start(run_dir, SETTINGS_NAME, plan.max_frames), 0
-    loop = _FrameLoop(plan, host, inputs, options, run_dir)
+        recorder, first_missing = ManifestRecorder.start(folder, settings_file, plan.max_frames), 0
+    loop = _FrameLoop(plan, host, inputs, options, folder, should_stop)
     started = time.monotonic()
     status = "failed"
-    writer = FrameWriter(run_dir, on_written=recorder.frame_written)
+    writer = FrameWriter(folder, on_written=recorder.frame_written)
     try:
         with writer:
             loop.run(writer, recorder, first_missing, started, on_progress)
         status = "interrupted" if loop.interrupted else "finished"
     finally:
         recorder.finish(status)
-    return RenderResult(
-        run_dir=run_dir,
-        plan=plan,
-        inputs=inputs,
+    return LoopResult(
         completed=loop.completed,
         interrupted=loop.interrupted,
         resumed_from=loop.resumed_from,
@@ -130,6 +127,7 @@ class _FrameLoop:
         inputs: RenderInputs,
         options: RenderOptions,
         run_dir: Path,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.plan = plan
         self.settings = plan.settings
@@ -137,8 +135,11 @@ class _FrameLoop:
         self.inputs = inputs
         self.run_dir = run_dir
         self.mode = self.settings.animation_mode
-        self.motion = FrameMotion(plan, options.warp) if self.mode in ("2D", "3D") else None
-        self.depth = _depth_provider(self.settings, options) if self.mode == "3D" else None
+        self.should_stop = should_stop or (lambda: False)
+        warping = self.mode in (Mode.TWO_D, Mode.THREE_D)
+        self.motion = FrameMotion(plan, options.warp) if warping else None
+        self.depth = _depth_provider(self.settings, options) if self.mode == Mode.THREE_D else None
+        self._shown: tuple[np.ndarray, np.ndarray | None] | None = None  # last frame written
         self.matcher: ColorMatcher | None = None
         self._reference_frame = -1
         if inputs.color_image is not None:
@@ -165,7 +166,7 @@ class _FrameLoop:
         for frame in diffused:
             if previous is not None and frame <= previous:
                 continue
-            if self.host.interrupted():
+            if self.host.interrupted() or self.should_stop():
                 self.interrupted = True
                 return
             self._block(previous, frame)
@@ -175,6 +176,7 @@ class _FrameLoop:
         """Resume: rebuild the loop's state from the frames on disk."""
         self.last = read_frame(self.run_dir / frame_name(frame))
         self.last_depth = self._predict_depth(self.last)
+        self._shown = (self.last, self.last_depth)
         self._set_reference(read_frame(self.run_dir / frame_name(0)))
 
     def _block(self, previous: int | None, frame: int) -> None:
@@ -216,7 +218,7 @@ class _FrameLoop:
     def _tween(self, before: np.ndarray, after: np.ndarray, weight: float, frame: int):
         method = FLOW_METHOD_OF_SETTING.get(self.settings.optical_flow_cadence)
         if method is not None:
-            factor = self.plan.value("cadence_flow_factor_schedule", frame)
+            factor = self.plan.value(NAME.cadence_flow_factor_schedule, frame)
             forward_flow = estimate_flow(before, after, method)
             backward_flow = estimate_flow(after, before, method)
             before = warp_by_flow(before, forward_flow, weight * factor)
@@ -224,10 +226,10 @@ class _FrameLoop:
         return cross_fade(before, after, weight)
 
     def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None) -> None:
-        if frame in self._params_pending:
-            self.recorder.set_params(frame, self._params_pending.pop(frame))
-        else:
-            self.recorder.set_params(frame, {"tween": True})
+        params = self._params_pending.pop(frame, None) or {"tween": True}
+        params["warp_error"] = self._warp_error(frame, image)
+        self.recorder.set_params(frame, params)
+        self._shown = (image, depth)
         depth_png = None
         if self.settings.save_depth_maps and depth is not None:
             depth_png = depth_to_png_array(depth)
@@ -236,6 +238,19 @@ class _FrameLoop:
             self.last = image
         self.completed = frame + 1
         self._report(frame)
+
+    def _warp_error(self, frame: int, image: np.ndarray) -> float | None:
+        """For the quality report: mean |frame t-1 moved by frame t's camera motion - frame t|
+        over the pixels the move fills from inside the frame, with the depth the render used."""
+        if self.motion is None or self._shown is None:
+            return None
+        previous, previous_depth = self._shown
+        moved = self.motion.forward(previous, previous_depth, frame)
+        valid = self.motion.valid_mask(previous, previous_depth, frame).astype(bool)
+        if not valid.any():
+            return None
+        difference = cv2.absdiff(moved, image)
+        return round(float(difference[valid].mean()), 4)
 
     def _report(self, frame: int) -> None:
         total = self.plan.max_frames
@@ -249,12 +264,12 @@ class _FrameLoop:
     # What each mode generates ---------------------------------------------------------------------
 
     def _generate_first(self) -> np.ndarray:
-        if self.mode in ("Video Input", "Interpolation"):
+        if self.mode in (Mode.VIDEO_INPUT, Mode.INTERPOLATION):
             return self._generate_unwarped(0)
         return self._generate(0, self.inputs.init_image, first_strength=self.settings.strength)
 
     def _generate_unwarped(self, frame: int) -> np.ndarray:
-        if self.mode == "Interpolation":
+        if self.mode == Mode.INTERPOLATION:
             return self._generate(frame, None)
         source = read_frame(self.inputs.video_frames[frame])
         if self.settings.color_coherence == "Video Input":
@@ -281,19 +296,19 @@ class _FrameLoop:
             image = self.matcher(image)
         if settings.color_force_grayscale:
             image = to_grayscale(image)
-        contrast = value("contrast_schedule", frame)
+        contrast = value(NAME.contrast_schedule, frame)
         if contrast != 1.0:
             image = adjust_contrast(image, contrast)
-        amount = value("amount_schedule", frame)
+        amount = value(NAME.amount_schedule, frame)
         if amount != 0.0:
             image = unsharp_mask(
                 image,
                 amount=amount,
-                kernel=value("kernel_schedule", frame),
-                sigma=value("sigma_schedule", frame),
-                threshold=value("threshold_schedule", frame),
+                kernel=value(NAME.kernel_schedule, frame),
+                sigma=value(NAME.sigma_schedule, frame),
+                threshold=value(NAME.threshold_schedule, frame),
             )
-        noise = value("noise_schedule", frame)
+        noise = value(NAME.noise_schedule, frame)
         if noise > 0.0:
             image = add_noise(
                 image,
@@ -332,7 +347,7 @@ class _FrameLoop:
 
     def _set_reference(self, first_frame: np.ndarray) -> None:
         """Colour coherence to the first frame; Interpolation frames are free of it."""
-        if self.settings.color_coherence in COLOR_SPACES and self.mode != "Interpolation":
+        if self.settings.color_coherence in COLOR_SPACES and self.mode != Mode.INTERPOLATION:
             self.matcher = ColorMatcher(first_frame, self.settings.color_coherence)
 
     def _redo(self, request: FrameRequest) -> FrameRequest:
@@ -344,7 +359,7 @@ class _FrameLoop:
         if method is not None:
             throwaway = self._throwaway(request, 0)
             flow = estimate_flow(request.init_image, throwaway, method)
-            factor = self.plan.value("redo_flow_factor_schedule", request.frame)
+            factor = self.plan.value(NAME.redo_flow_factor_schedule, request.frame)
             request = replace(request, init_image=warp_by_flow(request.init_image, flow, factor))
         for attempt in range(1, settings.diffusion_redo + 1):
             request = replace(request, init_image=self._throwaway(request, attempt))
@@ -360,19 +375,20 @@ class _FrameLoop:
     def _reroll(
         self, request: FrameRequest, image: np.ndarray
     ) -> tuple[FrameRequest, np.ndarray]:
-        """Blank frames: generate again with the next seeds (the request that made the kept
-        image is returned, so the manifest records the seed that was used)."""
+        """Blank frames: retry with seed + 1, + 2, ... (the request that made the kept image is
+        returned, so the manifest records the seed that was used)."""
         policy = self.settings.reroll_blank_frames
+        first_seed = request.seed
         attempts = 0
         while policy != "ignore" and not image.any():
             if policy == "interrupt":
                 raise RenderError("the generated frame is blank; the run stops here",
-                                  setting="reroll_blank_frames", frame=request.frame)
+                                  setting=NAME.reroll_blank_frames, frame=request.frame)
             if attempts >= self.settings.reroll_patience:
                 raise RenderError(f"still blank after {attempts} rerolls",
-                                  setting="reroll_patience", frame=request.frame)
+                                  setting=NAME.reroll_patience, frame=request.frame)
             attempts += 1
-            request = replace(request, seed=(request.seed + attempts) % 2**32)
+            request = replace(request, seed=(first_seed + attempts) % 2**32)
             image = self._checked(self.host.generate(request), request.frame)
             self.generations += 1
         return request, image
@@ -412,20 +428,3 @@ def _depth_provider(settings, options: RenderOptions) -> DepthProvider:
         name = DEPTH_MODEL_OF_SETTING[settings.depth_algorithm]
     return cache.get(name, models_dir=options.models_dir or Path(),
                      device=options.depth_device, progress=options.depth_progress)
-
-
-def self_warp(plan: FramePlan, options: RenderOptions | None = None) -> WarpPrevious | None:
-    """For the quality report: frame t-1 moved by the camera motion the renderer applied at t,
-    and which of its pixels came from inside the frame. None where nothing is warped."""
-    if plan.settings.animation_mode not in ("2D", "3D"):
-        return None
-    options = options or RenderOptions()
-    motion = FrameMotion(plan, options.warp)
-    depth = _depth_provider(plan.settings, options) if motion.is_3d else None
-
-    def warp_previous(previous: np.ndarray, frame: int) -> tuple[np.ndarray, np.ndarray]:
-        previous_depth = None if depth is None else depth.predict(previous)
-        moved = motion.forward(previous, previous_depth, frame)
-        return moved, motion.valid_mask(previous, previous_depth, frame)
-
-    return warp_previous

@@ -8,17 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from lib_animation.frame_requests import names_in_use
-from lib_animation.host import Host, PreviewHost
+from lib_animation.host import PreviewHost
 from lib_animation.http_host import WebUIHttpHost
-from lib_animation.inputs.gather import video_frame_count
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
-from lib_animation.output.finish import RunOutputs, finish_run
-from lib_animation.plan import make_plan
+from lib_animation.output.finish import RunOutputs
 from lib_animation.presets import load_file_or_preset, user_presets_dir
-from lib_animation.render import RenderOptions, RenderProgress, RenderResult, render_run, self_warp
-from lib_animation.run_folder import create_run_folder, load_run_settings
+from lib_animation.render import RenderOptions, RenderProgress
+from lib_animation.runs import RenderResult, finish_run, open_run, render_run, start_run
+from lib_animation.schema import Mode
 
 BAR_WIDTH = 24
 PLAIN_UPDATE_S = 2.0
@@ -37,31 +35,35 @@ def run_render(arguments: argparse.Namespace) -> int:
     )
     host = _host(arguments)
     if arguments.resume:
-        run_dir = Path(arguments.resume)
+        run = open_run(Path(arguments.resume), host)
     else:
-        run_dir = _new_run(arguments.file, Path(arguments.out), host)
-    print(f"run folder: {run_dir}", file=sys.stderr)
-    settings = load_run_settings(run_dir)
-    if settings.animation_mode == "3D" and settings.use_depth_warping and not options.models_dir:
+        loaded = load_file_or_preset(arguments.file, user_presets_dir())
+        _warn(arguments.file, loaded.warnings)
+        run = start_run(loaded.settings, Path(arguments.out), host)
+        _warn(arguments.file, run.warnings)
+    print(f"run folder: {run.folder}", file=sys.stderr)
+    settings = run.plan.settings
+    flat = settings.use_depth_warping and not options.models_dir
+    if settings.animation_mode == Mode.THREE_D and flat:
         print(f"note: 3D renders on a flat depth plane; pass --models-dir DIR to use "
               f"{settings.depth_algorithm} (downloaded there on first use)", file=sys.stderr)
     bar = ProgressBar(sys.stderr)
     with _stop_on_first_ctrl_c(host):
-        result = render_run(run_dir, host, options, on_progress=bar.update)
+        result = render_run(run, host, options, on_progress=bar.update)
     bar.close()
     if result.interrupted:
-        print(f"interrupted after {result.completed} of {result.plan.max_frames} frames; "
-              f"continue with: python -m lib_animation render --resume {run_dir}", file=sys.stderr)
+        print(f"interrupted after {result.completed} of {run.plan.max_frames} frames; "
+              f"continue with: python -m lib_animation render --resume {run.folder}",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
-    outputs = finish_run(
-        run_dir,
-        result.plan,
-        soundtrack=result.inputs.soundtrack,
-        warp_previous=self_warp(result.plan, options),
-        report=not arguments.no_report,
-    )
+    outputs = finish_run(run, report=not arguments.no_report)
     print(summary(result, outputs), file=sys.stderr)
     return EXIT_OK
+
+
+def _warn(source: str, warnings) -> None:
+    for warning in warnings:
+        print(f"{source}: warning: {warning}", file=sys.stderr)
 
 
 def _host(arguments: argparse.Namespace) -> PreviewHost | WebUIHttpHost:
@@ -75,20 +77,6 @@ def _torch_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _new_run(file: str, out: Path, host: Host) -> Path:
-    """Plan the run and check the host knows its names before a run folder is made."""
-    loaded = load_file_or_preset(file, user_presets_dir())
-    for warning in loaded.warnings:
-        print(f"{file}: warning: {warning}", file=sys.stderr)
-    settings = loaded.settings
-    frames = video_frame_count(settings) if settings.animation_mode == "Video Input" else None
-    plan = make_plan(settings, max_frames=frames)
-    for warning in plan.warnings:
-        print(f"{file}: warning: {warning}", file=sys.stderr)
-    host.check_names(names_in_use(plan))
-    return create_run_folder(plan, out)
 
 
 class _stop_on_first_ctrl_c:
@@ -171,12 +159,12 @@ def _clock(seconds: float) -> str:
 
 
 def summary(result: RenderResult, outputs: RunOutputs) -> str:
-    plan = result.plan
+    plan = result.run.plan
     made = plan.max_frames - result.resumed_from
     rate = made / result.elapsed_s if result.elapsed_s > 0 else 0.0
     lines = [
         f"rendered {made} frames in {result.elapsed_s:.1f} s ({rate:.1f} fps), "
-        f"{result.generations} generations; {plan.max_frames} frames in {result.run_dir}",
+        f"{result.generations} generations; {plan.max_frames} frames in {result.run.folder}",
     ]
     if outputs.video:
         lines.append(f"video:  {outputs.video}")

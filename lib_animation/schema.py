@@ -7,29 +7,44 @@ and habits carry over.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
-from lib_animation.numbers import format_number
+from lib_animation.setting_kinds import (
+    BOOL,
+    CHOICE,
+    FLOAT,
+    INT,
+    KINDS,
+    PATH,
+    PROMPTS,
+    SCHEDULE,
+    STRING_SCHEDULE,
+    TEXT,
+    Requirement,
+    Setting,
+)
 
-BOOL = "bool"
-INT = "int"
-FLOAT = "float"
-CHOICE = "choice"
-TEXT = "text"
-PATH = "path"
-SCHEDULE = "schedule"
-STRING_SCHEDULE = "string_schedule"
-PROMPTS = "prompts"
 
-KINDS = (BOOL, INT, FLOAT, CHOICE, TEXT, PATH, SCHEDULE, STRING_SCHEDULE, PROMPTS)
-SCHEDULE_KINDS = (SCHEDULE, STRING_SCHEDULE)
+class Mode(str, Enum):
+    """The animation modes (the values of `animation_mode`)."""
 
-MAX_TEXT_LENGTH = 20_000
-MAX_PROMPTS = 10_000
+    TWO_D = "2D"
+    THREE_D = "3D"
+    VIDEO_INPUT = "Video Input"
+    INTERPOLATION = "Interpolation"
+
+
+ANIMATION_MODES = tuple(mode.value for mode in Mode)
+# Which modes read a setting (a setting without `modes` matters in every mode).
+WARPING = (Mode.TWO_D.value, Mode.THREE_D.value)
+TWO_D_ONLY = (Mode.TWO_D.value,)
+THREE_D_ONLY = (Mode.THREE_D.value,)
+VIDEO_ONLY = (Mode.VIDEO_INPUT.value,)
+IMG2IMG = (*WARPING, Mode.VIDEO_INPUT.value)  # modes whose frames start from an image
+NOT_VIDEO = (*WARPING, Mode.INTERPOLATION.value)
 
 GROUPS: dict[str, str] = {
     "run": "Run",
@@ -62,7 +77,6 @@ SCHEDULERS = (
 )  # fmt: skip
 BORDER_MODES = ("replicate", "wrap", "reflect", "zeros")
 FLOW_METHODS = ("None", "DIS Medium", "DIS Fine", "Farneback")
-ANIMATION_MODES = ("2D", "3D", "Video Input", "Interpolation")
 VIDEO_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
 )  # fmt: skip
@@ -77,230 +91,42 @@ DEFAULT_PROMPTS = {
 }
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One setting: everything every face of the product needs to know about it."""
-
-    name: str
-    kind: str
-    default: Any
-    group: str
-    label: str
-    help: str
-    minimum: float | None = None
-    maximum: float | None = None
-    step: float | None = None
-    choices: tuple[str, ...] = ()
-    open_choices: bool = False  # choices are suggestions; other values pass (the host decides)
-    enabled_by: str | None = None  # the switch that turns this schedule on
-    since: str = "0.1.0"
-
-    @property
-    def is_schedule(self) -> bool:
-        return self.kind in SCHEDULE_KINDS
-
-    def validate(self, value: Any) -> Any:
-        """Return the value in its canonical type, or raise SettingsError naming what is allowed."""
-        return _VALIDATORS[self.kind](self, value)
-
-    def allowed(self) -> str:
-        """A short description of the allowed values, for errors and the docs table."""
-        if self.kind == BOOL:
-            return "true or false"
-        if self.kind in (INT, FLOAT):
-            what = "a whole number" if self.kind == INT else "a number"
-            low = "" if self.minimum is None else format_number(self.minimum)
-            high = "" if self.maximum is None else format_number(self.maximum)
-            if low and high:
-                return f"{what} from {low} to {high}"
-            if low:
-                return f"{what} of at least {low}"
-            return what
-        if self.kind == CHOICE:
-            listed = ", ".join(self.choices)
-            return f"any sampler/scheduler name ({listed}, ...)" if self.open_choices else listed
-        if self.kind == SCHEDULE:
-            text = "a keyframe schedule such as 0:(1.0), 30:(2.0)"
-            return f"{text}, values {self.value_range()}" if self.value_range() else text
-        if self.kind == STRING_SCHEDULE:
-            return 'a text schedule such as 0:("Euler a"), 30:("DPM++ 2M")'
-        if self.kind == PROMPTS:
-            return 'a JSON object {"frame": "prompt"}'
-        return "text"
+def _b(name, default, group, label, help, **where):
+    return Setting(name, BOOL, default, group, label, help, **where)
 
 
-    def value_range(self) -> str:
-        """For schedules, the range every frame's value must lie in ('' when unbounded)."""
-        low, high = self.minimum, self.maximum
-        if low is not None and high is not None:
-            return f"from {format_number(low)} to {format_number(high)}"
-        if low is not None:
-            return f"of at least {format_number(low)}"
-        if high is not None:
-            return f"of at most {format_number(high)}"
-        return ""
+def _i(name, default, group, label, help, minimum=None, maximum=None, step=1, **where):
+    return Setting(name, INT, default, group, label, help, minimum, maximum, step, **where)
 
 
-def _fail(setting: Setting, value: Any, message: str | None = None) -> SettingsError:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return SettingsError(
-        message or f"{shown} is not allowed: expected {setting.allowed()}", setting=setting.name
-    )
+def _f(name, default, group, label, help, minimum=None, maximum=None, step=0.01, **where):
+    return Setting(name, FLOAT, default, group, label, help, minimum, maximum, step, **where)
 
 
-def _validate_bool(setting: Setting, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise _fail(setting, value)
+def _c(name, default, group, label, help, choices, open_choices=False, **where):
+    return Setting(name, CHOICE, default, group, label, help, choices=tuple(choices),
+                   open_choices=open_choices, **where)
 
 
-def _as_number(setting: Setting, value: Any) -> float:
-    if isinstance(value, bool):
-        raise _fail(setting, value)
-    if isinstance(value, (int, float)):
-        number = float(value) if isinstance(value, float) else value
-    elif isinstance(value, str) and len(value) <= 64:
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise _fail(setting, value) from None
-    else:
-        raise _fail(setting, value)
-    if isinstance(number, float) and not math.isfinite(number):
-        raise _fail(setting, value)
-    return number
+def _t(name, default, group, label, help, kind=TEXT, **where):
+    return Setting(name, kind, default, group, label, help, **where)
 
 
-def _check_range(setting: Setting, value: Any, number: float) -> None:
-    if setting.minimum is not None and number < setting.minimum:
-        raise _fail(setting, value)
-    if setting.maximum is not None and number > setting.maximum:
-        raise _fail(setting, value)
+def _s(name, default, group, label, help, kind=SCHEDULE, minimum=None, maximum=None, **where):
+    return Setting(name, kind, default, group, label, help, minimum, maximum, **where)
 
 
-def _validate_int(setting: Setting, value: Any) -> int:
-    number = _as_number(setting, value)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise _fail(setting, value)
-        number = int(number)
-    _check_range(setting, value, number)
-    return int(number)
+def _on(switch: str) -> Requirement:
+    return Requirement(switch, (True,))
 
 
-def _validate_float(setting: Setting, value: Any) -> float:
-    number = float(_as_number(setting, value))
-    _check_range(setting, value, number)
-    return number
+def _off(switch: str) -> Requirement:
+    return Requirement(switch, (False,))
 
 
-def _validate_choice(setting: Setting, value: Any) -> str:
-    if not isinstance(value, str) or len(value) > 200:
-        raise _fail(setting, value)
-    for choice in setting.choices:
-        if value.strip().lower() == choice.lower():
-            return choice
-    if setting.open_choices and value.strip():
-        return value.strip()
-    raise _fail(setting, value)
+def _is(setting: str, *values: str) -> Requirement:
+    return Requirement(setting, values)
 
-
-def _validate_text(setting: Setting, value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise _fail(setting, value)
-    if len(value) > MAX_TEXT_LENGTH:
-        raise _fail(setting, value, f"is {len(value)} characters long; at most {MAX_TEXT_LENGTH}")
-    if "\x00" in value:
-        raise _fail(setting, value, "contains a NUL character")
-    return value
-
-
-def _validate_schedule(setting: Setting, value: Any) -> str:
-    from lib_animation.schedule import parse_schedule
-
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            raise _fail(setting, value)
-        value = f"0: ({format_number(value)})"
-    text = _validate_text(setting, value)
-    kind = "string" if setting.kind == STRING_SCHEDULE else "number"
-    parse_schedule(text, setting=setting.name, kind=kind)
-    return text
-
-
-def _validate_prompts(setting: Setting, value: Any) -> dict[str, str]:
-    if isinstance(value, str):
-        from lib_animation.prompts import load_prompts_json
-
-        value = load_prompts_json(value, setting=setting.name)
-    if not isinstance(value, Mapping):
-        raise _fail(setting, value)
-    if not value:
-        raise _fail(setting, value, "has no prompts; give at least one, e.g. {\"0\": \"a cat\"}")
-    if len(value) > MAX_PROMPTS:
-        raise _fail(setting, value, f"has {len(value)} prompts; at most {MAX_PROMPTS}")
-    prompts: dict[str, str] = {}
-    for key, prompt in value.items():
-        if not isinstance(key, str) or not isinstance(prompt, str):
-            raise _fail(setting, {key: prompt}, f"key {key!r}: prompts must be text")
-        if len(prompt) > MAX_TEXT_LENGTH or len(key) > 200:
-            raise _fail(setting, key, f"key {key!r}: prompt or key too long")
-        prompts[key.strip()] = prompt
-    return prompts
-
-
-_VALIDATORS = {
-    BOOL: _validate_bool,
-    INT: _validate_int,
-    FLOAT: _validate_float,
-    CHOICE: _validate_choice,
-    TEXT: _validate_text,
-    PATH: _validate_text,
-    SCHEDULE: _validate_schedule,
-    STRING_SCHEDULE: _validate_schedule,
-    PROMPTS: _validate_prompts,
-}
-
-
-def _b(name, default, group, label, help):
-    return Setting(name, BOOL, default, group, label, help)
-
-
-def _i(name, default, group, label, help, minimum=None, maximum=None, step=1):
-    return Setting(name, INT, default, group, label, help, minimum, maximum, step)
-
-
-def _f(name, default, group, label, help, minimum=None, maximum=None, step=0.01):
-    return Setting(name, FLOAT, default, group, label, help, minimum, maximum, step)
-
-
-def _c(name, default, group, label, help, choices, open_choices=False):
-    return Setting(
-        name, CHOICE, default, group, label, help, choices=tuple(choices), open_choices=open_choices
-    )
-
-
-def _t(name, default, group, label, help, kind=TEXT):
-    return Setting(name, kind, default, group, label, help)
-
-
-def _s(name, default, group, label, help, enabled_by=None, kind=SCHEDULE, minimum=None,
-       maximum=None):
-    return Setting(name, kind, default, group, label, help, minimum, maximum,
-                   enabled_by=enabled_by)
-
-
-_NEAR_FAR_HELP = (
-    "Kept so Deforum files load; it has no effect on the warp (the camera projection cancels it)."
-)
 
 SETTINGS: tuple[Setting, ...] = (
     # run
@@ -311,8 +137,10 @@ SETTINGS: tuple[Setting, ...] = (
        "split into sampler and scheduler on load.", SCHEDULERS, open_choices=True),
     _i("steps", 25, "run", "Steps", "Sampling steps; img2img runs steps x strength of them.",
        1, 1000),
-    _i("W", 512, "run", "Width", "Frame width in pixels (a multiple of 8).", 64, 4096, 8),
-    _i("H", 512, "run", "Height", "Frame height in pixels (a multiple of 8).", 64, 4096, 8),
+    _i("W", 512, "run", "Width", "Frame width in pixels (a multiple of 8).", 64, 4096, 8,
+       multiple_of=8),
+    _i("H", 512, "run", "Height", "Frame height in pixels (a multiple of 8).", 64, 4096, 8,
+       multiple_of=8),
     _i("seed", -1, "run", "Seed",
        "Start seed; -1 picks one at random, written into the run's saved settings.",
        -1, 2**32 - 1),
@@ -326,174 +154,200 @@ SETTINGS: tuple[Setting, ...] = (
        "2D and 3D warp the previous frame; Video Input restyles a video; Interpolation "
        "generates every frame from text, blending prompts.", ANIMATION_MODES),
     _i("max_frames", 120, "keyframes", "Max frames",
-       "Number of frames to render (Video Input uses the video's frame count).", 1, 100_000),
+       "Number of frames to render (Video Input uses the video's frame count).", 1, 100_000,
+       modes=NOT_VIDEO),
     _c("border", "replicate", "keyframes", "Border mode",
-       "How the 2D warp fills pixels that come from outside the frame.", BORDER_MODES),
+       "How the 2D warp fills pixels that come from outside the frame.", BORDER_MODES,
+       modes=TWO_D_ONLY),
     _i("diffusion_cadence", 2, "keyframes", "Cadence",
        "Diffuse every N-th frame and tween the frames between; the last frame is always "
-       "diffused so every frame is written.", 1, 50),
+       "diffused so every frame is written.", 1, 50, modes=WARPING),
     _s("strength_schedule", "0: (0.65)", "keyframes", "Strength schedule",
        "How much of the previous frame is kept: 0 = new image, 1 = unchanged.",
-       minimum=0.0, maximum=1.0),
+       minimum=0.0, maximum=1.0, modes=IMG2IMG),
     _s("noise_schedule", "0: (0.065)", "keyframes", "Noise schedule",
        "Amount of noise blended into the warped previous frame before diffusion.",
-       minimum=0.0, maximum=1.0),
+       minimum=0.0, maximum=1.0, modes=IMG2IMG),
     _s("contrast_schedule", "0: (1.0)", "keyframes", "Contrast schedule",
        "Multiplies the previous frame's pixel values before noise (clipped, never wrapped).",
-       minimum=0.0),
+       minimum=0.0, modes=IMG2IMG),
     _s("cfg_scale_schedule", "0: (7)", "keyframes", "CFG scale schedule",
        "Classifier-free guidance scale per frame.", minimum=0.0, maximum=100.0),
     # 2D motion
     _s("angle", "0: (0)", "motion_2d", "Angle",
-       "Rotation in degrees per frame, counter-clockwise."),
+       "Rotation in degrees per frame, counter-clockwise.", modes=TWO_D_ONLY),
     _s("zoom", "0: (1.0025+0.002*sin(1.25*3.14*t/30))", "motion_2d", "Zoom",
-       "Scale per frame; 1.0 is still, above 1 zooms in.", minimum=0.001),
+       "Scale per frame; 1.0 is still, above 1 zooms in.", minimum=0.001, modes=TWO_D_ONLY),
     _s("translation_x", "0: (0)", "motion_2d", "Translation X",
-       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range)."),
+       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range).",
+       modes=WARPING),
     _s("translation_y", "0: (0)", "motion_2d", "Translation Y",
-       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range)."),
+       "Pixels per frame in 2D; camera movement in 3D (units of 1/200 of the depth range).",
+       modes=WARPING),
     _s("transform_center_x", "0: (0.5)", "motion_2d", "Transform centre X",
-       "Pivot of angle and zoom, as a fraction of the width."),
+       "Pivot of angle and zoom, as a fraction of the width.", modes=TWO_D_ONLY),
     _s("transform_center_y", "0: (0.5)", "motion_2d", "Transform centre Y",
-       "Pivot of angle and zoom, as a fraction of the height."),
+       "Pivot of angle and zoom, as a fraction of the height.", modes=TWO_D_ONLY),
     # 3D motion
     _s("translation_z", "0: (1.75)", "motion_3d", "Translation Z",
-       "Camera dolly per frame; positive moves forward."),
+       "Camera dolly per frame; positive moves forward.", modes=THREE_D_ONLY),
     _s("rotation_3d_x", "0: (0)", "motion_3d", "Rotation 3D X",
-       "Camera tilt in degrees per frame."),
-    _s("rotation_3d_y", "0: (0)", "motion_3d", "Rotation 3D Y", "Camera pan in degrees per frame."),
+       "Camera tilt in degrees per frame.", modes=THREE_D_ONLY),
+    _s("rotation_3d_y", "0: (0)", "motion_3d", "Rotation 3D Y", "Camera pan in degrees per frame.",
+       modes=THREE_D_ONLY),
     _s("rotation_3d_z", "0: (0)", "motion_3d", "Rotation 3D Z",
-       "Camera roll in degrees per frame."),
+       "Camera roll in degrees per frame.", modes=THREE_D_ONLY),
     # depth
     _b("use_depth_warping", True, "depth", "Use depth warping",
-       "Predict depth for the 3D warp; off uses a flat plane."),
+       "Predict depth for the 3D warp; off uses a flat plane.", modes=THREE_D_ONLY),
     _c("depth_algorithm", "Midas-3-Hybrid", "depth", "Depth model",
        "Monocular depth model, downloaded into the WebUI's models folder on first use.",
-       ("Midas-3-Hybrid", "Midas-3-Large")),
+       ("Midas-3-Hybrid", "Midas-3-Large"),
+       modes=THREE_D_ONLY, requires=(_on("use_depth_warping"),)),
     _c("padding_mode", "replicate", "depth", "3D border mode",
-       "How the 3D warp fills pixels that come from outside the frame.", BORDER_MODES),
+       "How the 3D warp fills pixels that come from outside the frame.", BORDER_MODES,
+       modes=THREE_D_ONLY),
     _c("sampling_mode", "bicubic", "depth", "3D sampling mode",
-       "Interpolation used by the 3D warp.", ("bicubic", "bilinear", "nearest")),
+       "Interpolation used by the 3D warp.", ("bicubic", "bilinear", "nearest"),
+       modes=THREE_D_ONLY),
     _s("fov_schedule", "0: (70)", "depth", "Field of view",
        "Camera field of view in degrees; a larger FOV gives less parallax.",
-       minimum=1.0, maximum=179.0),
+       minimum=1.0, maximum=179.0, modes=THREE_D_ONLY),
     _s("aspect_ratio_schedule", "0: (1)", "depth", "Aspect ratio",
-       "Aspect ratio given to the 3D camera.", minimum=0.01),
+       "Aspect ratio given to the 3D camera.", minimum=0.01,
+       modes=THREE_D_ONLY, requires=(_off("aspect_ratio_use_old_formula"),)),
     _b("aspect_ratio_use_old_formula", False, "depth", "Use W/H as aspect ratio",
-       "Ignore the aspect ratio schedule and use width / height."),
-    _s("near_schedule", "0: (200)", "depth", "Near plane", _NEAR_FAR_HELP),
-    _s("far_schedule", "0: (10000)", "depth", "Far plane", _NEAR_FAR_HELP),
+       "Ignore the aspect ratio schedule and use width / height.", modes=THREE_D_ONLY),
     # perspective flip
     _b("enable_perspective_flip", False, "perspective_flip", "Enable perspective flip",
-       "Tilt the image plane in 3D before the warp (2D and 3D modes)."),
+       "Tilt the image plane in 3D before the warp (2D and 3D modes).", modes=WARPING),
     _s("perspective_flip_theta", "0: (0)", "perspective_flip", "Theta",
-       "Rotation of the image plane about its normal, degrees."),
+       "Rotation of the image plane about its normal, degrees.",
+       modes=WARPING, requires=(_on("enable_perspective_flip"),)),
     _s("perspective_flip_phi", "0: (0)", "perspective_flip", "Phi",
-       "Tilt of the image plane about the horizontal axis, degrees."),
+       "Tilt of the image plane about the horizontal axis, degrees.",
+       modes=WARPING, requires=(_on("enable_perspective_flip"),)),
     _s("perspective_flip_gamma", "0: (0)", "perspective_flip", "Gamma",
-       "Tilt of the image plane about the vertical axis, degrees."),
+       "Tilt of the image plane about the vertical axis, degrees.",
+       modes=WARPING, requires=(_on("enable_perspective_flip"),)),
     _s("perspective_flip_fv", "0: (53)", "perspective_flip", "Field of view",
        "Vanishing-point field of view in degrees (30-160 recommended).",
-       minimum=1.0, maximum=179.0),
+       minimum=1.0, maximum=179.0, modes=WARPING, requires=(_on("enable_perspective_flip"),)),
     # noise
     _c("noise_type", "perlin", "noise", "Noise type",
-       "Gaussian white noise, or white noise shaped by a Perlin field.", ("gaussian", "perlin")),
-    _i("perlin_octaves", 4, "noise", "Perlin octaves", "Number of Perlin octaves.", 1, 7),
+       "Gaussian white noise, or white noise shaped by a Perlin field.", ("gaussian", "perlin"),
+       modes=IMG2IMG),
+    _i("perlin_octaves", 4, "noise", "Perlin octaves", "Number of Perlin octaves.", 1, 7,
+       modes=IMG2IMG, requires=(_is("noise_type", "perlin"),)),
     _f("perlin_persistence", 0.5, "noise", "Perlin persistence",
-       "Amplitude kept from one octave to the next.", 0.0, 1.0, 0.02),
+       "Amplitude kept from one octave to the next.", 0.0, 1.0, 0.02,
+       modes=IMG2IMG, requires=(_is("noise_type", "perlin"),)),
     _b("enable_noise_multiplier_scheduling", True, "noise", "Schedule the noise multiplier",
-       "Set the WebUI's img2img noise multiplier per frame."),
+       "Set the WebUI's img2img noise multiplier per frame.", modes=IMG2IMG),
     _s("noise_multiplier_schedule", "0: (1.05)", "noise", "Noise multiplier schedule",
-       "The WebUI's img2img noise multiplier per frame.",
-       enabled_by="enable_noise_multiplier_scheduling", minimum=0.0),
+       "The WebUI's img2img noise multiplier per frame.", minimum=0.0,
+       modes=IMG2IMG, requires=(_on("enable_noise_multiplier_scheduling"),)),
     # coherence
     _c("color_coherence", "LAB", "coherence", "Colour coherence",
        "Match each frame's colours to the first frame (in LAB, HSV or RGB), to an image, or to "
        "the video-input frame (Image and Video Input match in LAB).",
-       ("None", "HSV", "LAB", "RGB", "Image", "Video Input")),
+       ("None", "HSV", "LAB", "RGB", "Image", "Video Input"), modes=IMG2IMG),
     _t("color_coherence_image_path", "", "coherence", "Colour reference image",
-       "Image to match colours to, for colour coherence 'Image'.", kind=PATH),
+       "Image to match colours to, for colour coherence 'Image'.", kind=PATH,
+       modes=IMG2IMG, requires=(_is("color_coherence", "Image"),)),
     _i("color_coherence_video_every_N_frames", 1, "coherence", "Refresh video reference every",
-       "With colour coherence 'Video Input', take a new reference every N frames.", 1, 10_000),
+       "With colour coherence 'Video Input', take a new reference every N frames.", 1, 10_000,
+       modes=VIDEO_ONLY, requires=(_is("color_coherence", "Video Input"),)),
     _b("color_force_grayscale", False, "coherence", "Force grayscale",
        "Make every frame grayscale before and after generation."),
     _c("optical_flow_cadence", "None", "coherence", "Cadence tween",
-       "Tween cadence frames with optical flow instead of a plain cross-fade.", FLOW_METHODS),
+       "Tween cadence frames with optical flow instead of a plain cross-fade.", FLOW_METHODS,
+       modes=WARPING),
     _s("cadence_flow_factor_schedule", "0: (1)", "coherence", "Cadence flow factor",
-       "Multiplier of the cadence flow."),
+       "Multiplier of the cadence flow.",
+       modes=WARPING, requires=(_is("optical_flow_cadence", *FLOW_METHODS[1:]),)),
     _c("optical_flow_redo_generation", "None", "coherence", "Optical flow redo",
        "Generate a throwaway frame, warp the previous frame along the flow toward it, then "
-       "generate for real (doubles the cost).", FLOW_METHODS),
+       "generate for real (doubles the cost).", FLOW_METHODS, modes=IMG2IMG),
     _s("redo_flow_factor_schedule", "0: (1)", "coherence", "Redo flow factor",
-       "Multiplier of the redo flow."),
+       "Multiplier of the redo flow.",
+       modes=IMG2IMG, requires=(_is("optical_flow_redo_generation", *FLOW_METHODS[1:]),)),
     _i("diffusion_redo", 0, "coherence", "Diffusion redo",
        "Throwaway generations with derived seeds, each fed back as the init, before the real one.",
-       0, 50),
+       0, 50, modes=IMG2IMG),
     _c("reroll_blank_frames", "ignore", "coherence", "Blank frames",
        "On an all-black frame: retry with seed + 1, stop the run, or keep it.",
        ("reroll", "interrupt", "ignore")),
     _i("reroll_patience", 10, "coherence", "Reroll patience",
-       "Most retries for one blank frame before the run stops.", 1, 1000),
+       "Most retries for one blank frame before the run stops.", 1, 1000,
+       requires=(_is("reroll_blank_frames", "reroll"),)),
     # anti-blur
     _s("amount_schedule", "0: (0.1)", "anti_blur", "Amount",
-       "Unsharp-mask amount; 0 turns anti-blur off."),
+       "Unsharp-mask amount; 0 turns anti-blur off.", modes=IMG2IMG),
     _s("kernel_schedule", "0: (5)", "anti_blur", "Kernel",
        "Gaussian kernel size in pixels; even sizes are rounded up to the next odd size.",
-       minimum=0.0, maximum=101.0),
-    _s("sigma_schedule", "0: (1)", "anti_blur", "Sigma", "Gaussian sigma.", minimum=0.0),
+       minimum=0.0, maximum=101.0, modes=IMG2IMG),
+    _s("sigma_schedule", "0: (1)", "anti_blur", "Sigma", "Gaussian sigma.", minimum=0.0,
+       modes=IMG2IMG),
     _s("threshold_schedule", "0: (0)", "anti_blur", "Threshold",
        "Sharpen only where the detail is at least this many grey levels.",
-       minimum=0.0, maximum=255.0),
+       minimum=0.0, maximum=255.0, modes=IMG2IMG),
     # seed
     _c("seed_behavior", "iter", "seed", "Seed behaviour",
        "How the seed changes from one diffused frame to the next.",
        ("iter", "fixed", "random", "ladder", "alternate", "schedule")),
     _i("seed_iter_N", 1, "seed", "Seed iter N", "With 'iter', diffused frames per seed step.",
-       1, 100_000),
+       1, 100_000, requires=(_is("seed_behavior", "iter"),)),
     _s("seed_schedule", '0:(s), 1:(-1), "max_f-2":(-1), "max_f-1":(s)', "seed", "Seed schedule",
-       "With 'schedule': the seed per frame; -1 draws a reproducible random seed."),
+       "With 'schedule': the seed per frame; -1 draws a reproducible random seed.",
+       requires=(_is("seed_behavior", "schedule"),)),
     _b("enable_subseed_scheduling", False, "seed", "Schedule subseeds",
        "Use the subseed and subseed strength schedules (the WebUI's variation seed)."),
     _s("subseed_schedule", "0: (1)", "seed", "Subseed schedule", "Variation seed per frame.",
-       enabled_by="enable_subseed_scheduling"),
+       requires=(_on("enable_subseed_scheduling"),)),
     _s("subseed_strength_schedule", "0: (0)", "seed", "Subseed strength schedule",
-       "Variation strength per frame, 0 to 1.", enabled_by="enable_subseed_scheduling",
-       minimum=0.0, maximum=1.0),
+       "Variation strength per frame, 0 to 1.",
+       minimum=0.0, maximum=1.0, requires=(_on("enable_subseed_scheduling"),)),
     _i("seed_resize_from_w", 0, "seed", "Resize seed from width", "0 = off.", 0, 4096, 8),
     _i("seed_resize_from_h", 0, "seed", "Resize seed from height", "0 = off.", 0, 4096, 8),
     # steps, sampler, scheduler, checkpoint, CLIP skip, ETA schedules
     _b("enable_steps_scheduling", False, "pipeline", "Schedule steps", "Use the steps schedule."),
     _s("steps_schedule", "0: (25)", "pipeline", "Steps schedule", "Sampling steps per frame.",
-       enabled_by="enable_steps_scheduling", minimum=1.0, maximum=1000.0),
+       minimum=1.0, maximum=1000.0,
+       requires=(_on("enable_steps_scheduling"),)),
     _b("enable_sampler_scheduling", False, "pipeline", "Schedule sampler",
        "Use the sampler schedule."),
     _s("sampler_schedule", '0: ("Euler a")', "pipeline", "Sampler schedule", "Sampler per frame.",
-       enabled_by="enable_sampler_scheduling", kind=STRING_SCHEDULE),
+       kind=STRING_SCHEDULE,
+       requires=(_on("enable_sampler_scheduling"),)),
     _b("enable_scheduler_scheduling", False, "pipeline", "Schedule scheduler",
        "Use the scheduler schedule."),
     _s("scheduler_schedule", '0: ("Automatic")', "pipeline", "Scheduler schedule",
-       "Scheduler (Karras, Exponential, ...) per frame.",
-       enabled_by="enable_scheduler_scheduling", kind=STRING_SCHEDULE),
+       "Scheduler (Karras, Exponential, ...) per frame.", kind=STRING_SCHEDULE,
+       requires=(_on("enable_scheduler_scheduling"),)),
     _b("enable_checkpoint_scheduling", False, "pipeline", "Schedule checkpoint",
        "Use the checkpoint schedule; each change reloads weights."),
     _s("checkpoint_schedule", '0: ("model1.ckpt"), 100: ("model2.safetensors")', "pipeline",
        "Checkpoint schedule", "Checkpoint per frame; names are checked before the run starts.",
-       enabled_by="enable_checkpoint_scheduling", kind=STRING_SCHEDULE),
+       kind=STRING_SCHEDULE,
+       requires=(_on("enable_checkpoint_scheduling"),)),
     _b("enable_clipskip_scheduling", False, "pipeline", "Schedule CLIP skip",
        "Use the CLIP skip schedule."),
     _s("clipskip_schedule", "0: (2)", "pipeline", "CLIP skip schedule", "CLIP skip per frame.",
-       enabled_by="enable_clipskip_scheduling", minimum=1.0, maximum=12.0),
+       minimum=1.0, maximum=12.0,
+       requires=(_on("enable_clipskip_scheduling"),)),
     _b("enable_ddim_eta_scheduling", False, "pipeline", "Schedule DDIM ETA",
        "Use the DDIM ETA schedule."),
     _s("ddim_eta_schedule", "0: (0)", "pipeline", "DDIM ETA schedule", "DDIM ETA per frame.",
-       enabled_by="enable_ddim_eta_scheduling", minimum=0.0),
+       minimum=0.0,
+       requires=(_on("enable_ddim_eta_scheduling"),)),
     _b("enable_ancestral_eta_scheduling", False, "pipeline", "Schedule ancestral ETA",
        "Use the ancestral ETA schedule."),
     _s("ancestral_eta_schedule", "0: (1)", "pipeline", "Ancestral ETA schedule",
-       "ETA of ancestral samplers per frame.", enabled_by="enable_ancestral_eta_scheduling",
-       minimum=0.0),
+       "ETA of ancestral samplers per frame.",
+       minimum=0.0, requires=(_on("enable_ancestral_eta_scheduling"),)),
     _s("pix2pix_img_cfg_scale_schedule", "0: (1.5)", "pipeline", "Pix2pix image CFG schedule",
-       "Image CFG scale per frame, for instruct-pix2pix checkpoints only."),
+       "Image CFG scale per frame, for instruct-pix2pix checkpoints only.", modes=IMG2IMG),
     # prompts
     Setting("animation_prompts", PROMPTS, DEFAULT_PROMPTS, "prompts", "Prompts",
             'JSON {"frame": "prompt"}; keys may be expressions such as "max_f/2"; text after '
@@ -506,68 +360,96 @@ SETTINGS: tuple[Setting, ...] = (
        "Blend between prompt keyframes with composable AND weights (always on in "
        "Interpolation mode)."),
     # init
-    _b("use_init", False, "init", "Use init image", "Start from an image instead of txt2img."),
+    _b("use_init", False, "init", "Use init image", "Start from an image instead of txt2img.",
+       modes=WARPING),
     _f("strength", 0.8, "init", "Init strength",
-       "Strength for the first frame only; later frames use the strength schedule.", 0.0, 1.0),
-    _b("strength_0_no_init", True, "init", "Strength 0 without init",
-       "Use strength 0 on the first frame when there is no init image."),
-    _t("init_image", "", "init", "Init image", "Path of the init image.", kind=PATH),
+       "Strength for the first frame only; later frames use the strength schedule.", 0.0, 1.0,
+       modes=WARPING, requires=(_on("use_init"),)),
+    _t("init_image", "", "init", "Init image", "Path of the init image.", kind=PATH,
+       modes=WARPING, requires=(_on("use_init"),)),
     # mask
-    _b("use_mask", False, "mask", "Use mask", "Inpaint every frame through a mask."),
+    _b("use_mask", False, "mask", "Use mask", "Inpaint every frame through a mask.", modes=IMG2IMG),
     _b("use_alpha_as_mask", False, "mask", "Use alpha as mask",
-       "Take the mask from the init image's alpha channel."),
-    _t("mask_file", "", "mask", "Mask file", "Path of the mask image.", kind=PATH),
-    _b("invert_mask", False, "mask", "Invert mask", "Inpaint outside the mask instead."),
+       "Take the mask from the init image's alpha channel.",
+       modes=WARPING, requires=(_on("use_mask"), _on("use_init"))),
+    _t("mask_file", "", "mask", "Mask file", "Path of the mask image.", kind=PATH,
+       modes=IMG2IMG, requires=(_on("use_mask"), _off("use_alpha_as_mask"))),
+    _b("invert_mask", False, "mask", "Invert mask", "Inpaint outside the mask instead.",
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
     _f("mask_contrast_adjust", 1.0, "mask", "Mask contrast", "Contrast applied to the mask.",
-       0.0, 10.0),
+       0.0, 10.0, modes=IMG2IMG, requires=(_on("use_mask"),)),
     _f("mask_brightness_adjust", 1.0, "mask", "Mask brightness", "Brightness applied to the mask.",
-       0.0, 10.0),
+       0.0, 10.0, modes=IMG2IMG, requires=(_on("use_mask"),)),
     _b("overlay_mask", True, "mask", "Overlay mask",
-       "Paste the original pixels outside the mask after generation."),
-    _i("mask_overlay_blur", 4, "mask", "Mask blur", "Blur of the mask edge in pixels.", 0, 64),
+       "Paste the original pixels outside the mask after generation.",
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
+    _i("mask_overlay_blur", 4, "mask", "Mask blur", "Blur of the mask edge in pixels.", 0, 64,
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
     _c("fill", "original", "mask", "Masked content", "What the masked area starts from.",
-       ("fill", "original", "latent noise", "latent nothing")),
+       ("fill", "original", "latent noise", "latent nothing"),
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
     _b("full_res_mask", True, "mask", "Inpaint at full resolution",
-       "Inpaint the masked area at full resolution."),
+       "Inpaint the masked area at full resolution.", modes=IMG2IMG, requires=(_on("use_mask"),)),
     _i("full_res_mask_padding", 4, "mask", "Full resolution padding",
-       "Padding around the masked area in pixels.", 0, 512),
+       "Padding around the masked area in pixels.", 0, 512,
+       modes=IMG2IMG, requires=(_on("use_mask"), _on("full_res_mask"))),
     # video input
     _t("video_init_path", "", "video_input", "Input video", "Path of the video to restyle.",
-       kind=PATH),
+       kind=PATH, modes=VIDEO_ONLY),
     _i("extract_nth_frame", 1, "video_input", "Extract every n-th frame",
        "Keep every n-th frame of the input video, counting from the first frame used.", 1,
-       10_000),
+       10_000, modes=VIDEO_ONLY),
     _i("extract_from_frame", 0, "video_input", "From frame",
-       "First input frame to use (inclusive).", 0, 10_000_000),
+       "First input frame to use (inclusive).", 0, 10_000_000, modes=VIDEO_ONLY),
     _i("extract_to_frame", -1, "video_input", "To frame",
-       "Last input frame to use (inclusive); -1 means the end.", -1, 10_000_000),
+       "Last input frame to use (inclusive); -1 means the end.", -1, 10_000_000,
+       modes=VIDEO_ONLY, not_before="extract_from_frame"),
     _b("overwrite_extracted_frames", False, "video_input", "Overwrite extracted frames",
-       "Extract the input frames again even if the run folder has them."),
+       "Extract the input frames again even if the run folder has them.", modes=VIDEO_ONLY),
     # output
     _f("fps", 15.0, "output", "FPS", "Frames per second of the video.", 1.0, 240.0, 1.0),
     _c("video_format", "mp4", "output", "Video format",
        "MP4 (H.264, plays everywhere), WebM (VP9) or none.", ("mp4", "webm", "none")),
     _i("video_crf", 17, "output", "Video quality (CRF)", "Lower is better and larger; 17-23 is "
-       "typical.", 0, 51),
+       "typical.", 0, 51, requires=(_is("video_format", "mp4", "webm"),)),
     _c("video_preset", "slow", "output", "Encoder preset",
-       "Slower presets make smaller files at the same quality.", VIDEO_PRESETS),
+       "Slower presets make smaller files at the same quality.", VIDEO_PRESETS,
+       requires=(_is("video_format", "mp4"),)),
     _b("make_gif", False, "output", "Make GIF", "Also write an animated GIF with its own palette."),
     _c("add_soundtrack", "None", "output", "Soundtrack",
        "Mux audio into the video; a short track never cuts the video.",
-       ("None", "File", "Init Video")),
-    _t("soundtrack_path", "", "output", "Soundtrack file", "Path of the audio file.", kind=PATH),
+       ("None", "File", "Init Video"), requires=(_is("video_format", "mp4", "webm"),)),
+    _t("soundtrack_path", "", "output", "Soundtrack file", "Path of the audio file.", kind=PATH,
+       requires=(_is("add_soundtrack", "File"),)),
     _b("save_depth_maps", False, "output", "Save depth maps",
        "Write the depth map of every frame beside the frames."),
     _b("delete_imgs", False, "output", "Delete frames after the video",
-       "Delete the PNG frames once the video is written (the run can no longer be resumed)."),
+       "Delete the PNG frames once the video is written (the run can no longer be resumed).", ),
     # resume
     _b("resume_from_timestring", False, "resume", "Resume run",
        "Continue an interrupted run in its folder; the frames match an uninterrupted run."),
     _t("resume_timestring", "", "resume", "Run to resume",
-       "Name of the run folder (its timestring) to continue."),
+       "Name of the run folder (its timestring) to continue.",
+       requires=(_on("resume_from_timestring"),)),
 )  # fmt: skip
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+ANIMATION_MODE = "animation_mode"
+
+
+class SettingNames:
+    """Every declared name as an attribute, `NAME.zoom == "zoom"`: code refers to a setting
+    through the declaration, so a misspelt name fails at once instead of reading nothing."""
+
+    def __init__(self, names: Iterator[str]) -> None:
+        for name in names:
+            object.__setattr__(self, name, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("setting names are fixed by the declaration")
+
+
+NAME = SettingNames(iter(BY_NAME))
 SCHEDULE_NAMES: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.is_schedule)
 
 
@@ -577,6 +459,13 @@ def _check_declaration() -> None:
     for setting in SETTINGS:
         if setting.group not in GROUPS or setting.kind not in KINDS:
             raise RuntimeError(f"bad declaration of {setting.name}")
+        if not set(setting.modes) <= set(ANIMATION_MODES):
+            raise RuntimeError(f"unknown mode in the declaration of {setting.name}")
+        for requirement in setting.requires:
+            required = BY_NAME.get(requirement.setting)
+            if required is None or (required.choices and not set(requirement.values) <= set(
+                    required.choices)):
+                raise RuntimeError(f"bad requirement of {setting.name}: {requirement}")
 
 
 _check_declaration()
@@ -676,26 +565,35 @@ def validate_all(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _cross_checks(values: Mapping[str, Any]) -> list[SettingsError]:
+    """The rules between settings that the declaration states (`multiple_of`, `not_before`)."""
     problems = []
-    for name in ("W", "H"):
-        if values[name] % 8:
-            problems.append(
-                SettingsError(
-                    f"{values[name]} is not a multiple of 8",
-                    setting=name,
-                    hint=f"use {values[name] // 8 * 8} or {values[name] // 8 * 8 + 8}",
-                )
-            )
-    last = values["extract_to_frame"]
-    if last != -1 and last < values["extract_from_frame"]:
-        problems.append(
-            SettingsError(
-                f"{last} is before extract_from_frame ({values['extract_from_frame']})",
-                setting="extract_to_frame",
-                hint="use -1 for the end of the video",
-            )
-        )
+    for setting in SETTINGS:
+        value = values[setting.name]
+        if setting.multiple_of and value % setting.multiple_of:
+            lower = value // setting.multiple_of * setting.multiple_of
+            problems.append(SettingsError(
+                f"{value} is not a multiple of {setting.multiple_of}", setting=setting.name,
+                hint=f"use {lower} or {lower + setting.multiple_of}",
+            ))
+        if setting.not_before and value != -1 and value < values[setting.not_before]:
+            problems.append(SettingsError(
+                f"{value} is before {setting.not_before} ({values[setting.not_before]})",
+                setting=setting.name, hint="use -1 for the end",
+            ))
     return problems
+
+
+def applies(settings: Mapping[str, Any], name: str) -> bool:
+    """Whether a run with these settings reads the setting: its animation mode reads it, and
+    every setting it requires holds a required value and applies itself."""
+    setting = BY_NAME[name]
+    if setting.modes and settings[ANIMATION_MODE] not in setting.modes:
+        return False
+    return all(
+        settings[requirement.setting] in requirement.values
+        and applies(settings, requirement.setting)
+        for requirement in setting.requires
+    )
 
 
 def settings_in_group(group: str) -> tuple[Setting, ...]:

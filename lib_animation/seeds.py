@@ -22,6 +22,7 @@ import secrets
 import numpy as np
 
 from lib_animation.errors import SettingsError
+from lib_animation.schema import NAME
 
 SEED_BEHAVIORS = ("iter", "fixed", "random", "ladder", "alternate", "schedule")
 
@@ -59,7 +60,7 @@ def seed_sequence(
     if behavior not in SEED_BEHAVIORS:
         raise SettingsError(
             f"unknown seed behaviour {behavior!r}",
-            setting="seed_behavior",
+            setting=NAME.seed_behavior,
             hint="choose one of " + ", ".join(SEED_BEHAVIORS),
         )
     if start_seed == RANDOM_SEED:
@@ -100,10 +101,10 @@ def subseed_sequence(
         frame = int(bad[0])
         raise SettingsError(
             f"subseed strength {strengths[frame]} is outside 0..1",
-            setting="subseed_strength_schedule",
+            setting=NAME.subseed_strength_schedule,
             frame=frame,
         )
-    chosen = _seeds_from_values(values, seed, "subseed_schedule", SUBSEED_STREAM)
+    chosen = _seeds_from_values(values, seed, NAME.subseed_schedule, SUBSEED_STREAM)
     return chosen, strengths.copy()
 
 
@@ -152,14 +153,14 @@ def _check_iter_n(iter_n: int) -> int:
     if not whole or iter_n < 1:
         raise SettingsError(
             f"must be a whole number of frames, 1 or more, not {iter_n!r}",
-            setting="seed_iter_N",
+            setting=NAME.seed_iter_N,
         )
     return int(iter_n)
 
 
 def _scheduled_seeds(values: np.ndarray, start: int, max_frames: int) -> np.ndarray:
     values = _check_length(np.asarray(values, dtype=np.float64), max_frames)
-    return _seeds_from_values(values, start, "seed_schedule", SCHEDULE_STREAM)
+    return _seeds_from_values(values, start, NAME.seed_schedule, SCHEDULE_STREAM)
 
 
 def _seeds_from_values(values: np.ndarray, seed: int, setting: str, stream: int) -> np.ndarray:

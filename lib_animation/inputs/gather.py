@@ -6,7 +6,7 @@ Only the files the settings name are read, and only local files: a URL gets a cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from lib_animation.inputs.video import (
     extract_video_frames,
     video_soundtrack,
 )
-from lib_animation.schema import Settings
+from lib_animation.schema import NAME, Mode, Settings, applies
 
 INPUT_FRAMES = "inputframes"
 MAX_IMAGE_PIXELS = 64_000_000
@@ -45,22 +45,33 @@ def frame_selection(settings: Settings) -> FrameSelection:
 
 def video_frame_count(settings: Settings) -> int:
     """How many output frames Video Input mode makes from the input video."""
-    total = count_video_frames(settings.video_init_path, setting="video_init_path")
+    total = count_video_frames(settings.video_init_path, setting=NAME.video_init_path)
     return len(frame_selection(settings).indices(total))
 
 
-def gather_inputs(settings: Settings, run_dir: Path) -> RenderInputs:
+def load_inputs(settings: Settings) -> RenderInputs:
+    """Read and check every input file the settings use; nothing is written. Video Input's
+    frames are extracted later, into the run folder (`with_video_frames`)."""
     size = (settings.W, settings.H)
-    uses_init = settings.use_init and settings.animation_mode in ("2D", "3D")
-    init_rgba = _load_rgba(settings.init_image, "init_image") if uses_init else None
+    init_rgba = _load_rgba(settings.init_image, NAME.init_image) if _uses_init(settings) else None
     init_image = _fit(init_rgba.convert("RGB"), size) if init_rgba is not None else None
     return RenderInputs(
         init_image=init_image,
         mask=_mask(settings, init_rgba, size),
         color_image=_color_image(settings, size),
-        video_frames=_video_frames(settings, run_dir, size),
+        video_frames=(),
         soundtrack=_soundtrack(settings),
     )
+
+
+def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -> RenderInputs:
+    """The inputs with Video Input's frames, extracted into the run folder (once)."""
+    frames = _video_frames(settings, run_dir, (settings.W, settings.H))
+    return replace(inputs, video_frames=frames)
+
+
+def _uses_init(settings: Settings) -> bool:
+    return settings.use_init and applies(settings, NAME.use_init)
 
 
 def _load_rgba(path_text: str, setting: str) -> Image.Image:
@@ -81,15 +92,15 @@ def _fit(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
 
 
 def _mask(settings: Settings, init_rgba: Image.Image | None, size: tuple[int, int]):
-    if not settings.use_mask:
+    if not (settings.use_mask and applies(settings, NAME.use_mask)):
         return None
     if settings.use_alpha_as_mask:
         if init_rgba is None:
             raise RenderError("needs use_init and an init image with an alpha channel",
-                              setting="use_alpha_as_mask")
+                              setting=NAME.use_alpha_as_mask)
         mask = init_rgba.getchannel("A")
     else:
-        mask = _load_rgba(settings.mask_file, "mask_file").convert("L")
+        mask = _load_rgba(settings.mask_file, NAME.mask_file).convert("L")
     mask = ImageEnhance.Contrast(mask).enhance(settings.mask_contrast_adjust)
     mask = ImageEnhance.Brightness(mask).enhance(settings.mask_brightness_adjust)
     if settings.use_alpha_as_mask:
@@ -98,14 +109,14 @@ def _mask(settings: Settings, init_rgba: Image.Image | None, size: tuple[int, in
 
 
 def _color_image(settings: Settings, size: tuple[int, int]) -> np.ndarray | None:
-    if settings.color_coherence != "Image":
+    if not applies(settings, NAME.color_coherence_image_path):
         return None
-    rgba = _load_rgba(settings.color_coherence_image_path, "color_coherence_image_path")
+    rgba = _load_rgba(settings.color_coherence_image_path, NAME.color_coherence_image_path)
     return _fit(rgba.convert("RGB"), size)
 
 
 def _video_frames(settings: Settings, run_dir: Path, size: tuple[int, int]) -> tuple[Path, ...]:
-    if settings.animation_mode != "Video Input":
+    if settings.animation_mode != Mode.VIDEO_INPUT:
         return ()
     frames = extract_video_frames(
         settings.video_init_path,
@@ -113,12 +124,12 @@ def _video_frames(settings: Settings, run_dir: Path, size: tuple[int, int]) -> t
         frame_selection(settings),
         size=size,
         overwrite=settings.overwrite_extracted_frames,
-        setting="video_init_path",
+        setting=NAME.video_init_path,
     )
     if len(frames) < settings.max_frames:
         raise RenderError(
             f"the video gives {len(frames)} frames but the run needs {settings.max_frames}",
-            setting="video_init_path",
+            setting=NAME.video_init_path,
         )
     return tuple(frames[: settings.max_frames])
 
@@ -128,8 +139,8 @@ def _soundtrack(settings: Settings) -> Path | None:
         return None
     if settings.add_soundtrack == "File":
         return local_media_path(settings.soundtrack_path, what="soundtrack",
-                                setting="soundtrack_path")
-    if settings.animation_mode != "Video Input":
+                                setting=NAME.soundtrack_path)
+    if settings.animation_mode != Mode.VIDEO_INPUT:
         raise RenderError("'Init Video' needs animation mode Video Input",
-                          setting="add_soundtrack", hint="choose File or None")
-    return video_soundtrack(settings.video_init_path, setting="video_init_path")
+                          setting=NAME.add_soundtrack, hint="choose File or None")
+    return video_soundtrack(settings.video_init_path, setting=NAME.video_init_path)

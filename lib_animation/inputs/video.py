@@ -32,10 +32,11 @@ from lib_animation.output.frames import (
     frame_path,
     remove_temp_files,
 )
+from lib_animation.schema import NAME
 
 EXTRACTION_RECORD = "extraction.json"
 _RECORD_FORMAT = "keyframes-inputframes"
-DEFAULT_SETTING = "video_init_path"
+DEFAULT_SETTING = NAME.video_init_path
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,17 @@ class FrameSelection:
         """RenderError naming the setting for a value that can never select a frame."""
         if self.extract_nth_frame < 1:
             raise RenderError(
-                f"must be 1 or more, got {self.extract_nth_frame}", setting="extract_nth_frame"
+                f"must be 1 or more, got {self.extract_nth_frame}", setting=NAME.extract_nth_frame
             )
         if self.extract_from_frame < 0:
             raise RenderError(
-                f"must be 0 or more, got {self.extract_from_frame}", setting="extract_from_frame"
+                f"must be 0 or more, got {self.extract_from_frame}", setting=NAME.extract_from_frame
             )
         if self.extract_to_frame != -1 and self.extract_to_frame < self.extract_from_frame:
             raise RenderError(
                 f"must be -1 (to the end) or at least extract_from_frame "
                 f"({self.extract_from_frame}), got {self.extract_to_frame}",
-                setting="extract_to_frame",
+                setting=NAME.extract_to_frame,
             )
 
     def indices(self, frame_count: int) -> range:
@@ -71,7 +72,7 @@ class FrameSelection:
         if not selected:
             raise RenderError(
                 f"selects no frames: the video has {frame_count} frames (0 to {frame_count - 1})",
-                setting="extract_from_frame",
+                setting=NAME.extract_from_frame,
             )
         return selected
 

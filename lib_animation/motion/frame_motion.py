@@ -18,6 +18,7 @@ from lib_animation.motion.resample import warp_perspective_opencv
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, valid_mask_2d, warp_2d
 from lib_animation.motion.warp3d import Motion3D, valid_mask_3d, warp_3d
 from lib_animation.plan import FramePlan
+from lib_animation.schema import NAME, Mode
 
 
 @dataclass(frozen=True)
@@ -33,19 +34,19 @@ class FrameMotion:
         self.plan = plan
         self.options = options or WarpOptions()
         settings = plan.settings
-        self.is_3d = settings.animation_mode == "3D"
+        self.is_3d = settings.animation_mode == Mode.THREE_D
         self.border = settings.padding_mode if self.is_3d else settings.border
         self.sampling = settings.sampling_mode if self.is_3d else "bilinear"
 
     def motion_2d(self, frame: int) -> Motion2D:
         value = self._value
         return Motion2D(
-            angle=value("angle", frame),
-            zoom=value("zoom", frame),
-            translation_x=value("translation_x", frame),
-            translation_y=value("translation_y", frame),
-            transform_center_x=value("transform_center_x", frame),
-            transform_center_y=value("transform_center_y", frame),
+            angle=value(NAME.angle, frame),
+            zoom=value(NAME.zoom, frame),
+            translation_x=value(NAME.translation_x, frame),
+            translation_y=value(NAME.translation_y, frame),
+            transform_center_x=value(NAME.transform_center_x, frame),
+            transform_center_y=value(NAME.transform_center_y, frame),
             flip=self._flip(frame),
         )
 
@@ -55,16 +56,16 @@ class FrameMotion:
         aspect = (
             settings.W / settings.H
             if settings.aspect_ratio_use_old_formula
-            else value("aspect_ratio_schedule", frame)
+            else value(NAME.aspect_ratio_schedule, frame)
         )
         return Motion3D(
-            translation_x=value("translation_x", frame),
-            translation_y=value("translation_y", frame),
-            translation_z=value("translation_z", frame),
-            rotation_x=value("rotation_3d_x", frame),
-            rotation_y=value("rotation_3d_y", frame),
-            rotation_z=value("rotation_3d_z", frame),
-            fov=value("fov_schedule", frame),
+            translation_x=value(NAME.translation_x, frame),
+            translation_y=value(NAME.translation_y, frame),
+            translation_z=value(NAME.translation_z, frame),
+            rotation_x=value(NAME.rotation_3d_x, frame),
+            rotation_y=value(NAME.rotation_3d_y, frame),
+            rotation_z=value(NAME.rotation_3d_z, frame),
+            fov=value(NAME.fov_schedule, frame),
             aspect_ratio=aspect,
             flip=self._flip(frame),
         )
@@ -119,10 +120,10 @@ class FrameMotion:
             return None
         value = self._value
         return PerspectiveFlip(
-            theta=value("perspective_flip_theta", frame),
-            phi=value("perspective_flip_phi", frame),
-            gamma=value("perspective_flip_gamma", frame),
-            fv=value("perspective_flip_fv", frame),
+            theta=value(NAME.perspective_flip_theta, frame),
+            phi=value(NAME.perspective_flip_phi, frame),
+            gamma=value(NAME.perspective_flip_gamma, frame),
+            fv=value(NAME.perspective_flip_fv, frame),
         )
 
     def _backend(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import numpy as np
 
 from lib_animation.errors import SettingsError
 from lib_animation.motion.resample import check_finite_fields
+from lib_animation.schema import NAME
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class PerspectiveFlip:
         if not 0.0 < self.fv < 180.0:
             raise SettingsError(
                 f"perspective flip fv must be between 0 and 180 degrees, got {self.fv}",
-                setting="perspective_flip_fv",
+                setting=NAME.perspective_flip_fv,
             )
 
 

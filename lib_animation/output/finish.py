@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.output.frames import frame_files, iter_frames, video_frame_paths
-from lib_animation.output.report import WarpPrevious, measure_quality, write_report
+from lib_animation.output.report import measure_quality, write_report
 from lib_animation.output.video import VideoOptions, encode_video
 from lib_animation.plan import FramePlan
 
@@ -23,12 +24,12 @@ class RunOutputs:
     frames_deleted: bool = False
 
 
-def finish_run(
+def write_outputs(
     run_dir: Path,
     plan: FramePlan,
     *,
     soundtrack: Path | None = None,
-    warp_previous: WarpPrevious | None = None,
+    warp_errors: Sequence[float | None] | None = None,
     report: bool = True,
 ) -> RunOutputs:
     """Encode the requested video formats and write the quality report beside the frames."""
@@ -52,7 +53,7 @@ def finish_run(
     if report:
         quality = measure_quality(
             iter_frames(frames),
-            warp_previous=warp_previous,
+            warp_errors=warp_errors,
             keyframes=plan.keyframe_frames(),
             diffused_frames=[int(frame) for frame in plan.diffused_frames()],
         )

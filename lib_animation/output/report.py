@@ -7,8 +7,9 @@ Per frame t (frames are read two at a time, so memory stays flat):
   (area filter) so their longer side is at most `SSIM_MAX_SIDE` pixels, for speed; 1 = identical;
 - luma: mean Rec.601 luma (0..255) and luma_drift = luma t - luma 0;
 - lab_a, lab_b: mean CIELAB a* and b*, and color_drift = distance from frame 0 in the a*b* plane;
-- warp_error (when the renderer gives `warp_previous`): mean |warp(frame t-1) - frame t| over the
-  pixels the warp marks valid: how much diffusion changed beyond the intended camera motion.
+- warp_error (measured by the renderer as it writes each frame, for modes that move the camera):
+  mean |warp(frame t-1) - frame t| over the pixels the warp fills from inside the frame: how much
+  diffusion changed beyond the intended camera motion.
 
 Frame 0 has no previous frame: its flicker, ssim and warp_error are null.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,6 @@ REPORT_FORMAT = "keyframes-quality-report"
 REPORT_VERSION = 1
 SSIM_MAX_SIDE = 256
 WORST_COUNT = 5
-
-# warp_previous(previous_frame, frame_index) -> (warped previous frame, boolean valid mask (H, W))
-WarpPrevious = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 # For each metric: is a low value the bad one (ssim), and is the sign irrelevant (drifts)?
@@ -147,35 +145,20 @@ def _lab_ab(image: np.ndarray) -> tuple[float, float]:
     return float(lab[..., 1].mean()), float(lab[..., 2].mean())
 
 
-def _warp_error(
-    warp_previous: WarpPrevious, previous: np.ndarray, current: np.ndarray, index: int
-) -> float | None:
-    warped, valid = warp_previous(previous, index)
-    if warped.shape != current.shape or valid.shape != current.shape[:2]:
-        raise ValueError(
-            f"warp_previous gave shapes {warped.shape} and {valid.shape} for a frame of "
-            f"shape {current.shape}"
-        )
-    valid = valid.astype(bool)
-    if not valid.any():
-        return None
-    difference = np.abs(warped.astype(np.int16) - current.astype(np.int16))
-    return float(difference[valid].mean())
-
-
 def measure_quality(
     frames: Iterable[np.ndarray],
     *,
-    warp_previous: WarpPrevious | None = None,
+    warp_errors: Sequence[float | None] | None = None,
     keyframes: Sequence[int] = (),
     diffused_frames: Sequence[int] = (),
 ) -> QualityReport:
     """Measure RGB uint8 frames given in order (frame 0 first), holding two at a time.
 
-    Pass `frames.iter_frames(paths)` to read frame files one by one.
+    Pass `frames.iter_frames(paths)` to read frame files one by one. `warp_errors` are the
+    renderer's per-frame self-warp errors (None where nothing is warped).
     """
     report = QualityReport(
-        warp_error=None if warp_previous is None else [],
+        warp_error=None if warp_errors is None else [],
         keyframes=sorted(set(keyframes)),
         diffused_frames=sorted(set(diffused_frames)),
     )
@@ -204,11 +187,8 @@ def measure_quality(
             report.flicker.append(float(flicker))
             report.ssim.append(_ssim(previous_small, small))
         if report.warp_error is not None:
-            report.warp_error.append(
-                None
-                if previous is None or warp_previous is None
-                else _warp_error(warp_previous, previous, frame, index)
-            )
+            known = warp_errors[index] if index < len(warp_errors) else None
+            report.warp_error.append(None if previous is None else known)
         previous, previous_small = frame, small
     if previous is None:
         raise RenderError("no frames to measure")

@@ -66,43 +66,16 @@ def test_ssim_drops_for_a_different_image_and_worst_is_lowest() -> None:
     assert report.summary()["ssim"]["worst_frames"][0] == 2
 
 
-def test_identity_warp_error_equals_flicker() -> None:
+def test_the_renderers_warp_errors_are_reported_from_frame_1_on() -> None:
     frames = [textured(t) for t in range(4)]
-
-    def identity(previous: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return previous, np.ones(previous.shape[:2], bool)
-
-    report = measure_quality(frames, warp_previous=identity)
-    assert report.warp_error[0] is None
-    assert report.warp_error[1:] == pytest.approx(report.flicker[1:])
+    report = measure_quality(frames, warp_errors=[5.0, 1.5, None, 2.5])
+    assert report.warp_error == [None, 1.5, None, 2.5]
+    assert report.summary()["warp_error"]["worst_frames"] == [3, 1]
 
 
-def test_shift_warp_on_panning_frames_is_zero() -> None:
-    wide = np.random.default_rng(7).integers(0, 256, (H, W + 20, 3), dtype=np.uint8)
-    frames = [np.ascontiguousarray(wide[:, 20 - 3 * t : 20 - 3 * t + W]) for t in range(5)]
-    calls: list[int] = []
-
-    def shift_right(previous: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
-        calls.append(index)
-        warped = np.zeros_like(previous)
-        warped[:, 3:] = previous[:, :-3]
-        valid = np.zeros(previous.shape[:2], bool)
-        valid[:, 3:] = True
-        return warped, valid
-
-    report = measure_quality(frames, warp_previous=shift_right)
-    assert calls == [1, 2, 3, 4]
-    assert report.warp_error[1:] == pytest.approx([0.0] * 4)
-    assert all(f > 20 for f in report.flicker[1:]), "plain flicker sees the motion"
-
-
-def test_warp_with_no_valid_pixels_is_null() -> None:
-    def nothing(previous: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return previous, np.zeros(previous.shape[:2], bool)
-
-    report = measure_quality([textured(1), textured(2)], warp_previous=nothing)
-    assert report.warp_error == [None, None]
-    assert report.summary()["warp_error"] is None
+def test_without_warp_errors_there_is_no_warp_panel() -> None:
+    report = measure_quality([textured(1), textured(2)])
+    assert report.warp_error is None and report.summary()["warp_error"] is None
 
 
 def test_frames_of_other_sizes_and_empty_input() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from lib_animation.host import FrameRequest, PreviewHost
 from lib_animation.plan import make_plan
-from lib_animation.run_folder import create_run_folder
+from lib_animation.runs.folder import create_run_folder
 from lib_animation.schema import Settings
 
 # Everything that changes pixels besides the motion switched off, so tests can reason exactly.

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from lib_animation.output.frames import complete_frames, frame_path
-from lib_animation.render import render_run
+from tests.render.folder_rendering import render_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 BUSY = {
@@ -27,14 +27,14 @@ def _bytes(run_dir: Path, count: int) -> list[bytes]:
 
 def test_an_interrupted_run_resumes_to_the_same_bytes(run_factory, make_host):
     whole = run_factory(batch_name="whole", **BUSY)
-    render_run(whole, make_host())
+    render_folder(whole, make_host())
     broken = run_factory(batch_name="broken", **BUSY)
-    first = render_run(broken, make_host(stop_after=3))
+    first = render_folder(broken, make_host(stop_after=3))
     assert first.interrupted
     assert 0 < first.completed < 14
     manifest = json.loads((broken / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
-    second = render_run(broken, make_host())
+    second = render_folder(broken, make_host())
     assert not second.interrupted
     assert second.resumed_from > 0
     assert _bytes(broken, 14) == _bytes(whole, 14)
@@ -42,10 +42,10 @@ def test_an_interrupted_run_resumes_to_the_same_bytes(run_factory, make_host):
 
 def test_resuming_a_finished_run_changes_nothing(run_factory, make_host):
     run_dir = run_factory(**BUSY)
-    render_run(run_dir, make_host())
+    render_folder(run_dir, make_host())
     before = _bytes(run_dir, 14)
     host = make_host()
-    result = render_run(run_dir, host)
+    result = render_folder(run_dir, host)
     assert host.seen == []
     assert result.completed == 14
     assert _bytes(run_dir, 14) == before

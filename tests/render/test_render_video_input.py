@@ -68,7 +68,7 @@ def test_a_missing_video_is_one_clear_line(tmp_path, capsys):
 def _video_run(tmp_path, video, name):
     from lib_animation.inputs.gather import video_frame_count
     from lib_animation.plan import make_plan
-    from lib_animation.run_folder import create_run_folder
+    from lib_animation.runs.folder import create_run_folder
     from lib_animation.schema import Settings
 
     settings = Settings({
@@ -81,13 +81,13 @@ def _video_run(tmp_path, video, name):
 
 
 def test_video_input_with_video_coherence_resumes_to_the_same_bytes(tmp_path, make_host):
-    from lib_animation.render import render_run
+    from tests.render.folder_rendering import render_folder
 
     video = _video(tmp_path / "clip.mp4", 10)
     whole = _video_run(tmp_path, video, "whole")
-    render_run(whole, make_host())
+    render_folder(whole, make_host())
     broken = _video_run(tmp_path, video, "broken")
-    assert render_run(broken, make_host(stop_after=5)).interrupted
-    render_run(broken, make_host())
+    assert render_folder(broken, make_host(stop_after=5)).interrupted
+    render_folder(broken, make_host())
     for index in range(10):
         assert frame_path(broken, index).read_bytes() == frame_path(whole, index).read_bytes()

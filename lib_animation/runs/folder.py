@@ -45,6 +45,19 @@ def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = 
     raise RenderError(f"too many runs named {base.name} in {output_dir}")
 
 
+def find_run_folder(settings: Settings, output_dir: Path, stamp: str) -> Path | None:
+    """The run folder that `settings` made at `stamp` (its timestring) inside `output_dir`: the
+    folder its batch name gives, else the only run folder whose name holds the stamp."""
+    folder = run_folder(Path(output_dir), fill_batch_name(settings.batch_name, settings, stamp))
+    if (folder / SETTINGS_NAME).is_file():
+        return folder
+    if not Path(output_dir).is_dir():
+        return None
+    found = [entry for entry in Path(output_dir).iterdir()
+             if stamp in entry.name and (entry / SETTINGS_NAME).is_file()]
+    return found[0].resolve() if len(found) == 1 else None
+
+
 def load_run_settings(folder: Path) -> Settings:
     path = Path(folder) / SETTINGS_NAME
     if not path.is_file():

@@ -1,0 +1,79 @@
+"""Starting a run, or opening one to resume: everything checked before a frame is rendered.
+
+A new run is planned once, its input files are read and its sampler, scheduler and checkpoint
+names are checked with the host before its folder exists, so a run that cannot render leaves
+nothing behind. An existing folder is opened from its saved settings alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib_animation.errors import SettingsError
+from lib_animation.frame_requests import names_in_use
+from lib_animation.host import Host
+from lib_animation.inputs.gather import (
+    RenderInputs,
+    load_inputs,
+    video_frame_count,
+    with_video_frames,
+)
+from lib_animation.plan import FramePlan, make_plan
+from lib_animation.runs.folder import create_run_folder, find_run_folder, load_run_settings
+from lib_animation.schema import NAME, Mode, Settings
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder with the plan and inputs its frames are made from."""
+
+    folder: Path
+    plan: FramePlan
+    inputs: RenderInputs
+    warnings: tuple[str, ...] = ()
+    resumed: bool = False
+
+
+def start_run(
+    settings: Settings, output_dir: Path, host: Host, *, stamp: str | None = None
+) -> Run:
+    """A new run in its own folder inside `output_dir`; with `resume_from_timestring` on, the
+    earlier run named by `resume_timestring` instead."""
+    if settings.resume_from_timestring:
+        return open_run(_folder_to_resume(settings, Path(output_dir)), host)
+    plan = plan_run(settings)
+    inputs = load_inputs(plan.settings)
+    host.check_names(names_in_use(plan))
+    folder = create_run_folder(plan, Path(output_dir), stamp=stamp)
+    return Run(folder, plan, with_video_frames(inputs, plan.settings, folder), plan.warnings)
+
+
+def open_run(folder: Path, host: Host) -> Run:
+    """An existing run folder, ready to render its missing frames."""
+    folder = Path(folder)
+    plan = make_plan(load_run_settings(folder))
+    inputs = load_inputs(plan.settings)
+    host.check_names(names_in_use(plan))
+    inputs = with_video_frames(inputs, plan.settings, folder)
+    return Run(folder, plan, inputs, plan.warnings, resumed=True)
+
+
+def plan_run(settings: Settings) -> FramePlan:
+    """The plan of a new run: Video Input takes its frame count from the video."""
+    if settings.animation_mode == Mode.VIDEO_INPUT:
+        return make_plan(settings, max_frames=video_frame_count(settings))
+    return make_plan(settings)
+
+
+def _folder_to_resume(settings: Settings, output_dir: Path) -> Path:
+    stamp = settings.resume_timestring.strip()
+    if not stamp:
+        raise SettingsError("is empty; give the timestring of the run to resume",
+                            setting=NAME.resume_timestring)
+    folder = find_run_folder(settings, output_dir, stamp)
+    if folder is None:
+        raise SettingsError(f"no run {stamp!r} to resume in {output_dir}",
+                            setting=NAME.resume_timestring,
+                            hint="turn resume_from_timestring off to start a new run")
+    return folder
