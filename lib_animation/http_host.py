@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from lib_animation.errors import RenderError
 from lib_animation.host import FrameRequest, NamesInUse
-from lib_animation.schema import NAME
+from lib_animation.host_names import HostNames, check_names, checkpoint_ids, lower_set
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 GENERATION_TIMEOUT_S = 900.0
@@ -56,26 +56,34 @@ class WebUIHttpHost:
         self._stop = True
 
     def check_names(self, names: NamesInUse) -> None:
-        samplers = self._call("/sdapi/v1/samplers", None, LIST_TIMEOUT_S)
-        schedulers = self._call("/sdapi/v1/schedulers", None, LIST_TIMEOUT_S)
-        models = self._call("/sdapi/v1/sd-models", None, LIST_TIMEOUT_S)
-        known_samplers = {
-            alias.lower()
-            for entry in samplers
-            for alias in [entry.get("name", ""), *(entry.get("aliases") or [])]
-        }
-        known_schedulers = {
-            text.lower()
-            for entry in schedulers
-            for text in (entry.get("name", ""), entry.get("label", ""))
-        }
-        titles = [str(entry.get("title", "")) for entry in models]
-        _refuse_unknown(NAME.sampler, names.samplers, lambda n: n.lower() in known_samplers,
-                        [entry.get("name", "") for entry in samplers])
-        _refuse_unknown(NAME.scheduler, names.schedulers, lambda n: n.lower() in known_schedulers,
-                        [entry.get("label", "") for entry in schedulers])
-        _refuse_unknown(NAME.checkpoint_schedule, names.checkpoints,
-                        lambda n: any(n in title for title in titles), titles)
+        check_names(names, self.host_names())
+
+    def host_names(self) -> HostNames:
+        """The WebUI's samplers, schedulers and checkpoints, from its list endpoints."""
+        samplers = _entries(self._call("/sdapi/v1/samplers", None, LIST_TIMEOUT_S))
+        schedulers = _entries(self._call("/sdapi/v1/schedulers", None, LIST_TIMEOUT_S))
+        models = _entries(self._call("/sdapi/v1/sd-models", None, LIST_TIMEOUT_S))
+        checkpoint_aliases: set[str] = set()
+        for model in models:
+            title = str(model.get("title") or "")
+            shorthash = model.get("hash") or None
+            suffix = f" [{shorthash}]"
+            name = title[: -len(suffix)] if shorthash and title.endswith(suffix) else title
+            checkpoint_aliases |= checkpoint_ids(name, shorthash, model.get("sha256"),
+                                                 model.get("model_name"))
+        return HostNames(
+            samplers=tuple(str(entry.get("name", "")) for entry in samplers),
+            sampler_aliases=lower_set(
+                str(alias) for entry in samplers
+                for alias in [entry.get("name", ""), *(entry.get("aliases") or [])]
+            ),
+            schedulers=tuple(str(entry.get("label", "")) for entry in schedulers),
+            scheduler_aliases=lower_set(
+                str(entry.get(key, "")) for entry in schedulers for key in ("name", "label")
+            ),
+            checkpoints=tuple(str(model.get("title", "")) for model in models),
+            checkpoint_aliases=frozenset(alias for alias in checkpoint_aliases if alias),
+        )
 
     def _call(self, path: str, payload: dict[str, Any] | None, timeout: float,
               *, frame: int | None = None) -> Any:
@@ -193,9 +201,7 @@ def _hint(code: int) -> str | None:
     return None
 
 
-def _refuse_unknown(setting: str, names: set[str], known, available: list[str]) -> None:
-    unknown = sorted(name for name in names if not known(name))
-    if unknown:
-        listed = ", ".join(str(name) for name in available[:20])
-        raise RenderError(f"the WebUI has no {', '.join(repr(n) for n in unknown)}",
-                          setting=setting, hint=f"it has: {listed}")
+def _entries(reply: Any) -> list[dict[str, Any]]:
+    if not isinstance(reply, list):
+        raise RenderError("the WebUI's list of names is not a list")
+    return [entry for entry in reply if isinstance(entry, dict)]
