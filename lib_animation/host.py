@@ -91,6 +91,11 @@ class NamesInUse:
     checkpoints: set[str]
 
 
+class GenerationInterrupted(Exception):
+    """Raised by `Host.generate` when the user stopped the generation midway: the half-made
+    image is not a frame, so the loop stops without writing it and a resume makes it again."""
+
+
 class Host(Protocol):
     """What the renderer needs from a generator."""
 
@@ -105,6 +110,10 @@ class Host(Protocol):
 
     def interrupted(self) -> bool:
         """True once the user asked the run to stop (checked between frames)."""
+
+    def last_infotext(self) -> str | None:
+        """The host's parameters text of the image `generate` last returned (saved in the frame
+        PNG, so the WebUI's PNG Info reads it), or None."""
 
 
 class PreviewHost:
@@ -135,6 +144,10 @@ class PreviewHost:
 
     def interrupt(self) -> None:
         self._stop = True
+
+    def last_infotext(self) -> str | None:
+        """Preview frames are not diffused, so they carry no generation parameters."""
+        return None
 
 
 def _pattern(prompt: str, seed: int, width: int, height: int) -> np.ndarray:

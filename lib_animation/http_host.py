@@ -36,6 +36,7 @@ class WebUIHttpHost:
             token = base64.b64encode(auth.encode("utf-8")).decode("ascii")
             self._headers["Authorization"] = f"Basic {token}"
         self._stop = False
+        self._infotext: str | None = None
 
     def generate(self, request: FrameRequest) -> np.ndarray:
         endpoint = "txt2img" if request.is_txt2img else "img2img"
@@ -44,7 +45,11 @@ class WebUIHttpHost:
         images = reply.get("images") if isinstance(reply, dict) else None
         if not images:
             raise RenderError("the WebUI returned no image", frame=request.frame)
+        self._infotext = _first_infotext(reply.get("info"))
         return _decode_png(images[0], request.frame)
+
+    def last_infotext(self) -> str | None:
+        return self._infotext
 
     def progress(self, done: int, total: int, text: str) -> None:
         """The WebUI shows its own progress for API calls; the CLI draws the run's."""
@@ -199,6 +204,16 @@ def _hint(code: int) -> str | None:
     if code == 404:
         return "start the WebUI with --api"
     return None
+
+
+def _first_infotext(info: Any) -> str | None:
+    """`info` is Processed.js(): a JSON string whose `infotexts` hold each image's text."""
+    try:
+        texts = json.loads(info).get("infotexts") if isinstance(info, str) else None
+    except (ValueError, AttributeError):
+        return None
+    first = texts[0] if isinstance(texts, list) and texts else None
+    return first if isinstance(first, str) else None
 
 
 def _entries(reply: Any) -> list[dict[str, Any]]:

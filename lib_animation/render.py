@@ -22,7 +22,7 @@ import numpy as np
 
 from lib_animation.errors import RenderError
 from lib_animation.frame_requests import frame_request
-from lib_animation.host import FrameRequest, Host
+from lib_animation.host import FrameRequest, GenerationInterrupted, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
 from lib_animation.imaging.noise import add_noise
@@ -145,6 +145,7 @@ class _FrameLoop:
         if inputs.color_image is not None:
             self.matcher = ColorMatcher(inputs.color_image, "LAB")
         self._params_pending: dict[int, dict[str, object]] = {}
+        self._infotexts: dict[int, str | None] = {}
         self.generations = 0
         self.completed = 0
         self.interrupted = False
@@ -169,7 +170,11 @@ class _FrameLoop:
             if self.host.interrupted() or self.should_stop():
                 self.interrupted = True
                 return
-            self._block(previous, frame)
+            try:
+                self._block(previous, frame)
+            except GenerationInterrupted:
+                self.interrupted = True
+                return
             previous = frame
 
     def _restore(self, frame: int) -> None:
@@ -202,9 +207,10 @@ class _FrameLoop:
         generated_depth = self._predict_depth(generated)
         backward = self._backward_chain(generated, generated_depth, previous, frame)
         span = frame - previous
+        text = self._infotexts.get(frame)
         for offset, index in enumerate(range(previous + 1, frame), start=1):
             tween = self._tween(forward[offset - 1][0], backward[index], offset / span, index)
-            self._emit(index, tween, forward[offset - 1][1])
+            self._emit(index, tween, forward[offset - 1][1], text)
         self._emit(frame, generated, generated_depth)
         self.last_depth = generated_depth
 
@@ -225,7 +231,9 @@ class _FrameLoop:
             after = warp_by_flow(after, backward_flow, (1 - weight) * factor)
         return cross_fade(before, after, weight)
 
-    def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None) -> None:
+    def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None,
+              text: str | None = None) -> None:
+        """Write one frame; a tween carries the parameters text of the frame it leads to."""
         params = self._params_pending.pop(frame, None) or {"tween": True}
         params["warp_error"] = self._warp_error(frame, image)
         self.recorder.set_params(frame, params)
@@ -233,7 +241,8 @@ class _FrameLoop:
         depth_png = None
         if self.settings.save_depth_maps and depth is not None:
             depth_png = depth_to_png_array(depth)
-        self.writer.submit(frame, image, depth=depth_png)
+        text = self._infotexts.pop(frame, text)
+        self.writer.submit(frame, image, depth=depth_png, text=text)
         if self.plan.diffused[frame]:
             self.last = image
         self.completed = frame + 1
@@ -329,6 +338,7 @@ class _FrameLoop:
         image = self._checked(self.host.generate(request), frame)
         self.generations += 1
         request, image = self._reroll(request, image)
+        self._infotexts[frame] = self.host.last_infotext()
         image = self._finish(image, frame, init)
         self._params_pending[frame] = request.parameters()
         if frame == 0:

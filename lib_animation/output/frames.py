@@ -34,6 +34,7 @@ PNG_COMPRESSION = 1
 DEFAULT_MAX_PENDING = 4
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PARAMETERS_KEY = "parameters"
 
 
 def frame_name(index: int, prefix: str = FRAME_PREFIX) -> str:
@@ -49,6 +50,18 @@ def frame_path(folder: Path, index: int, prefix: str = FRAME_PREFIX) -> Path:
 
 def _name_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}_(\d{{{INDEX_DIGITS},}})\.png$")
+
+
+def with_text_chunk(png: bytes, key: str, text: str) -> bytes:
+    """The PNG with an uncompressed UTF-8 iTXt chunk `key` = `text` right after its header,
+    where PIL (and so the WebUI's PNG Info) reads it as `image.info[key]`."""
+    if not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG that starts with its IHDR chunk")
+    header_end = 8 + 4 + 4 + 13 + 4
+    data = key.encode("latin-1") + b"\x00\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8")
+    chunk = b"iTXt" + data
+    crc = zlib.crc32(chunk).to_bytes(4, "big")
+    return png[:header_end] + len(data).to_bytes(4, "big") + chunk + crc + png[header_end:]
 
 
 def encode_png(image: np.ndarray, compression: int = PNG_COMPRESSION) -> bytes:
@@ -196,6 +209,7 @@ class _Job:
     index: int
     image: np.ndarray
     depth: np.ndarray | None
+    text: str | None
 
 
 class FrameWriter:
@@ -233,8 +247,15 @@ class FrameWriter:
         )
         self._thread.start()
 
-    def submit(self, index: int, image: np.ndarray, depth: np.ndarray | None = None) -> None:
-        """Queue frame `index` (RGB uint8) and optionally its depth map (grey uint8, same H, W).
+    def submit(
+        self,
+        index: int,
+        image: np.ndarray,
+        depth: np.ndarray | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Queue frame `index` (RGB uint8) and optionally its depth map (grey uint8, same H, W)
+        and its generation parameters, stored in the PNG as the WebUI's `parameters` text.
 
         The arrays are copied, so the caller may reuse them at once.
         """
@@ -248,7 +269,7 @@ class FrameWriter:
                 raise ValueError(f"depth shape {depth.shape} differs from frame {image.shape[:2]}")
         if index < 0:
             raise ValueError(f"frame index must be >= 0, got {index}")
-        job = _Job(index, image.copy(), None if depth is None else depth.copy())
+        job = _Job(index, image.copy(), None if depth is None else depth.copy(), text)
         self._queue.put(job)
 
     def close(self) -> None:
@@ -297,6 +318,9 @@ class FrameWriter:
     def _write(self, job: _Job) -> None:
         if job.depth is not None:
             write_atomic(frame_path(self.folder, job.index, DEPTH_PREFIX), encode_png(job.depth))
-        write_atomic(frame_path(self.folder, job.index), encode_png(job.image))
+        png = encode_png(job.image)
+        if job.text is not None:
+            png = with_text_chunk(png, PARAMETERS_KEY, job.text)
+        write_atomic(frame_path(self.folder, job.index), png)
         if self._on_written is not None:
             self._on_written(job.index)

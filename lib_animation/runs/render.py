@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lib_animation.host import Host
+from lib_animation.inputs.gather import with_video_frames
 from lib_animation.render import RenderOptions, RenderProgress, render_frames
 from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.runs.start import Run
@@ -31,8 +32,9 @@ def render_run(
 ) -> RenderResult:
     """Render the run's missing frames. Stops between frames when the host is interrupted or
     `should_stop()` is true; the folder can then be opened and rendered again to continue."""
+    inputs = with_video_frames(run.inputs, run.plan.settings, run.folder)
     loop = render_frames(
-        run.plan, run.inputs, host, run.folder, options,
+        run.plan, inputs, host, run.folder, options,
         settings_file=SETTINGS_NAME, on_progress=on_progress, should_stop=should_stop,
     )  # fmt: skip
     return RenderResult(

@@ -17,7 +17,6 @@ from lib_animation.inputs.gather import (
     RenderInputs,
     load_inputs,
     video_frame_count,
-    with_video_frames,
 )
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.runs.folder import create_run_folder, find_run_folder, load_run_settings
@@ -26,7 +25,8 @@ from lib_animation.schema import NAME, Mode, Settings
 
 @dataclass(frozen=True)
 class Run:
-    """A run folder with the plan and inputs its frames are made from."""
+    """A run folder with the plan and inputs its frames are made from (Video Input's frames
+    are extracted into the folder when it renders)."""
 
     folder: Path
     plan: FramePlan
@@ -46,7 +46,7 @@ def start_run(
     inputs = load_inputs(plan.settings)
     host.check_names(names_in_use(plan))
     folder = create_run_folder(plan, Path(output_dir), stamp=stamp)
-    return Run(folder, plan, with_video_frames(inputs, plan.settings, folder), plan.warnings)
+    return Run(folder, plan, inputs, plan.warnings)
 
 
 def open_run(folder: Path, host: Host) -> Run:
@@ -55,7 +55,6 @@ def open_run(folder: Path, host: Host) -> Run:
     plan = make_plan(load_run_settings(folder))
     inputs = load_inputs(plan.settings)
     host.check_names(names_in_use(plan))
-    inputs = with_video_frames(inputs, plan.settings, folder)
     return Run(folder, plan, inputs, plan.warnings, resumed=True)
 
 

@@ -57,6 +57,9 @@ class _FlatFrameOneHost:
     def interrupted(self):
         return self.base.interrupted()
 
+    def last_infotext(self):
+        return self.base.last_infotext()
+
 
 def test_blank_frames_are_rerolled_with_seed_plus_one_as_the_help_says(run_factory, make_host):
     assert "retry with seed + 1" in BY_NAME["reroll_blank_frames"].help

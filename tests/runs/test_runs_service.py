@@ -6,9 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from lib_animation.errors import KeyframesError, RenderError, SettingsError
-from lib_animation.host import FrameRequest, NamesInUse, PreviewHost
+from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse, PreviewHost
 from lib_animation.output.frames import complete_frames, frame_path, read_frame
 from lib_animation.runs import (
     finish_run,
@@ -140,3 +141,49 @@ def test_run_state_of_a_damaged_folder_says_why(tmp_path):
     state = read_run_state(run.folder)
     assert state.status == "damaged" and "JSON" in state.problem
     assert read_frame(frame_path(run.folder, 0)).shape == (64, 64, 3)
+
+
+class StoppedMidwayHost(EchoHost):
+    """The user presses Interrupt during generation number `at`; it texts every frame."""
+
+    def __init__(self, at: int | None = None) -> None:
+        super().__init__()
+        self.at, self.calls = at, 0
+
+    def generate(self, request: FrameRequest) -> np.ndarray:
+        self.calls += 1
+        if self.calls == self.at:
+            raise GenerationInterrupted
+        self._text = f"frame {request.frame}\nSeed: {request.seed}"
+        return super().generate(request)
+
+    def last_infotext(self) -> str | None:
+        return self._text
+
+
+def test_a_generation_stopped_midway_writes_nothing_of_its_block_and_resumes(tmp_path):
+    settings = Settings({**QUIET, "translation_x": "0:(2)", "diffusion_cadence": 3,
+                         "max_frames": 10})
+    whole = start_run(settings.replace(batch_name="whole"), tmp_path, StoppedMidwayHost())
+    render_run(whole, StoppedMidwayHost())
+    host = StoppedMidwayHost(at=3)
+    broken = start_run(settings.replace(batch_name="broken"), tmp_path, host)
+    result = render_run(broken, host)
+    assert result.interrupted
+    assert complete_frames(broken.folder) == [0, 1, 2, 3]  # the block up to frame 6 is missing
+    render_run(open_run(broken.folder, StoppedMidwayHost()), StoppedMidwayHost())
+    for index in range(10):
+        assert frame_path(broken.folder, index).read_bytes() == \
+            frame_path(whole.folder, index).read_bytes()
+
+
+def test_each_frame_png_carries_the_hosts_parameters_text(tmp_path):
+    host = StoppedMidwayHost()
+    run = start_run(Settings({**QUIET, "diffusion_cadence": 2, "max_frames": 5}), tmp_path, host)
+    render_run(run, host)
+    texts = []
+    for index in range(5):
+        with Image.open(frame_path(run.folder, index)) as image:
+            texts.append(image.info["parameters"].split("\n")[0])
+    # Tweens 1 and 3 carry the text of the diffused frame they lead to.
+    assert texts == ["frame 0", "frame 2", "frame 2", "frame 4", "frame 4"]
