@@ -1,0 +1,65 @@
+"""What `scripts/keyframes.py` calls when the WebUI loads the extension: the Settings section,
+the tab and the REST routes, or, where Keyframes cannot run, a tab and a route that say why.
+
+Only the standard library and the host are imported before the checks, so a missing package or
+an unsupported WebUI never stops the WebUI from starting.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from modules import script_callbacks
+
+from lib_animation.webui import compat
+
+LOG = logging.getLogger("keyframes")
+_MANAGER = None  # one job manager per WebUI process, kept across "Reload UI"
+
+
+def register() -> None:
+    problems = compat.problems()
+    if problems:
+        for problem in problems:
+            LOG.warning("Keyframes cannot run: %s", problem)
+        script_callbacks.on_ui_tabs(lambda: _problems_tab(problems))
+        script_callbacks.on_app_started(lambda _demo, app: _problems_route(app, problems))
+        return
+    from lib_animation.webui import api, options, tab
+
+    manager = job_manager()
+    script_callbacks.on_ui_settings(options.add_options)
+    script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager))
+    script_callbacks.on_app_started(lambda _demo, app: api.mount(app, manager))
+
+
+def job_manager():
+    global _MANAGER
+    if _MANAGER is None:
+        from lib_animation.webui.host import WebUISession
+        from lib_animation.webui.jobs import JobManager
+        from lib_animation.webui.options import current_options
+
+        _MANAGER = JobManager(WebUISession(), lambda: current_options().output_dir)
+    return _MANAGER
+
+
+def _problems_tab(problems):
+    import gradio as gr
+
+    lines = "\n".join(f"- {problem.what}. To fix: {problem.fix}." for problem in problems)
+    with gr.Blocks(analytics_enabled=False) as blocks:
+        gr.Markdown(f"### Keyframes cannot run in this WebUI\n\n{lines}")
+    return [(blocks, "Keyframes", "keyframes")]
+
+
+def _problems_route(app, problems) -> None:
+    from fastapi.responses import JSONResponse
+
+    def unavailable() -> JSONResponse:
+        return JSONResponse({"error": "Keyframes cannot run in this WebUI",
+                             "problems": [str(problem) for problem in problems]},
+                            status_code=503)
+
+    app.add_api_route("/keyframes/v1/{path:path}", unavailable,
+                      methods=["GET", "POST", "DELETE"])

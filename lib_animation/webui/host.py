@@ -1,0 +1,247 @@
+"""The in-process Host: each FrameRequest becomes one of the WebUI's own img2img (or txt2img)
+processing objects, run by its processing function, so the frame gets the WebUI's sampler,
+scheduler, checkpoint, extra networks and always-on scripts.
+
+The caller (the job manager) holds the WebUI's queue lock for the whole run and has begun the
+host's progress state; this module only fills that state per frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+from modules import call_queue, devices, processing, scripts, sd_models, sd_samplers, shared
+from PIL import Image
+
+from lib_animation.errors import RenderError
+from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse
+from lib_animation.host_names import HostNames, check_names, lower_set
+from lib_animation.motion.depth import DepthModelCache
+from lib_animation.motion.frame_motion import WarpOptions
+from lib_animation.render import RenderOptions
+from lib_animation.webui import compat
+from lib_animation.webui.options import current_options
+
+INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
+
+
+class WebUIHost:
+    """`outpath` is where the WebUI's processing may write side files (it saves nothing itself:
+    samples and grids are off). `always_on_scripts` runs other extensions' always-on scripts on
+    every frame, with their default settings, as in img2img."""
+
+    def __init__(self, outpath: str, *, always_on_scripts: bool = True) -> None:
+        self.outpath = outpath
+        self.always_on_scripts = always_on_scripts
+        self._infotext: str | None = None
+        self._stopped = False
+
+    # Host protocol ----------------------------------------------------------------------------
+
+    def check_names(self, names: NamesInUse) -> None:
+        check_names(names, host_names())
+
+    def generate(self, request: FrameRequest) -> np.ndarray:
+        p = self._processing(request)
+        compat.seed_global_generator(request.seed)
+        with contextlib.closing(p):
+            processed = processing.process_images(p)
+        state = shared.state
+        if processed is None:
+            raise RenderError("the WebUI produced nothing (is a checkpoint loaded?)",
+                              frame=request.frame)
+        if state.interrupted or state.stopping_generation or not processed.images:
+            self._stopped = True
+            raise GenerationInterrupted
+        if state.skipped:
+            state.skipped = False
+            if request.init_image is not None:
+                self._infotext = None
+                return request.init_image.copy()
+        index = min(getattr(processed, "index_of_first_image", 0), len(processed.images) - 1)
+        infotexts = getattr(processed, "infotexts", None) or [processed.info]
+        self._infotext = infotexts[min(index, len(infotexts) - 1)] or None
+        return _as_frame(processed.images[index], request)
+
+    def progress(self, done: int, total: int, text: str) -> None:
+        shared.state.textinfo = f"Keyframes: {text}"
+
+    def interrupted(self) -> bool:
+        state = shared.state
+        return self._stopped or bool(state.interrupted or state.stopping_generation)
+
+    def last_infotext(self) -> str | None:
+        return self._infotext
+
+    # The processing object --------------------------------------------------------------------
+
+    def _processing(self, request: FrameRequest):
+        common: dict[str, Any] = {
+            "outpath_samples": self.outpath,
+            "outpath_grids": self.outpath,
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt,
+            "seed": request.seed,
+            "subseed": request.subseed,
+            "subseed_strength": request.subseed_strength,
+            "seed_resize_from_w": request.seed_resize_from_w or -1,
+            "seed_resize_from_h": request.seed_resize_from_h or -1,
+            "sampler_name": request.sampler,
+            "batch_size": 1,
+            "n_iter": 1,
+            "steps": request.steps,
+            "cfg_scale": request.cfg_scale,
+            "width": request.width,
+            "height": request.height,
+            "restore_faces": request.restore_faces,
+            "tiling": request.tiling,
+            "do_not_save_samples": True,
+            "do_not_save_grid": True,
+            "override_settings": overrides(request),
+            "override_settings_restore_afterwards": True,
+        }
+        common.update(compat.scheduler_field(request.scheduler))
+        if request.init_image is None:
+            p = processing.StableDiffusionProcessingTxt2Img(**common)
+            runner = scripts.scripts_txt2img
+        else:
+            p = processing.StableDiffusionProcessingImg2Img(
+                **common, **_img2img_fields(request)
+            )
+            runner = scripts.scripts_img2img
+        # Marked as an API call, so the built-in sampler and seed scripts keep the frame's values.
+        p.is_api = True
+        if self.always_on_scripts and compat.runner_ready(runner):
+            p.scripts = runner
+            p.script_args = compat.default_script_args(runner)
+        else:
+            p.scripts = None
+            p.script_args = []
+        return p
+
+
+def _img2img_fields(request: FrameRequest) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "init_images": [Image.fromarray(request.init_image)],
+        "resize_mode": 0,
+        "denoising_strength": request.denoising_strength,
+        "image_cfg_scale": request.image_cfg_scale,
+        "initial_noise_multiplier": request.noise_multiplier,
+    }
+    if request.mask is not None:
+        options = request.mask_options
+        fields.update(
+            mask=Image.fromarray(request.mask).convert("L"),
+            mask_blur=options.blur,
+            inpainting_fill=INPAINTING_FILL[options.fill],
+            inpaint_full_res=options.full_resolution,
+            inpaint_full_res_padding=options.full_resolution_padding,
+            inpainting_mask_invert=int(options.invert),
+        )
+    return fields
+
+
+def overrides(request: FrameRequest) -> dict[str, Any]:
+    """Per-call options the WebUI restores after the call: checkpoint, CLIP skip, ETAs."""
+    values: dict[str, Any] = {}
+    if request.checkpoint is not None:
+        values["sd_model_checkpoint"] = request.checkpoint
+    if request.clip_skip is not None:
+        values["CLIP_stop_at_last_layers"] = request.clip_skip
+    if request.eta_ddim is not None:
+        values["eta_ddim"] = request.eta_ddim
+    if request.eta_ancestral is not None:
+        values["eta_ancestral"] = request.eta_ancestral
+    return values
+
+
+def host_names() -> HostNames:
+    """The samplers, schedulers and checkpoints this WebUI has, with every alias it accepts."""
+    samplers = list(sd_samplers.all_samplers)
+    schedulers = compat.schedulers()
+    checkpoints = list(sd_models.checkpoints_list.values())
+    return HostNames(
+        samplers=tuple(sampler.name for sampler in samplers),
+        sampler_aliases=lower_set(
+            alias for sampler in samplers for alias in [sampler.name, *(sampler.aliases or [])]
+        ),
+        schedulers=tuple(label for _name, label in schedulers),
+        scheduler_aliases=lower_set(text for pair in schedulers for text in pair),
+        checkpoints=tuple(info.title for info in checkpoints),
+        # The very table the WebUI resolves `sd_model_checkpoint` overrides with.
+        checkpoint_aliases=frozenset(sd_models.checkpoint_aliases),
+    )
+
+
+def _as_frame(image: Image.Image, request: FrameRequest) -> np.ndarray:
+    """The WebUI's image as the frame the loop expects: RGB uint8 of the requested size."""
+    image = image.convert("RGB")
+    if image.size != (request.width, request.height):
+        image = image.resize((request.width, request.height), Image.LANCZOS)
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
+class WebUISession:
+    """The job manager's view of the WebUI: its queue lock, progress state, device and the
+    Keyframes options as the user set them."""
+
+    def __init__(self) -> None:
+        self.depth_cache = DepthModelCache()
+
+    def lock(self):
+        return call_queue.queue_lock
+
+    def begin(self, title: str, generations: int) -> None:
+        shared.state.begin(job=title)
+        shared.state.job_count = generations
+        shared.state.textinfo = "Keyframes: starting"
+
+    def end(self) -> None:
+        shared.state.end()
+
+    def make_host(self) -> WebUIHost:
+        options = current_options()
+        return WebUIHost(str(options.output_dir), always_on_scripts=options.always_on_scripts)
+
+    def render_options(self) -> RenderOptions:
+        device = devices.device
+        on_gpu = getattr(device, "type", str(device)) == "cuda"
+        return RenderOptions(
+            warp=WarpOptions(backend="torch" if on_gpu else "opencv",
+                             device=device if on_gpu else None),
+            models_dir=current_options().depth_models_dir,
+            depth_device=str(device),
+            depth_progress=_download_progress,
+            depth_cache=self.depth_cache,
+        )
+
+    def interrupt(self) -> None:
+        shared.state.interrupt()
+
+    def after_run(self) -> None:
+        if not current_options().keep_depth_model:
+            self.depth_cache.unload()
+
+
+def _download_progress(done: int, total: int, text: str) -> None:
+    size = f"{done / 2**20:.0f}/{total / 2**20:.0f} MiB" if total else f"{done / 2**20:.0f} MiB"
+    shared.state.textinfo = f"Keyframes: downloading {text}: {size}"
+
+
+class WebUICatalog:
+    """The names the tab offers: this WebUI's samplers, schedulers and checkpoints."""
+
+    def samplers(self) -> list[str]:
+        return list(host_names().samplers)
+
+    def schedulers(self) -> list[str]:
+        return list(host_names().schedulers)
+
+    def checkpoints(self) -> list[str]:
+        return list(host_names().checkpoints)
+
+    def refresh_checkpoints(self) -> list[str]:
+        sd_models.list_models()
+        return self.checkpoints()
