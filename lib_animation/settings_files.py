@@ -3,7 +3,8 @@
 A Keyframes settings file is JSON: `{"format": "keyframes-settings", "version": 1, "settings":
 {...}}`. A flat JSON object without the marker is accepted too: a Deforum settings file (its
 `.txt`), or a short hand-written file with only the keys a user cares about; missing keys take the
-defaults. Loading never executes anything from a file: values are only parsed and validated.
+defaults. A `null` value means "not set", as a missing key does (Deforum writes `null` for empty
+text fields). Loading never executes anything from a file: values are only parsed and validated.
 """
 
 from __future__ import annotations
@@ -49,10 +50,14 @@ def loads_settings(text: str, *, source: str = "<settings>") -> Loaded:
 def settings_from_data(
     data: Any, *, source: str = "<settings>", base: Settings | None = None
 ) -> Loaded:
-    """Turn parsed JSON (ours or flat) into complete Settings, over `base` or the defaults."""
+    """Turn parsed JSON (ours or flat) into complete Settings, over `base` or the defaults.
+
+    A null value leaves its setting as `base` (or the defaults) has it.
+    """
     if not isinstance(data, Mapping):
         raise SettingsError("a settings file must hold a JSON object", source=source)
     values, warnings, source_format = _unwrap(data, source)
+    values = {name: value for name, value in values.items() if value is not None}
     merged = base.to_dict() if base is not None else defaults()
     try:
         merged.update(values)

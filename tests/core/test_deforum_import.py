@@ -79,3 +79,19 @@ def test_a_sampler_schedule_with_scheduler_names_becomes_two_schedules():
     assert "Karras" not in values.sampler_schedule
     assert "Karras" in values.scheduler_schedule
     assert values.enable_scheduler_scheduling is True
+
+
+SHAPE_FILE = Path(__file__).parent / "data" / "deforum_default_settings_shape.txt"
+
+
+def test_deforum_default_settings_file_loads_with_its_nulls():
+    # Every key and every null of Deforum's scripts/default_settings.txt (its text values
+    # replaced by our own): `init_image: null` means "not set".
+    document = json.loads(SHAPE_FILE.read_text(encoding="utf-8"))
+    assert len(document) == 253 and document["init_image"] is None
+    values = load_settings(SHAPE_FILE).settings
+    assert values.init_image == ""
+    assert (values.animation_mode, values.max_frames, values.diffusion_cadence) == ("3D", 120, 2)
+    assert values.translation_z == "0: (1.75)"
+    assert values.padding_mode == "replicate"
+    assert values.animation_prompts["30"].endswith("--neg blurry")

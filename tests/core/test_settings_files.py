@@ -151,3 +151,33 @@ def test_save_settings_writes_atomically(tmp_path):
     target = save_settings(Settings(), tmp_path / "sub" / "run.json")
     assert load_settings(target).settings == Settings()
     assert [p.name for p in target.parent.iterdir()] == ["run.json"]
+
+
+def test_a_null_means_not_set_in_flat_and_keyframes_files(tmp_path):
+    flat = load_settings(_write(tmp_path / "flat.txt", {"init_image": None, "max_frames": 30}))
+    assert (flat.settings.init_image, flat.settings.max_frames) == ("", 30)
+    ours = loads_settings(json.dumps({
+        "format": "keyframes-settings", "version": 1,
+        "settings": {"zoom": None, "seed_behavior": None, "animation_prompts": None},
+    })).settings
+    assert ours == Settings()
+
+
+def test_a_null_over_a_base_keeps_the_base_value():
+    from lib_animation.settings_files import settings_from_data
+
+    base = Settings({"max_frames": 40, "zoom": "0:(1.2)"})
+    loaded = settings_from_data({"max_frames": None, "zoom": "0:(1.1)"}, base=base).settings
+    assert (loaded.max_frames, loaded.zoom) == (40, "0:(1.1)")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.booleans())
+def test_any_settings_set_to_null_take_their_defaults(data, marked):
+    names = data.draw(_changes)
+    values = dict.fromkeys(names)
+    document = ({"format": "keyframes-settings", "version": 1, "settings": values} if marked
+                else values)
+    loaded = loads_settings(json.dumps(document))
+    assert loaded.settings == Settings()
+    assert loaded.warnings == ()
