@@ -67,6 +67,7 @@ class FrameMotion:
             fov=value("fov_schedule", frame),
             aspect_ratio=aspect,
             flip=self._flip(frame),
+            camera_model=settings.camera_model,
         )
 
     def forward(self, image: np.ndarray, depth: np.ndarray | None, frame: int) -> np.ndarray:
@@ -97,6 +98,7 @@ class FrameMotion:
                 rotation_z=-motion.rotation_z,
                 fov=motion.fov,
                 aspect_ratio=motion.aspect_ratio,
+                camera_model=motion.camera_model,
             )
             return warp_3d(image, _depth_for(image, depth), undo, border=self.border,
                            sampling=self.sampling, **self._backend())
