@@ -1,12 +1,16 @@
 """Deforum settings files -> Keyframes values: renamed keys, split sampler names, remapped
-choices and the quirks of files Deforum saved after a run.
+choices and the quirks of files Deforum saved after a run; and what to tell the user about keys
+Keyframes does not use: Deforum features it does not do yet (named once each, when the file turns
+them on), Deforum keys it does not need, and likely misspellings of its own settings.
 
 Also used for flat hand-written files: a value already in Keyframes form passes unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lib_animation.errors import KeyframesError
@@ -164,3 +168,177 @@ def _migrate_output(values: dict[str, Any]) -> None:
     soundtrack = values.get("add_soundtrack")
     if isinstance(soundtrack, bool):
         values["add_soundtrack"] = "File" if soundtrack else "None"
+
+
+@dataclass(frozen=True)
+class UnsupportedFeature:
+    """A Deforum feature Keyframes does not do yet.
+
+    `keys` matches every key of the feature (a regular expression, matched in full); `switches`
+    maps the keys that turn it on (also regular expressions) to the values that leave it off in
+    Deforum (its defaults). A file with a switch at another value gets one warning naming it.
+    """
+
+    name: str
+    keys: str
+    switches: Mapping[str, tuple[Any, ...]]
+    plural: bool = False
+
+    def owns(self, key: str) -> bool:
+        return re.fullmatch(self.keys, key) is not None
+
+    def turned_on_by(self, values: Mapping[str, Any]) -> tuple[str, Any] | None:
+        """The first switch in `values` that is not at an off value, with its value."""
+        for key in sorted(values):
+            for pattern, off in self.switches.items():
+                if re.fullmatch(pattern, key) and not _is_off(values[key], off):
+                    return key, values[key]
+        return None
+
+    def warning(self, key: str, value: Any) -> str:
+        verb, pronoun = ("are", "them") if self.plural else ("is", "it")
+        return (
+            f"{key} = {_shown(value)}: {self.name} {verb} not supported yet; rendering without "
+            f"{pronoun}"
+        )
+
+
+_VIDEO_MASK = '0: ("{video_mask}")'
+
+UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
+    UnsupportedFeature("ControlNet units", r"cn_\d+_\w+", {r"cn_\d+_enabled": (False,)},
+                       plural=True),
+    UnsupportedFeature("hybrid video", r"hybrid_\w+",
+                       {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
+    UnsupportedFeature("the Parseq manifest", r"parseq_\w+", {"parseq_manifest": ("",)}),
+    UnsupportedFeature(
+        "guided images",
+        r"use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope"
+        r"|tweening_frames_schedule|color_correction_factor",
+        {"use_looper": (False,)},
+    ),
+    UnsupportedFeature(
+        "composable mask schedules",
+        r"mask_schedule|use_noise_mask|noise_mask_schedule|use_mask_video|video_mask_path",
+        {"use_noise_mask": (False,), "use_mask_video": (False,),
+         "mask_schedule": (_VIDEO_MASK,), "noise_mask_schedule": (_VIDEO_MASK,)},
+        plural=True,
+    ),
+    UnsupportedFeature("frame interpolation", r"frame_interpolation_\w+",
+                       {"frame_interpolation_engine": ("None",)}),
+    UnsupportedFeature("upscaling", r"r_upscale_\w+", {"r_upscale_video": (False,)}),
+)  # fmt: skip
+
+DEFORUM_INFO_KEYS = frozenset({
+    "sd_model_name", "sd_model_hash", "deforum_git_commit_id", "show_info_on_ui",
+})  # fmt: skip
+"""Keys Deforum writes for information or its own UI: dropped without a word."""
+
+DEFORUM_UNUSED_KEYS = frozenset({
+    "motion_preview_mode", "legacy_colormatch", "midas_weight", "delete_input_frames",
+    "store_frames_in_ram", "perlin_w", "perlin_h", "init_sample", "image_path", "outdir",
+    "init_image_box", "override_settings_with_file", "custom_settings_file",
+    "histogram_matching",
+})  # fmt: skip
+"""Other Deforum keys Keyframes does not use: listed as ignored, never taken for typos."""
+
+
+def unknown_key_warnings(unknown: Mapping[str, Any], known: Iterable[str]) -> list[str]:
+    """Warnings for the keys of a flat file that are not Keyframes settings.
+
+    Each Deforum feature the file turns on is named once; keys of features left off and Deforum's
+    informational keys are dropped quietly; a key close to a setting in `known` gets "did you
+    mean"; the rest are listed in one "ignored" warning.
+    """
+    warnings: list[str] = []
+    rest = dict(unknown)
+    for feature in UNSUPPORTED_FEATURES:
+        owned = {key: value for key, value in rest.items() if feature.owns(key)}
+        switched = feature.turned_on_by(owned)
+        if switched is not None:
+            warnings.append(feature.warning(*switched))
+        for key in owned:
+            rest.pop(key)
+    names = tuple(known)
+    ignored = []
+    for key in sorted(rest):
+        if key in DEFORUM_INFO_KEYS:
+            continue
+        suggestion = None if key in DEFORUM_UNUSED_KEYS else closest_name(key, names)
+        if suggestion is None:
+            ignored.append(key)
+        else:
+            warnings.append(f"{key} is not a setting; did you mean {suggestion}? (ignored)")
+    if ignored:
+        shown = ", ".join(ignored[:40])
+        if len(ignored) > 40:
+            shown += f" and {len(ignored) - 40} more"
+        warnings.append(f"ignored {len(ignored)} setting(s) Keyframes does not use: {shown}")
+    return warnings
+
+
+def closest_name(key: str, names: Iterable[str]) -> str | None:
+    """The name `key` most likely misspells: same letters in another case, or at most one edit
+    away (two for names of 7 or more letters; a swap of neighbours counts as one edit)."""
+    folded = key.casefold()
+    best, best_distance = None, None
+    for name in names:
+        limit = 2 if len(name) >= 7 else 1
+        if min(len(name), len(key)) < 3:
+            limit = 0
+        distance = edit_distance(folded, name.casefold())
+        if distance <= limit and (best_distance is None or distance < best_distance):
+            best, best_distance = name, distance
+    return best
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`."""
+    if abs(len(a) - len(b)) > 2:
+        return 3 + abs(len(a) - len(b))
+    before: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (before is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2]
+                    and a[i - 2] == b[j - 1]):
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
+    return previous[len(b)]
+
+
+def _is_off(value: Any, off: tuple[Any, ...]) -> bool:
+    if value is None:
+        return True
+    for default in off:
+        if isinstance(default, bool):
+            if _as_bool(value) is default:
+                return True
+        elif isinstance(value, str) and _squeezed(value) == _squeezed(default):
+            return True
+    return False
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -130,17 +130,20 @@ def make_plan(
     prompts: list[tuple[str, str]] = []
     prompt_frames: tuple[int, ...] = ()
     try:
+        blend = settings.prompt_blending or settings.animation_mode == Mode.INTERPOLATION
         prompt_keys, prompt_warnings = parse_animation_prompts(
-            settings.animation_prompts, variables=variables
+            settings.animation_prompts, variables=variables, blend=blend
         )
         warnings.extend(prompt_warnings)
-        prompt_frames = tuple(keyframe.frame for keyframe in prompt_keys)
+        prompt_frames = tuple(
+            keyframe.frame for keyframe in prompt_keys if keyframe.frame < variables.max_frames
+        )
         prompts = frame_prompts(
             prompt_keys,
             variables=variables,
             positive_common=settings.animation_prompts_positive,
             negative_common=settings.animation_prompts_negative,
-            blend=settings.prompt_blending or settings.animation_mode == Mode.INTERPOLATION,
+            blend=blend,
             warnings=warnings,
         )
     except KeyframesError as error:

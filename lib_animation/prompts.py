@@ -20,6 +20,10 @@ key. With blending, the frames strictly between two keys get A1111 composable pr
 in negative prompts, so those frames use the negative of the nearer keyframe (the later one at
 the exact middle). Two keys with the same positive text need no weights and keep it plain; a
 segment whose prompt already contains AND is not blended (it would nest) and gives a warning.
+
+A key after the last frame is not used, except with blending: there, as in Deforum, the first key
+after the last frame still sets the blend of the frames before it, so a travel can stop part-way
+(keys 0, 20 and 45 in 30 frames: frame 29 is 0.64 of key 20 and 0.36 of key 45).
 """
 
 from __future__ import annotations
@@ -78,13 +82,23 @@ def parse_animation_prompts(
     *,
     variables: ScheduleVariables,
     setting: str = PROMPTS_SETTING,
+    blend: bool = False,
 ) -> tuple[list[PromptKeyframe], list[str]]:
-    """Parse the prompts setting into keyframes sorted by frame, and warnings to show."""
+    """Parse the prompts setting into keyframes sorted by frame, and warnings to show.
+
+    With `blend`, the first key after the last frame is kept (last in the list): it sets the
+    blend of the frames before it.
+    """
     warnings: list[str] = []
     by_frame: dict[int, PromptKeyframe] = {}
-    for position, (key, prompt) in enumerate(_entries(value, setting), start=1):
-        frame = _key_frame(key, position, variables, setting)
-        if frame >= variables.max_frames:
+    entries = [
+        (position, key, prompt, _key_frame(key, position, variables, setting))
+        for position, (key, prompt) in enumerate(_entries(value, setting), start=1)
+    ]
+    after_end = [frame for *_, frame in entries if frame >= variables.max_frames]
+    blend_target = min(after_end) if blend and after_end else None
+    for position, key, prompt, frame in entries:
+        if frame >= variables.max_frames and frame != blend_target:
             warnings.append(
                 f'{setting}: prompt "{key}" is for frame {frame}, after the last frame '
                 f"{variables.max_f}; it is not used"
@@ -100,7 +114,7 @@ def parse_animation_prompts(
                 f'"{key}" is used'
             )
         by_frame[frame] = keyframe
-    if not by_frame:
+    if not by_frame or min(by_frame) >= variables.max_frames:
         raise PromptError(
             f"no prompt is for a frame of this {variables.max_frames}-frame animation",
             setting=setting,
@@ -155,25 +169,29 @@ def frame_prompts(
 ) -> list[tuple[str, str]]:
     """The (positive, negative) prompt of every frame 0 .. max_frames-1.
 
-    Warnings (blending skipped where a prompt already contains AND) are appended to `warnings`
-    when a list is given.
+    With `blend`, the last keyframe may lie after the last frame: the frames before it blend
+    toward it as far as the animation goes. Warnings (blending skipped where a prompt already
+    contains AND) are appended to `warnings` when a list is given.
     """
     ordered = sorted(keyframes, key=lambda keyframe: keyframe.frame)
     if not ordered:
         raise PromptError("there are no prompts", setting=PROMPTS_SETTING, hint=_EXAMPLE)
-    if ordered[0].frame < 0 or ordered[-1].frame >= variables.max_frames:
-        raise ValueError("prompt keyframes must lie in 0 .. max_frames-1")
+    last = variables.max_frames
+    inside = ordered if ordered[-1].frame < last or not blend else ordered[:-1]
+    if ordered[0].frame < 0 or not inside or inside[-1].frame >= last:
+        raise ValueError("prompt keyframes must lie in 0 .. max_frames-1 (one may follow, to "
+                         "blend toward)")
     renderer = _Renderer(variables)
     commons = _Commons.build(positive_common, negative_common)
     merged = [commons.merge(keyframe) for keyframe in ordered]
     prompts: list[tuple[str, str]] = []
-    for index, keyframe in enumerate(ordered):
+    for index, keyframe in enumerate(inside):
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
         start = 0 if index == 0 else keyframe.frame
-        end = ordered[index + 1].frame if index + 1 < len(ordered) else variables.max_frames
-        if not blend or index + 1 == len(ordered) or end - keyframe.frame < 2:
+        end = last if following is None else min(following.frame, last)
+        if not blend or following is None or following.frame - keyframe.frame < 2:
             prompts.extend(renderer.step(merged[index], start, end))
             continue
-        following = ordered[index + 1]
         if _composable(merged[index][0]) or _composable(merged[index + 1][0]):
             if warnings is not None:
                 warnings.append(
@@ -183,7 +201,10 @@ def frame_prompts(
             prompts.extend(renderer.step(merged[index], start, end))
             continue
         prompts.extend(renderer.step(merged[index], start, keyframe.frame + 1))
-        prompts.extend(renderer.blend(merged[index], merged[index + 1], keyframe.frame, end))
+        prompts.extend(
+            renderer.blend(merged[index], merged[index + 1], keyframe.frame, following.frame,
+                           stop=end)
+        )
     return prompts
 
 
@@ -513,12 +534,15 @@ class _Renderer:
         second: tuple[_Template, _Template],
         first_frame: int,
         second_frame: int,
+        stop: int | None = None,
     ) -> list[tuple[str, str]]:
-        """Frames strictly between two keyframes, as weighted composable prompts."""
-        start, end = first_frame + 1, second_frame
+        """Frames strictly between two keyframes (and before `stop`), as weighted composable
+        prompts."""
+        start = first_frame + 1
+        end = second_frame if stop is None else min(second_frame, stop)
         count = end - start
         later = np.round(
-            (np.arange(start, end) - first_frame) / (end - first_frame), NUMBER_DECIMALS
+            (np.arange(start, end) - first_frame) / (second_frame - first_frame), NUMBER_DECIMALS
         )
         earlier = np.round(1.0 - later, NUMBER_DECIMALS)
         positive_a = self.texts(first[0], start, end)
@@ -536,7 +560,7 @@ class _Renderer:
                     strict=True,
                 )
             ]
-        middle = (first_frame + second_frame + 1) // 2
+        middle = min((first_frame + second_frame + 1) // 2, end)
         negatives = [
             *_each(self.texts(first[1], start, middle), middle - start),
             *_each(self.texts(second[1], middle, end), end - middle),

@@ -210,6 +210,12 @@ SETTINGS: tuple[Setting, ...] = (
     _c("sampling_mode", "bicubic", "depth", "3D sampling mode",
        "Interpolation used by the 3D warp.", ("bicubic", "bilinear", "nearest"),
        modes=THREE_D_ONLY),
+    _c("camera_model", "deforum", "depth", "3D camera model",
+       "deforum: Deforum's own camera, so its settings and presets move as they do there (its "
+       "translation_z zooms about 1.4x faster than a real dolly at fov 70, and its roll grows "
+       "toward the near content and with smaller fov). pinhole: an exact camera; a flat wall "
+       "moves as a real one would and roll is a true rotation. Files without this key use "
+       "deforum.", ("deforum", "pinhole"), modes=THREE_D_ONLY),
     _s("fov_schedule", "0: (70)", "depth", "Field of view",
        "Camera field of view in degrees; a larger FOV gives less parallax.",
        minimum=1.0, maximum=179.0, modes=THREE_D_ONLY),

@@ -1,9 +1,12 @@
 """Settings files: read, migrate, validate, write.
 
 A Keyframes settings file is JSON: `{"format": "keyframes-settings", "version": 1, "settings":
-{...}}`. A flat JSON object without the marker is accepted too: a Deforum settings file (its
-`.txt`), or a short hand-written file with only the keys a user cares about; missing keys take the
-defaults. Loading never executes anything from a file: values are only parsed and validated.
+{...}}`; an unknown key in its settings is an error, and so is any other `format`. A flat JSON
+object without the marker is accepted too: a Deforum settings file (its `.txt`), or a short
+hand-written file with only the keys a user cares about; missing keys take the defaults, and keys
+Keyframes does not use are warnings (see `deforum_import.unknown_key_warnings`). A `null` value
+means "not set", as a missing key does (Deforum writes `null` for empty text fields). Loading
+never executes anything from a file: values are only parsed and validated.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lib_animation.atomic_files import write_text_atomic
-from lib_animation.deforum_import import migrate_flat
+from lib_animation.deforum_import import closest_name, migrate_flat, unknown_key_warnings
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.schema import BY_NAME, Settings, defaults
 
@@ -49,10 +52,14 @@ def loads_settings(text: str, *, source: str = "<settings>") -> Loaded:
 def settings_from_data(
     data: Any, *, source: str = "<settings>", base: Settings | None = None
 ) -> Loaded:
-    """Turn parsed JSON (ours or flat) into complete Settings, over `base` or the defaults."""
+    """Turn parsed JSON (ours or flat) into complete Settings, over `base` or the defaults.
+
+    A null value leaves its setting as `base` (or the defaults) has it.
+    """
     if not isinstance(data, Mapping):
         raise SettingsError("a settings file must hold a JSON object", source=source)
     values, warnings, source_format = _unwrap(data, source)
+    values = {name: value for name, value in values.items() if value is not None}
     merged = base.to_dict() if base is not None else defaults()
     try:
         merged.update(values)
@@ -131,21 +138,33 @@ def _unwrap(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[
         values = data.get("settings")
         if not isinstance(values, Mapping):
             raise SettingsError("'settings' must be a JSON object", source=source)
-        known, warnings = _split_unknown(dict(values))
-        return known, warnings, "preset" if marker == PRESET_FORMAT else "keyframes"
-    if isinstance(marker, str) and marker.startswith("keyframes"):
-        raise SettingsError(f"unknown format {marker!r}", setting="format", source=source)
+        _reject_unknown(values, source)
+        return dict(values), [], "preset" if marker == PRESET_FORMAT else "keyframes"
+    if "format" in data:
+        raise SettingsError(
+            f"unknown format {marker!r}",
+            setting="format",
+            source=source,
+            hint=f"a Keyframes settings file has format {FORMAT!r}; a Deforum file has no format",
+        )
     migrated, warnings = migrate_flat(dict(data))
-    known, unknown_warnings = _split_unknown(migrated)
-    return known, warnings + unknown_warnings, "flat"
+    known = {name: value for name, value in migrated.items() if name in BY_NAME}
+    unknown = {name: value for name, value in migrated.items() if name not in BY_NAME}
+    return known, warnings + unknown_key_warnings(unknown, BY_NAME), "flat"
 
 
-def _split_unknown(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    unknown = sorted(name for name in values if name not in BY_NAME)
-    known = {name: value for name, value in values.items() if name in BY_NAME}
-    if not unknown:
-        return known, []
-    shown = ", ".join(unknown[:40])
-    if len(unknown) > 40:
-        shown += f" and {len(unknown) - 40} more"
-    return known, [f"ignored {len(unknown)} setting(s) Keyframes does not use: {shown}"]
+def _reject_unknown(values: Mapping[str, Any], source: str) -> None:
+    problems: list[KeyframesError] = []
+    for name in values:
+        if name in BY_NAME:
+            continue
+        suggestion = closest_name(name, BY_NAME)
+        problems.append(SettingsError(
+            "not a Keyframes setting", setting=name,
+            hint=f"did you mean {suggestion}?" if suggestion else None,
+        ))  # fmt: skip
+    if len(problems) == 1:
+        problems[0].source = source
+        raise problems[0]
+    if problems:
+        raise KeyframesErrors(problems, source=source)

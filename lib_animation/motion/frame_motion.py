@@ -1,9 +1,9 @@
 """A run's camera motion frame by frame: plan values -> warps, forward and backward.
 
 The renderer moves the previous diffused frame forward through each frame's motion, and the next
-diffused frame backward, so a cadence tween sees both at the right place. Backward is exact in 2D
-(the inverse homography); in 3D it is the first-order inverse (negated translation and rotation),
-which is what per-frame motions of a few pixels need.
+diffused frame backward, so a cadence tween sees both at the right place. Backward undoes the
+whole move, perspective flip included: in 2D it is the inverse homography; in 3D it is the inverse
+of the same camera model (`warp3d.unwarp_3d`), given the depth of the image moved back.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from lib_animation.motion.perspective_flip import PerspectiveFlip
 from lib_animation.motion.resample import warp_perspective_opencv
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, valid_mask_2d, warp_2d
-from lib_animation.motion.warp3d import Motion3D, valid_mask_3d, warp_3d
+from lib_animation.motion.warp3d import Motion3D, unwarp_3d, valid_mask_3d, warp_3d
 from lib_animation.plan import FramePlan
 from lib_animation.schema import NAME, Mode
 
@@ -68,6 +68,7 @@ class FrameMotion:
             fov=value(NAME.fov_schedule, frame),
             aspect_ratio=aspect,
             flip=self._flip(frame),
+            camera_model=settings.camera_model,
         )
 
     def forward(self, image: np.ndarray, depth: np.ndarray | None, frame: int) -> np.ndarray:
@@ -88,19 +89,8 @@ class FrameMotion:
     def backward(self, image: np.ndarray, depth: np.ndarray | None, frame: int) -> np.ndarray:
         """`image` moved back by frame's motion: `backward(forward(x))` is about x."""
         if self.is_3d:
-            motion = self.motion_3d(frame)
-            undo = Motion3D(
-                translation_x=-motion.translation_x,
-                translation_y=-motion.translation_y,
-                translation_z=-motion.translation_z,
-                rotation_x=-motion.rotation_x,
-                rotation_y=-motion.rotation_y,
-                rotation_z=-motion.rotation_z,
-                fov=motion.fov,
-                aspect_ratio=motion.aspect_ratio,
-            )
-            return warp_3d(image, _depth_for(image, depth), undo, border=self.border,
-                           sampling=self.sampling, **self._backend())
+            return unwarp_3d(image, _depth_for(image, depth), self.motion_3d(frame),
+                             border=self.border, sampling=self.sampling, **self._backend())
         height, width = image.shape[:2]
         forward_matrix = matrix_2d(self.motion_2d(frame), width, height)
         return warp_perspective_opencv(image, forward_matrix, self.border, self.sampling)

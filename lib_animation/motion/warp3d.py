@@ -1,11 +1,24 @@
-"""3D camera motion: reproject every pixel by its depth through a moving pinhole camera.
+"""3D camera motion: move every pixel by its depth as a camera turns and travels.
 
-Frame and units (chosen to match what Deforum users see):
+Two camera models share the units, axes and signs below (setting ``camera_model``):
+
+- ``deforum`` (the default): Deforum's displacement field, so Deforum settings, presets and
+  tutorials keep their feel. Each pixel's offset is the difference between two projections of the
+  point ``(x_ndc, y_ndc, depth)``: through the still camera, and through the camera moved by the
+  frame's rotation and translation. That point is not the point the pixel sees (a real camera
+  would see ``(x_ndc * depth * tan(fov/2) * aspect, ...)``), so on a flat z = 1 plane
+  translation_z zooms ``1 / (tan(fov/2) * aspect)`` times faster than a real dolly (1.43x at fov
+  70) and roll turns by an amount that scales with ``1 / (depth * tan(fov/2))``. The x/y
+  translation offsets and the first-order pan and tilt are the same in both models.
+- ``pinhole``: an exact pinhole camera. A flat plane moves exactly as a real plane would (a
+  homography) and roll is a true rotation.
+
+Frame and units:
 
 - Camera axes: +x right, +y down, +z forward (into the scene). Depth is camera-space z of the
   *source* frame, an (H, W) float32 array, positive, with 1 = near (Deforum's depth maps lie in
   [1, 2]); a flat wall facing the camera is ``np.ones``.
-- Pinhole: a point (X, Y, Z) projects to normalised device coordinates
+- Projection: a point (X, Y, Z) projects to normalised device coordinates
   ``x = X / (Z tan(fov/2) aspect)``, ``y = Y / (Z tan(fov/2))``, where x and y span [-1, 1] across
   the frame's width and height. ``fov`` is in degrees, in (0, 180). With ``aspect_ratio = W/H``
   pixels are square and ``fov`` is the vertical field of view; Deforum's default ``1`` spans the
@@ -25,19 +38,25 @@ Frame and units (chosen to match what Deforum users see):
 
 Deforum's znear/zfar cancel out of its projection, so they are not inputs here.
 
-Versus Deforum's warp (same directions and units; x/y translation offsets and the first-order pan of
-rotation_x/y match exactly): Deforum moves the point (x_ndc, y_ndc, z) instead of the point on the
-pixel's ray, so on a flat z = 1 plane its translation_z zooms 1 / (tan(fov/2) aspect) times faster
-(1.43x at fov 70) and its roll scales with 1 / (z tan(fov/2)); here a flat plane moves exactly as a
-real plane would (a homography) and roll is a true rotation.
+Deforum model in formulas: with ``t = tan(fov/2)``, ``a = aspect_ratio``, the pixel in column j
+and row i has ``x = -1 + 2 j / (W - 1)``, ``y = -1 + 2 i / (H - 1)`` (Deforum's linspace grid)
+and ``z = depth[i, j]``; ``q = (x, y, z) @ R + (-tx, ty, -tz) / 200`` (a row vector times R, as
+pytorch3d does); the offset is ``(q0 / (q2 t a) - x / (z t a), q1 / (q2 t) - y / (z t))`` in NDC,
+``W / 2`` and ``H / 2`` pixels per unit; the pixel samples the source ``offset`` pixels back from
+itself. Pixels whose moved point has ``q2 <= 0`` see nothing.
 
-Backward mapping: a destination pixel u is traced along its ray in the new camera to the depth
-``depth[u]`` in the old camera and projected there. This is exact for any constant depth and the
-usual approximation (depth looked up at the destination) otherwise. Rays that meet that depth
+Backward mapping (pinhole): a destination pixel u is traced along its ray in the new camera to the
+depth ``depth[u]`` in the old camera and projected there. This is exact for any constant depth and
+the usual approximation (depth looked up at the destination) otherwise. Rays that meet that depth
 behind the new camera see nothing and are filled by the border mode.
 
-Backends: ``opencv`` (CPU; one ``cv2.warpPerspective`` when the depth is constant, else one
-``cv2.remap``) and ``torch`` (``grid_sample`` on ``device``); see ``resample`` for the agreement.
+The inverse move (:func:`unwarp_3d`, for cadence tweens: the next frame moved back) uses the same
+camera model and the flip: the pinhole camera's exact inverse pose with the depth of the image
+being moved back, or Deforum's field inverted by fixed-point iteration.
+
+Backends: ``opencv`` (CPU; one ``cv2.warpPerspective`` for a pinhole move of constant depth, else
+one ``cv2.remap``) and ``torch`` (``grid_sample`` on ``device``); see ``resample`` for the
+agreement.
 """
 
 from __future__ import annotations
@@ -75,6 +94,13 @@ if TYPE_CHECKING:
 TRANSLATION_SCALE = 1.0 / 200.0
 """Deforum's translation unit: a setting of 200 moves the camera by 1 depth unit."""
 
+CAMERA_MODELS = ("deforum", "pinhole")
+"""The ``camera_model`` choices; see the module docstring for what differs."""
+
+_INVERSE_ITERATIONS = 3
+"""Fixed-point steps that invert Deforum's field; each shrinks the error by about the field's
+per-pixel change (a few hundredths for per-frame motion), so 3 leave well under 0.01 pixel."""
+
 
 @dataclass(frozen=True)
 class Motion3D:
@@ -89,6 +115,7 @@ class Motion3D:
     fov: float = 70.0
     aspect_ratio: float = 1.0
     flip: PerspectiveFlip | None = None
+    camera_model: str = "deforum"
 
     def __post_init__(self) -> None:
         check_finite_fields(self, (
@@ -102,6 +129,12 @@ class Motion3D:
         if self.aspect_ratio <= 0:
             raise SettingsError(
                 f"aspect_ratio must be above 0, got {self.aspect_ratio}", setting="aspect_ratio"
+            )
+        if self.camera_model not in CAMERA_MODELS:
+            raise SettingsError(
+                f"unknown camera model {self.camera_model!r}; choose one of "
+                f"{', '.join(CAMERA_MODELS)}",
+                setting="camera_model",
             )
 
 
@@ -124,9 +157,12 @@ def camera_pose(motion: Motion3D) -> tuple[np.ndarray, np.ndarray]:
     return rotation, offset * TRANSLATION_SCALE
 
 
+# --- pinhole model ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class _Backprojection:
-    """Per-frame constants of the backward map (all 3x3 / 3-vectors, float64).
+    """Per-frame constants of the pinhole backward map (all 3x3 / 3-vectors, float64).
 
     For destination pixel u (homogeneous) let v = ray @ u. Its ray meets old-camera depth z at
     lam = (z + w[2]) / v[2] (in front of the new camera when lam > 0); the old-camera pixel is
@@ -138,15 +174,26 @@ class _Backprojection:
     post: np.ndarray | None
 
 
-def _backprojection(motion: Motion3D, width: int, height: int) -> _Backprojection:
+def _backprojection(
+    motion: Motion3D, width: int, height: int, *, inverse: bool = False
+) -> _Backprojection:
+    """The forward move, or with ``inverse`` the move back.
+
+    Moving back swaps the cameras: the pose becomes (R.T, -R t), the depth given is the moved
+    image's own, and the flip comes first (destination pixel -> flipped position) instead of last.
+    """
     k = intrinsics(width, height, motion.fov, motion.aspect_ratio)
     rotation, offset = camera_pose(motion)
+    flip = None if motion.flip is None else flip_matrix(motion.flip, width, height)
+    if inverse:
+        rotation, offset = rotation.T, -(rotation @ offset)
+    ray = k @ rotation @ np.linalg.inv(k)
     post = None
-    if motion.flip is not None:
-        post = np.linalg.inv(flip_matrix(motion.flip, width, height))
-    return _Backprojection(
-        ray=k @ rotation @ np.linalg.inv(k), w=k @ rotation @ offset, post=post
-    )
+    if flip is not None and inverse:
+        ray = ray @ flip
+    elif flip is not None:
+        post = np.linalg.inv(flip)
+    return _Backprojection(ray=ray, w=k @ rotation @ offset, post=post)
 
 
 def _plane_inverse(back: _Backprojection, depth: float) -> np.ndarray:
@@ -191,6 +238,120 @@ def _combine(row: list[float], a: Any, b: Any, c: Any) -> Any:
     return out
 
 
+# --- Deforum model ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DeforumField:
+    """Per-frame constants of Deforum's displacement field (see the module docstring)."""
+
+    rotation: tuple[tuple[float, ...], ...]  # R, applied as (x, y, z) @ R
+    shift: tuple[float, float, float]  # (-tx, ty, -tz) / 200
+    scale_x: float  # 1 / (tan(fov/2) aspect): NDC x per unit of X / Z
+    scale_y: float  # 1 / tan(fov/2)
+    width: int
+    height: int
+
+    @classmethod
+    def build(cls, motion: Motion3D, width: int, height: int) -> _DeforumField:
+        rotation, shift = camera_pose(motion)
+        tan_half = math.tan(math.radians(motion.fov) / 2.0)
+        return cls(
+            rotation=tuple(tuple(float(v) for v in row) for row in rotation),
+            shift=(float(shift[0]), float(shift[1]), float(shift[2])),
+            scale_x=1.0 / (tan_half * motion.aspect_ratio),
+            scale_y=1.0 / tan_half,
+            width=width,
+            height=height,
+        )
+
+    def offset(self, px: Any, py: Any, depth: Any) -> tuple[Any, Any, Any]:
+        """Offsets in pixels at pixel positions (px, py) of depth ``depth``, and where the moved
+        point is in front of the camera."""
+        r, (t0, t1, t2) = self.rotation, self.shift
+        x = px * (2.0 / max(self.width - 1, 1)) - 1.0
+        y = py * (2.0 / max(self.height - 1, 1)) - 1.0
+        q0 = _row_times(r, 0, x, y, depth, t0)
+        q1 = _row_times(r, 1, x, y, depth, t1)
+        q2 = _row_times(r, 2, x, y, depth, t2)
+        valid = q2 > 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            q0 /= q2
+            q1 /= q2
+            q0 -= x / depth
+            q1 -= y / depth
+        q0 *= self.scale_x * self.width / 2.0
+        q1 *= self.scale_y * self.height / 2.0
+        return q0, q1, valid
+
+    def source(self, xs: Any, ys: Any, depth: Any) -> tuple[Any, Any, Any]:
+        """Where each destination pixel samples the source: itself minus its offset."""
+        ox, oy, valid = self.offset(xs, ys, depth)
+        return xs - ox, ys - oy, valid
+
+    def destination(self, xs: Any, ys: Any, depth: Any) -> tuple[Any, Any, Any]:
+        """Inverse of `source`: the pixel p with source(p) = (xs, ys), by fixed-point steps
+        p = (xs, ys) + offset(p), the depth held at (xs, ys)."""
+        px, py, valid = xs, ys, None
+        for _ in range(_INVERSE_ITERATIONS):
+            ox, oy, in_front = self.offset(px, py, depth)
+            px, py = xs + ox, ys + oy
+            valid = in_front if valid is None else valid & in_front
+        return px, py, valid
+
+
+def _row_times(
+    r: tuple[tuple[float, ...], ...], column: int, x: Any, y: Any, depth: Any, shift: float
+) -> Any:
+    """Component ``column`` of (x, y, depth) @ r + shift, full size (x is (1, W), y (H, 1))."""
+    out = depth * r[2][column]
+    out += x * r[0][column] + (y * r[1][column] + shift)
+    return out
+
+
+def _homography_points(matrix: np.ndarray, xs: Any, ys: Any) -> tuple[Any, Any, Any]:
+    """A homography applied to pixel coordinates, and where its w is positive."""
+    m = [[float(v) for v in row] for row in matrix]
+    w = affine(m[2], xs, ys)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = affine(m[0], xs, ys) / w
+        y = affine(m[1], xs, ys) / w
+    return x, y, w > 0
+
+
+def _deforum_coords(
+    motion: Motion3D, xs: Any, ys: Any, depth: Any, width: int, height: int, inverse: bool
+) -> tuple[Any, Any]:
+    field = _DeforumField.build(motion, width, height)
+    flip = None if motion.flip is None else flip_matrix(motion.flip, width, height)
+    if inverse:
+        seen = None
+        if flip is not None:
+            xs, ys, seen = _homography_points(flip, xs, ys)
+        x, y, valid = field.destination(xs, ys, depth)
+        if seen is not None:
+            valid = valid & seen
+    else:
+        x, y, valid = field.source(xs, ys, depth)
+        if flip is not None:
+            x, y, behind = _homography_points(np.linalg.inv(flip), x, y)
+            valid = valid & behind
+    finite = (abs(x) < 1e9) & (abs(y) < 1e9)  # also False for NaN
+    return mark_outside(x, y, valid & finite)
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _coords(
+    motion: Motion3D, xs: Any, ys: Any, depth: Any, width: int, height: int, inverse: bool
+) -> tuple[Any, Any]:
+    if motion.camera_model == "pinhole":
+        back = _backprojection(motion, width, height, inverse=inverse)
+        return _backproject(back, xs, ys, depth)
+    return _deforum_coords(motion, xs, ys, depth, width, height, inverse)
+
+
 def _check_depth(depth: Any, height: int, width: int) -> tuple[float, float]:
     """Validate an (H, W) numpy or torch depth map; return its minimum and maximum."""
     if tuple(depth.shape) != (height, width):
@@ -203,14 +364,26 @@ def _check_depth(depth: Any, height: int, width: int) -> tuple[float, float]:
     return low, high
 
 
-def source_coords_3d(depth: np.ndarray, motion: Motion3D) -> tuple[np.ndarray, np.ndarray]:
-    """(map_x, map_y) float32 (H, W): where each destination pixel samples the source."""
+def source_coords_3d(
+    depth: np.ndarray, motion: Motion3D, *, inverse: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(map_x, map_y) float32 (H, W): where each destination pixel samples the source.
+
+    With ``inverse``, the map of the move back (:func:`unwarp_3d`), ``depth`` being the depth of
+    the image moved back.
+    """
     height, width = depth.shape
     _check_depth(depth, height, width)
     xs, ys = pixel_axes(width, height)
-    back = _backprojection(motion, width, height)
-    map_x, map_y = _backproject(back, xs, ys, depth.astype(np.float32, copy=False))
-    return map_x.astype(np.float32, copy=False), map_y.astype(np.float32, copy=False)
+    z = depth.astype(np.float32, copy=False)
+    map_x, map_y = _coords(motion, xs, ys, z, width, height, inverse)
+    return _full(map_x, height, width), _full(map_y, height, width)
+
+
+def _full(values: np.ndarray, height: int, width: int) -> np.ndarray:
+    return np.ascontiguousarray(
+        np.broadcast_to(values, (height, width)), dtype=np.float32
+    )
 
 
 def valid_mask_3d(depth: np.ndarray, motion: Motion3D) -> np.ndarray:
@@ -234,29 +407,63 @@ def warp_3d(
     ``image``: uint8 or float32, (H, W) or (H, W, C). ``depth``: (H, W) source depth (numpy, or
     for the torch backend also a tensor). ``backend="torch"`` runs on ``device`` (None: the CPU).
     """
+    return _move(image, depth, motion, border, sampling, backend, device, inverse=False)
+
+
+def unwarp_3d(
+    image: np.ndarray,
+    depth: np.ndarray | torch.Tensor,
+    motion: Motion3D,
+    *,
+    border: str = "replicate",
+    sampling: str = "bicubic",
+    backend: str = "opencv",
+    device: Any = None,
+) -> np.ndarray:
+    """``image`` moved back by ``motion`` (its flip included): ``unwarp_3d(warp_3d(x))`` is about
+    ``x`` where the frame stays in view. ``depth`` is the depth of ``image`` itself."""
+    return _move(image, depth, motion, border, sampling, backend, device, inverse=True)
+
+
+def _move(
+    image: np.ndarray,
+    depth: np.ndarray | torch.Tensor,
+    motion: Motion3D,
+    border: str,
+    sampling: str,
+    backend: str,
+    device: Any,
+    *,
+    inverse: bool,
+) -> np.ndarray:
     check_image(image)
     check_modes(border, sampling, backend)
     height, width = image.shape[:2]
-    back = _backprojection(motion, width, height)
     if backend == "torch":
-        return _warp_3d_torch(image, depth, back, border, sampling, device)
+        return _move_torch(image, depth, motion, border, sampling, device, inverse)
     low, high = _check_depth(depth, height, width)
-    if low == high and low + back.w[2] > 0 and corners_in_front(back.ray, width, height):
-        inverse = _plane_inverse(back, low)
-        if corners_in_front(inverse, width, height):
-            return warp_perspective_opencv(image, inverse, border, sampling)
+    if motion.camera_model == "pinhole":
+        back = _backprojection(motion, width, height, inverse=inverse)
+        if low == high and low + back.w[2] > 0 and corners_in_front(back.ray, width, height):
+            plane = _plane_inverse(back, low)
+            if corners_in_front(plane, width, height):
+                return warp_perspective_opencv(image, plane, border, sampling)
     xs, ys = pixel_axes(width, height)
-    map_x, map_y = _backproject(back, xs, ys, depth.astype(np.float32, copy=False))
-    return remap_opencv(image, map_x, map_y, border, sampling)
+    z = depth.astype(np.float32, copy=False)
+    map_x, map_y = _coords(motion, xs, ys, z, width, height, inverse)
+    return remap_opencv(
+        image, _full(map_x, height, width), _full(map_y, height, width), border, sampling
+    )
 
 
-def _warp_3d_torch(
+def _move_torch(
     image: np.ndarray,
     depth: np.ndarray | torch.Tensor,
-    back: _Backprojection,
+    motion: Motion3D,
     border: str,
     sampling: str,
     device: Any,
+    inverse: bool,
 ) -> np.ndarray:
     import torch
 
@@ -266,6 +473,8 @@ def _warp_3d_torch(
     _check_depth(z, height, width)
     xs = torch.arange(width, dtype=torch.float32, device=target)[None, :]
     ys = torch.arange(height, dtype=torch.float32, device=target)[:, None]
-    coords_x, coords_y = _backproject(back, xs, ys, z)
+    coords_x, coords_y = _coords(motion, xs, ys, z, width, height, inverse)
+    coords_x = coords_x.expand(height, width)
+    coords_y = coords_y.expand(height, width)
     sampled = sample_torch(image_to_torch(image, target), coords_x, coords_y, border, sampling)
     return image_from_torch(sampled, image)

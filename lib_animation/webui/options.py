@@ -114,8 +114,8 @@ def current_options() -> KeyframesOptions:
     output_dir = Path(get("output_dir", default_output_dir()))
     return KeyframesOptions(
         output_dir=output_dir,
-        video_format=get("video_format", BY_NAME[NAME.video_format].default),
-        video_crf=int(get("video_crf", BY_NAME[NAME.video_crf].default)),
+        video_format=get(NAME.video_format, BY_NAME[NAME.video_format].default),
+        video_crf=int(get(NAME.video_crf, BY_NAME[NAME.video_crf].default)),
         keep_frames=bool(get("keep_frames", True)),
         depth_models_dir=Path(get("depth_models_dir", default_depth_models_dir())),
         keep_depth_model=bool(get("keep_depth_model", False)),

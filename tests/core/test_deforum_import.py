@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from lib_animation.deforum_import import split_sampler_name
+from lib_animation.schema import BY_NAME
 from lib_animation.settings_files import dumps_settings, load_settings, loads_settings
 
 DEFORUM_RUN_SAVED = {
@@ -48,14 +52,78 @@ def test_a_deforum_run_saved_file_loads_as_it_is(tmp_path):
     assert values.animation_prompts_negative == "nsfw, nude"
 
 
-def test_unsupported_deforum_keys_are_listed_in_one_warning(tmp_path):
+def test_features_left_off_and_informational_keys_stay_quiet(tmp_path):
     loaded = load_settings(_write(tmp_path / "d.txt", DEFORUM_RUN_SAVED))
     unknown = [w for w in loaded.warnings if w.startswith("ignored")]
-    assert len(unknown) == 1
-    for key in ("cn_1_enabled", "hybrid_composite", "parseq_manifest", "legacy_colormatch"):
-        assert key in unknown[0]
+    assert unknown == ["ignored 1 setting(s) Keyframes does not use: legacy_colormatch"]
+    assert not any("not supported" in w for w in loaded.warnings)
     assert any("RAFT" in w for w in loaded.warnings)
     assert any("depth_algorithm" in w for w in loaded.warnings)
+
+
+def test_misspelt_deforum_keys_get_a_suggestion(tmp_path):
+    typos = {"angel": "0:(1)", "translaton_x": "0:(2)", "strenght_schedule": "0:(0.5)"}
+    loaded = load_settings(_write(tmp_path / "typos.txt", {**DEFORUM_RUN_SAVED, **typos}))
+    assert "angel is not a setting; did you mean angle? (ignored)" in loaded.warnings
+    assert ("translaton_x is not a setting; did you mean translation_x? (ignored)"
+            in loaded.warnings)
+    assert ("strenght_schedule is not a setting; did you mean strength_schedule? (ignored)"
+            in loaded.warnings)
+    assert "ignored 1 setting(s) Keyframes does not use: legacy_colormatch" in loaded.warnings
+    assert loaded.settings.angle == BY_NAME["angle"].default
+
+
+FEATURES_ON = {
+    "hybrid_motion": "Optical Flow", "hybrid_composite": "Normal", "hybrid_flow_method": "DIS",
+    "cn_1_enabled": True, "cn_1_model": "control_canny", "cn_3_enabled": "true",
+    "parseq_manifest": '{"options": {}, "rendered_frames": []}', "parseq_use_deltas": True,
+    "use_looper": True, "init_images": '{"0": "a.png"}', "blendFactorMax": "0:(0.35)",
+    "use_mask": True, "mask_schedule": '0: ("{video_mask} & [circle.png]")',
+    "frame_interpolation_engine": "RIFE v4.6", "frame_interpolation_x_amount": 3,
+    "r_upscale_video": True, "r_upscale_factor": "x4",
+}  # fmt: skip
+
+
+def test_each_deforum_feature_a_file_turns_on_is_named_once():
+    loaded = loads_settings(json.dumps(FEATURES_ON))
+    assert sorted(loaded.warnings) == sorted([
+        "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
+        "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
+        'parseq_manifest = {"options": {}, "rendered_frames": []}: the Parseq manifest is not '
+        "supported yet; rendering without it",
+        "use_looper = true: guided images is not supported yet; rendering without it",
+        'mask_schedule = 0: ("{video_mask} & [circle.png]"): composable mask schedules are not '
+        "supported yet; rendering without them",
+        "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
+        "rendering without it",
+        "r_upscale_video = true: upscaling is not supported yet; rendering without it",
+    ])  # fmt: skip
+    assert loaded.settings.use_mask is True
+
+
+def test_the_issue_example_of_hybrid_motion():
+    loaded = loads_settings(json.dumps({"hybrid_motion": "Optical Flow"}))
+    assert loaded.warnings == (
+        "hybrid_motion = Optical Flow: hybrid video is not supported yet; rendering without it",
+    )
+
+
+_feature_keys = st.sampled_from(sorted(set(FEATURES_ON) - set(BY_NAME)) + [
+    "cn_2_enabled", "cn_5_weight", "hybrid_motion", "use_noise_mask", "use_mask_video",
+    "noise_mask_schedule", "parseq_non_schedule_overrides", "r_upscale_model",
+])  # fmt: skip
+_json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_feature_keys, _json_values, max_size=8))
+def test_any_feature_keys_load_with_at_most_one_warning_per_feature(values):
+    loaded = loads_settings(json.dumps(values))
+    named = [w.split(": ", 1)[1].split(" is not supported")[0].split(" are not supported")[0]
+             for w in loaded.warnings]
+    assert len(named) == len(set(named))
+    assert all("not supported yet" in w for w in loaded.warnings)
+    assert loaded.settings.animation_mode == BY_NAME["animation_mode"].default
 
 
 def test_common_prompt_parts_are_never_doubled_on_reload(tmp_path):
@@ -79,3 +147,24 @@ def test_a_sampler_schedule_with_scheduler_names_becomes_two_schedules():
     assert "Karras" not in values.sampler_schedule
     assert "Karras" in values.scheduler_schedule
     assert values.enable_scheduler_scheduling is True
+
+
+SHAPE_FILE = Path(__file__).parent / "data" / "deforum_default_settings_shape.txt"
+
+
+def test_deforum_default_settings_file_loads_with_its_nulls():
+    # Every key and every null of Deforum's scripts/default_settings.txt (its text values
+    # replaced by our own): `init_image: null` means "not set".
+    document = json.loads(SHAPE_FILE.read_text(encoding="utf-8"))
+    assert len(document) == 253 and document["init_image"] is None
+    loaded = load_settings(SHAPE_FILE)
+    values = loaded.settings
+    assert loaded.warnings == (
+        "ignored 5 setting(s) Keyframes does not use: delete_input_frames, legacy_colormatch, "
+        "midas_weight, motion_preview_mode, store_frames_in_ram",
+    )
+    assert values.init_image == ""
+    assert (values.animation_mode, values.max_frames, values.diffusion_cadence) == ("3D", 120, 2)
+    assert values.translation_z == "0: (1.75)"
+    assert values.padding_mode == "replicate"
+    assert values.animation_prompts["30"].endswith("--neg blurry")

@@ -21,7 +21,9 @@ from lib_animation.schedule import ScheduleVariables
 
 def render(value, max_frames: int, **options) -> list[tuple[str, str]]:
     variables = ScheduleVariables(max_frames=max_frames, seed=options.pop("seed", 5))
-    keyframes, _ = parse_animation_prompts(value, variables=variables)
+    keyframes, _ = parse_animation_prompts(
+        value, variables=variables, blend=options.get("blend", False)
+    )
     return frame_prompts(keyframes, variables=variables, **options)
 
 
@@ -252,3 +254,68 @@ def test_many_frames_share_the_prompt_text() -> None:
     assert frames[25_000] == ("b", "")
     assert frames[24_999] == ("a", "")
     assert frames[-1] == ("d", "")
+
+
+def test_interpolation_blends_toward_a_key_after_the_last_frame_as_deforum_does() -> None:
+    from lib_animation.plan import make_plan
+    from lib_animation.schema import Settings
+
+    prompts = {"0": "a small village", "20": "a large town", "45": "a huge metropolis"}
+    plan = make_plan(Settings({"animation_mode": "Interpolation", "max_frames": 30,
+                               "animation_prompts": prompts, "animation_prompts_negative": ""}))
+    assert plan.prompts[20] == ("a large town", "")
+    assert plan.prompts[21] == ("a large town :0.96 AND a huge metropolis :0.04", "")
+    assert plan.prompts[29] == ("a large town :0.64 AND a huge metropolis :0.36", "")
+    assert not any("not used" in warning for warning in plan.warnings)
+    assert plan.prompt_frames == (0, 20)
+
+
+def test_without_blending_a_key_after_the_last_frame_is_not_used() -> None:
+    from lib_animation.plan import make_plan
+    from lib_animation.schema import Settings
+
+    prompts = {"0": "a small village", "20": "a large town", "45": "a huge metropolis"}
+    plan = make_plan(Settings({"animation_mode": "2D", "max_frames": 30,
+                               "animation_prompts": prompts, "animation_prompts_negative": ""}))
+    assert plan.prompts[29] == ("a large town", "")
+    assert any('"45"' in warning and "not used" in warning for warning in plan.warnings)
+
+
+def test_only_the_first_key_after_the_end_shapes_the_blend() -> None:
+    variables = ScheduleVariables(max_frames=10, seed=1)
+    keyframes, warnings = parse_animation_prompts(
+        {"0": "cat", "20": "dog", "15": "fox"}, variables=variables, blend=True
+    )
+    assert [keyframe.frame for keyframe in keyframes] == [0, 15]
+    assert len(warnings) == 1 and '"20"' in warnings[0]
+    frames = frame_prompts(keyframes, variables=variables, blend=True)
+    assert frames[9][0] == "cat :0.4 AND fox :0.6"
+
+
+def test_blended_frames_take_the_negative_of_the_nearer_key_even_toward_a_key_past_the_end():
+    frames = render({"0": "cat --neg a", "10": "dog --neg b", "16": "fox --neg c"}, 14,
+                    blend=True)
+    assert [neg for _, neg in frames[10:]] == ["b", "b", "b", "c"]  # 13 is as near 16 as 10
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 40), min_size=1, max_size=5, unique=True),
+    max_frames=st.integers(1, 30),
+)
+def test_a_key_past_the_end_changes_only_the_frames_after_the_last_key(keys, max_frames):
+    inside = sorted(key for key in keys if key < max_frames)
+    after = sorted(key for key in keys if key >= max_frames)
+    assume(inside)
+    prompts = {str(key): f"p{key}" for key in inside}
+    plain = render(prompts, max_frames, blend=True)
+    full = render({**prompts, **{str(key): f"p{key}" for key in after}}, max_frames, blend=True)
+    last = inside[-1]
+    assert full[: last + 1] == plain[: last + 1]
+    for frame in range(last + 1, max_frames):
+        if not after or after[0] - last < 2:
+            assert full[frame] == plain[frame]
+            continue
+        weights = a1111_subprompts(full[frame][0])
+        assert [text for text, _ in weights] == [f"p{last}", f"p{after[0]}"]
+        assert weights[1][1] == pytest.approx((frame - last) / (after[0] - last), abs=1e-4)

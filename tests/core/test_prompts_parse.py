@@ -166,13 +166,14 @@ def test_load_prompts_json_returns_the_object() -> None:
 
 def _parse_and_render(value) -> None:
     variables = ScheduleVariables(max_frames=12, seed=3, fps=15.0)
-    try:
-        keyframes, _ = parse_animation_prompts(value, variables=variables)
-        frames = frame_prompts(keyframes, variables=variables, blend=True)
-    except (PromptError, ScheduleError):
-        return
-    assert len(frames) == 12
-    assert all(isinstance(pos, str) and isinstance(neg, str) for pos, neg in frames)
+    for blend in (False, True):
+        try:
+            keyframes, _ = parse_animation_prompts(value, variables=variables, blend=blend)
+            frames = frame_prompts(keyframes, variables=variables, blend=blend)
+        except (PromptError, ScheduleError):
+            return
+        assert len(frames) == 12
+        assert all(isinstance(pos, str) and isinstance(neg, str) for pos, neg in frames)
 
 
 @settings(max_examples=150, deadline=None)
@@ -213,7 +214,9 @@ def test_hostile_keys_give_prompt_or_schedule_errors_only(value: dict) -> None:
     _parse_and_render(json.dumps(value))
 
 
-good_keys = st.sampled_from(["0", "3", "max_f/2", "max_f", "fps/3", "s % 7", "0.9", "2*s"])
+good_keys = st.sampled_from(
+    ["0", "3", "max_f/2", "max_f", "fps/3", "s % 7", "0.9", "2*s", "max_f+5", "20"]
+)
 inline_maths = st.lists(
     st.sampled_from(
         [

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.schema import BY_NAME, SETTINGS, Settings
 from lib_animation.settings_files import (
     dumps_settings,
@@ -33,8 +33,10 @@ def test_a_short_hand_written_file_takes_defaults_for_the_rest(tmp_path):
 
 
 def test_unknown_keys_warn_and_bad_values_are_errors_naming_key_value_and_allowed(tmp_path):
-    loaded = load_settings(_write(tmp_path / "a.json", {"max_frame": 30}))
-    assert loaded.warnings == ("ignored 1 setting(s) Keyframes does not use: max_frame",)
+    loaded = load_settings(_write(tmp_path / "a.json", {"wibble": 30}))
+    assert loaded.warnings == ("ignored 1 setting(s) Keyframes does not use: wibble",)
+    loaded = load_settings(_write(tmp_path / "typo.json", {"max_frame": 30}))
+    assert loaded.warnings == ("max_frame is not a setting; did you mean max_frames? (ignored)",)
     path = _write(tmp_path / "b.json", {"max_frames": 1e9})
     with pytest.raises(SettingsError) as caught:
         load_settings(path)
@@ -151,3 +153,76 @@ def test_save_settings_writes_atomically(tmp_path):
     target = save_settings(Settings(), tmp_path / "sub" / "run.json")
     assert load_settings(target).settings == Settings()
     assert [p.name for p in target.parent.iterdir()] == ["run.json"]
+
+
+def test_a_null_means_not_set_in_flat_and_keyframes_files(tmp_path):
+    flat = load_settings(_write(tmp_path / "flat.txt", {"init_image": None, "max_frames": 30}))
+    assert (flat.settings.init_image, flat.settings.max_frames) == ("", 30)
+    ours = loads_settings(json.dumps({
+        "format": "keyframes-settings", "version": 1,
+        "settings": {"zoom": None, "seed_behavior": None, "animation_prompts": None},
+    })).settings
+    assert ours == Settings()
+
+
+def test_a_null_over_a_base_keeps_the_base_value():
+    from lib_animation.settings_files import settings_from_data
+
+    base = Settings({"max_frames": 40, "zoom": "0:(1.2)"})
+    loaded = settings_from_data({"max_frames": None, "zoom": "0:(1.1)"}, base=base).settings
+    assert (loaded.max_frames, loaded.zoom) == (40, "0:(1.1)")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.booleans())
+def test_any_settings_set_to_null_take_their_defaults(data, marked):
+    names = data.draw(_changes)
+    values = dict.fromkeys(names)
+    document = ({"format": "keyframes-settings", "version": 1, "settings": values} if marked
+                else values)
+    loaded = loads_settings(json.dumps(document))
+    assert loaded.settings == Settings()
+    assert loaded.warnings == ()
+
+
+def _ours(values) -> str:
+    return json.dumps({"format": "keyframes-settings", "version": 1, "settings": values})
+
+
+def test_an_unknown_key_in_a_keyframes_file_is_an_error_with_a_suggestion():
+    with pytest.raises(SettingsError) as caught:
+        loads_settings(_ours({"angel": "0:(1)"}), source="run.json")
+    assert str(caught.value) == "run.json: angel: not a Keyframes setting (did you mean angle?)"
+    with pytest.raises(KeyframesErrors) as caught:
+        loads_settings(_ours({"angel": "0:(1)", "wibble": 2, "max_frames": 10}))
+    assert [error.setting for error in caught.value.errors] == ["angel", "wibble"]
+    assert caught.value.errors[1].hint is None
+
+
+@pytest.mark.parametrize("marker", ["deforum-settings", "keyframes-settings-v2", 3, None, ""])
+def test_a_file_with_another_format_marker_is_an_error(marker):
+    with pytest.raises(SettingsError, match="unknown format"):
+        loads_settings(json.dumps({"format": marker, "version": 1, "settings": {}}))
+
+
+def _misspelt(name: str, data) -> str:
+    position = data.draw(st.integers(0, len(name) - 2))
+    how = data.draw(st.sampled_from(["drop", "swap", "double"]))
+    if how == "drop":
+        return name[:position] + name[position + 1:]
+    if how == "swap":
+        return name[:position] + name[position + 1] + name[position] + name[position + 2:]
+    return name[:position] + name[position] + name[position:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_a_setting_name_with_one_slip_is_suggested_back(data):
+    name = data.draw(st.sampled_from([s.name for s in SETTINGS if len(s.name) >= 4]))
+    key = _misspelt(name, data)
+    assume(key not in BY_NAME and key.lower() != name.lower())
+    loaded = loads_settings(json.dumps({key: BY_NAME[name].default}))
+    assert len(loaded.warnings) == 1
+    assert loaded.warnings[0].startswith(f"{key} is not a setting; did you mean ")
+    with pytest.raises(SettingsError, match="did you mean"):
+        loads_settings(_ours({key: BY_NAME[name].default}))

@@ -1,4 +1,5 @@
-"""3D warp checked against an independent pinhole model written here from the documented units.
+"""3D warp: the pinhole camera checked against an independent pinhole model written here from the
+documented units, and the directions and units both camera models share.
 
 Documented conventions: axes x right, y down, z forward; NDC x = X / (Z tan(fov/2) aspect) and
 y = Y / (Z tan(fov/2)) span [-1, 1] across the frame; translation is value / 200 along the new
@@ -20,7 +21,13 @@ from lib_animation.errors import SettingsError
 from lib_animation.motion.perspective_flip import PerspectiveFlip
 from lib_animation.motion.resample import BACKENDS, BORDER_MODES, SAMPLING_MODES
 from lib_animation.motion.warp2d import Motion2D, warp_2d
-from lib_animation.motion.warp3d import Motion3D, source_coords_3d, valid_mask_3d, warp_3d
+from lib_animation.motion.warp3d import (
+    CAMERA_MODELS,
+    Motion3D,
+    source_coords_3d,
+    valid_mask_3d,
+    warp_3d,
+)
 
 # fov 90 makes tan(fov/2) = 1, so focal lengths are W/2 and H/2 (with aspect 1).
 FOV90 = 90.0
@@ -80,11 +87,14 @@ def test_identity_returns_the_input_unchanged(texture, border, sampling, backend
         assert np.array_equal(out, texture)
 
 
+PINHOLE = "pinhole"
+MODELS = pytest.mark.parametrize("model", CAMERA_MODELS)
+
 MOTIONS = [
-    Motion3D(translation_x=30, translation_y=-20, translation_z=40),
-    Motion3D(rotation_x=3, rotation_y=-4, rotation_z=5, fov=60),
+    Motion3D(translation_x=30, translation_y=-20, translation_z=40, camera_model=PINHOLE),
+    Motion3D(rotation_x=3, rotation_y=-4, rotation_z=5, fov=60, camera_model=PINHOLE),
     Motion3D(translation_x=-15, translation_z=25, rotation_y=2, rotation_z=-3, fov=50,
-             aspect_ratio=1.5),
+             aspect_ratio=1.5, camera_model=PINHOLE),
 ]
 
 
@@ -107,7 +117,7 @@ def test_flat_depth_matches_the_pinhole_plane_homography(texture, motion, plane_
 def test_each_destination_pixel_comes_from_the_point_seen_there():
     h, w = 48, 64
     motion = Motion3D(translation_x=20, translation_y=10, translation_z=30, rotation_x=2,
-                      rotation_y=-3, rotation_z=4, fov=65)
+                      rotation_y=-3, rotation_z=4, fov=65, camera_model=PINHOLE)
     depth = np.random.default_rng(5).uniform(1, 2, (h, w)).astype(np.float32)
     map_x, map_y = source_coords_3d(depth, motion)
     cam = Pinhole(motion, w, h)
@@ -120,12 +130,13 @@ def test_each_destination_pixel_comes_from_the_point_seen_there():
 
 
 @pytest.mark.parametrize("plane_depth", [1.0, 2.0])
-def test_forward_translation_zooms_in(texture, plane_depth):
+def test_pinhole_forward_translation_zooms_in(texture, plane_depth):
     # Moving 50/200 = 0.25 toward a plane at depth z magnifies by z / (z - 0.25).
     h, w = texture.shape[:2]
     zoom = plane_depth / (plane_depth - 0.25)
     depth = np.full((h, w), plane_depth, np.float32)
-    out = warp_3d(texture, depth, Motion3D(translation_z=50), sampling="bilinear")
+    out = warp_3d(texture, depth, Motion3D(translation_z=50, camera_model=PINHOLE),
+                  sampling="bilinear")
     expected = warp_2d(texture, Motion2D(zoom=zoom))
     assert np.abs(out.astype(int) - expected.astype(int)).max() <= 1
     if plane_depth == 1.0:  # 4/3: compare with a resized centre crop as well
@@ -133,41 +144,49 @@ def test_forward_translation_zooms_in(texture, plane_depth):
         assert np.abs(out.astype(int) - crop.astype(int))[2:-2, 2:-2].max() <= 2
 
 
-def test_translation_x_moves_the_camera_right_and_content_left(texture):
+@MODELS
+def test_translation_x_moves_the_camera_right_and_content_left(texture, model):
     # fx = W / 2 = 48 at fov 90; 25 / 200 * 48 / depth 1 = 6 pixels.
     depth = np.ones(texture.shape[:2], np.float32)
-    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90), border="zeros",
+    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90, camera_model=model),
+                  border="zeros",
                   sampling="bilinear")
     assert np.array_equal(out[:, :-6], texture[:, 6:])
     assert not out[:, -6:].any()
 
 
-def test_translation_y_moves_the_camera_up_and_content_down(texture):
+@MODELS
+def test_translation_y_moves_the_camera_up_and_content_down(texture, model):
     # fy = H / 2 = 32 at fov 90; 25 / 200 * 32 = 4 pixels.
     depth = np.ones(texture.shape[:2], np.float32)
-    out = warp_3d(texture, depth, Motion3D(translation_y=25, fov=FOV90), border="zeros",
+    out = warp_3d(texture, depth, Motion3D(translation_y=25, fov=FOV90, camera_model=model),
+                  border="zeros",
                   sampling="bilinear")
     assert np.array_equal(out[4:], texture[:-4])
     assert not out[:4].any()
 
 
-def test_near_content_moves_more_than_far_content(texture):
+@MODELS
+def test_near_content_moves_more_than_far_content(texture, model):
     h, w = texture.shape[:2]
     depth = np.ones((h, w), np.float32)
     depth[:, w // 2:] = 2.0
-    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90), sampling="nearest")
+    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90, camera_model=model),
+                  sampling="nearest")
     assert np.array_equal(out[:, : w // 2], texture[:, 6: w // 2 + 6])
     assert np.array_equal(out[:, w // 2:-3], texture[:, w // 2 + 3:])
 
 
-def test_wider_fov_and_aspect_reduce_the_shift(texture):
+@MODELS
+def test_wider_fov_and_aspect_reduce_the_shift(texture, model):
     depth = np.ones(texture.shape[:2], np.float32)
     # tan(fov/2) = 2 halves the focal length: 3 pixels instead of 6.
-    wide = Motion3D(translation_x=25, fov=2 * math.degrees(math.atan(2.0)))
+    wide = Motion3D(translation_x=25, fov=2 * math.degrees(math.atan(2.0)), camera_model=model)
     out = warp_3d(texture, depth, wide, border="zeros", sampling="bilinear")
     assert np.array_equal(out[:, :-3], texture[:, 3:])
     # aspect 1.5 divides the horizontal focal length: 48 / 1.5 * 25 / 200 = 4 pixels.
-    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90, aspect_ratio=1.5),
+    out = warp_3d(texture, depth, Motion3D(translation_x=25, fov=FOV90, aspect_ratio=1.5,
+                                           camera_model=model),
                   border="zeros", sampling="bilinear")
     assert np.array_equal(out[:, :-4], texture[:, 4:])
 
@@ -185,17 +204,20 @@ def test_rotation_directions_at_the_centre():
     assert tilt_y[24, 32] == pytest.approx(24 - fy * turn, abs=1e-3)
 
 
-def test_roll_turns_content_counter_clockwise(square_texture):
+def test_pinhole_roll_turns_content_counter_clockwise(square_texture):
     depth = np.ones(square_texture.shape[:2], np.float32)
-    out = warp_3d(square_texture, depth, Motion3D(rotation_z=90), sampling="bilinear")
+    out = warp_3d(square_texture, depth, Motion3D(rotation_z=90, camera_model=PINHOLE),
+                  sampling="bilinear")
     assert np.array_equal(out, np.rot90(square_texture, 1))
 
 
-def test_flip_with_a_still_camera_equals_the_2d_flip(texture):
+@MODELS
+def test_flip_with_a_still_camera_equals_the_2d_flip(texture, model):
     flip = PerspectiveFlip(theta=4, phi=-6, gamma=9, fv=70)
     depth = np.random.default_rng(2).uniform(1, 2, texture.shape[:2]).astype(np.float32)
     expected = warp_2d(texture, Motion2D(flip=flip), border="reflect", sampling="bicubic")
-    out = warp_3d(texture, depth, Motion3D(flip=flip), border="reflect", sampling="bicubic")
+    out = warp_3d(texture, depth, Motion3D(flip=flip, camera_model=model),
+                  border="reflect", sampling="bicubic")
     assert np.abs(out.astype(int) - expected.astype(int)).max() <= 1
 
 
@@ -211,11 +233,13 @@ def test_flip_and_camera_share_one_map_on_both_paths(texture):
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
 
 
-def test_a_plane_left_behind_the_camera_is_all_border():
+@MODELS
+def test_a_plane_left_behind_the_camera_is_all_border(model):
     h, w = 48, 64
     image = np.full((h, w, 3), 200, np.uint8)
     depth = np.ones((h, w), np.float32)
-    motion = Motion3D(translation_z=300)  # 1.5 forward, past the plane at depth 1
+    # 300 / 200 = 1.5 forward, past the plane at depth 1
+    motion = Motion3D(translation_z=300, camera_model=model)
     assert not warp_3d(image, depth, motion, border="zeros").any()
     assert not valid_mask_3d(depth, motion).any()
 
