@@ -56,7 +56,7 @@ def _problems_tab(problems):
 def _problems_route(app, problems) -> None:
     from fastapi.responses import JSONResponse
 
-    def unavailable() -> JSONResponse:
+    def unavailable():
         return JSONResponse({"error": "Keyframes cannot run in this WebUI",
                              "problems": [str(problem) for problem in problems]},
                             status_code=503)

@@ -25,6 +25,8 @@ from lib_animation.webui import compat
 from lib_animation.webui.options import current_options
 
 INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
+OVERRIDDEN = ("sd_model_checkpoint", "CLIP_stop_at_last_layers", "eta_ddim", "eta_ancestral")
+_ABSENT = object()
 
 
 class WebUIHost:
@@ -144,17 +146,10 @@ def _img2img_fields(request: FrameRequest) -> dict[str, Any]:
 
 
 def overrides(request: FrameRequest) -> dict[str, Any]:
-    """Per-call options the WebUI restores after the call: checkpoint, CLIP skip, ETAs."""
-    values: dict[str, Any] = {}
-    if request.checkpoint is not None:
-        values["sd_model_checkpoint"] = request.checkpoint
-    if request.clip_skip is not None:
-        values["CLIP_stop_at_last_layers"] = request.clip_skip
-    if request.eta_ddim is not None:
-        values["eta_ddim"] = request.eta_ddim
-    if request.eta_ancestral is not None:
-        values["eta_ancestral"] = request.eta_ancestral
-    return values
+    """Per-call options (`OVERRIDDEN`): checkpoint, CLIP skip, ETAs."""
+    values = (request.checkpoint, request.clip_skip, request.eta_ddim, request.eta_ancestral)
+    return {key: value for key, value in zip(OVERRIDDEN, values, strict=True)
+            if value is not None}
 
 
 def host_names() -> HostNames:
@@ -189,16 +184,25 @@ class WebUISession:
 
     def __init__(self) -> None:
         self.depth_cache = DepthModelCache()
+        self._saved_options: dict[str, Any] = {}
 
     def lock(self):
         return call_queue.queue_lock
 
     def begin(self, title: str, generations: int) -> None:
+        # The WebUI restores an overridden option only if the user's config already held it;
+        # keep our own copy so the options are exactly as before, whatever happens.
+        self._saved_options = {key: shared.opts.data.get(key, _ABSENT) for key in OVERRIDDEN}
         shared.state.begin(job=title)
         shared.state.job_count = generations
         shared.state.textinfo = "Keyframes: starting"
 
     def end(self) -> None:
+        for key, value in self._saved_options.items():
+            if value is _ABSENT:
+                shared.opts.data.pop(key, None)
+            else:
+                shared.opts.data[key] = value
         shared.state.end()
 
     def make_host(self) -> WebUIHost:

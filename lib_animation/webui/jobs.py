@@ -130,7 +130,9 @@ class JobManager:
         job = self.get(job_id)
         with self._wakeup:
             if job.state == QUEUED:
-                self._queue.remove(job_id)
+                if job_id in self._queue:
+                    self._queue.remove(job_id)
+                job.cancel_requested = True  # the worker may hold it, waiting for the lock
                 job.state = INTERRUPTED
             elif job.state == RUNNING:
                 job.cancel_requested = True
@@ -162,6 +164,7 @@ class JobManager:
     # The worker ---------------------------------------------------------------------------------
 
     def _enqueue(self, run: Run) -> Job:
+        """Queued jobs wait for the worker and then for the WebUI's queue lock."""
         job_id = run.folder.name
         job = Job(job_id, run.folder, QUEUED, total_frames=run.plan.max_frames,
                   frames_done=len(complete_frames(run.folder)))
@@ -183,12 +186,15 @@ class JobManager:
                     self._wakeup.wait()
                 job_id = self._queue.popleft()
                 job, run = self._jobs[job_id], self._runs.pop(job_id)
-                job.state = RUNNING
             self._render(job, run)
 
     def _render(self, job: Job, run: Run) -> None:
         host = self._session.make_host()
         with self._session.lock():
+            with self._wakeup:
+                if job.cancel_requested:
+                    return
+                job.state = RUNNING
             self._session.begin(f"Keyframes {job.id}", planned_generations(run))
             try:
                 self._render_locked(job, run, host)
