@@ -15,6 +15,7 @@ from typing import Any
 
 from lib_animation.errors import KeyframesError
 from lib_animation.schema import BY_NAME, SCHEDULERS
+from lib_animation.setting_kinds import as_bool
 
 _DEFORUM_RENAMES = {
     "prompts": "animation_prompts",
@@ -315,21 +316,11 @@ def _is_off(value: Any, off: tuple[Any, ...]) -> bool:
         return True
     for default in off:
         if isinstance(default, bool):
-            if _as_bool(value) is default:
+            if as_bool(value) is default:
                 return True
         elif isinstance(value, str) and _squeezed(value) == _squeezed(default):
             return True
     return False
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    return None
 
 
 def _squeezed(text: str) -> str:

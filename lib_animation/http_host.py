@@ -19,13 +19,13 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lib_animation.errors import RenderError
+from lib_animation.generation_fields import generation_fields
 from lib_animation.host import FrameRequest, NamesInUse
 from lib_animation.host_names import HostNames, check_names, checkpoint_ids, lower_set
 
 DEFAULT_URL = "http://127.0.0.1:7860"
 GENERATION_TIMEOUT_S = 900.0
 LIST_TIMEOUT_S = 30.0
-INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
 
 
 class WebUIHttpHost:
@@ -112,63 +112,12 @@ class WebUIHttpHost:
 
 def request_payload(request: FrameRequest) -> dict[str, Any]:
     """The API body for one request: only fields the WebUI's txt2img/img2img models define."""
-    payload: dict[str, Any] = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt,
-        "seed": request.seed,
-        "subseed": request.subseed,
-        "subseed_strength": request.subseed_strength,
-        "seed_resize_from_w": request.seed_resize_from_w or -1,
-        "seed_resize_from_h": request.seed_resize_from_h or -1,
-        "sampler_name": request.sampler,
-        "scheduler": request.scheduler,
-        "steps": request.steps,
-        "cfg_scale": request.cfg_scale,
-        "width": request.width,
-        "height": request.height,
-        "restore_faces": request.restore_faces,
-        "tiling": request.tiling,
-        "batch_size": 1,
-        "n_iter": 1,
-        "send_images": True,
-        "save_images": False,
-        "override_settings": _overrides(request),
-        "override_settings_restore_afterwards": True,
-    }
-    if request.init_image is None:
-        return payload
-    payload.update(
-        init_images=[_encode_png(request.init_image)],
-        denoising_strength=request.denoising_strength,
-        resize_mode=0,
-        image_cfg_scale=request.image_cfg_scale,
-    )
-    if request.noise_multiplier is not None:
-        payload["initial_noise_multiplier"] = request.noise_multiplier
-    if request.mask is not None:
-        options = request.mask_options
-        payload.update(
-            mask=_encode_png(request.mask),
-            mask_blur=options.blur,
-            inpainting_fill=INPAINTING_FILL[options.fill],
-            inpaint_full_res=options.full_resolution,
-            inpaint_full_res_padding=options.full_resolution_padding,
-            inpainting_mask_invert=int(options.invert),
-        )
+    payload = {**generation_fields(request), "send_images": True, "save_images": False}
+    if request.init_image is not None:
+        payload["init_images"] = [_encode_png(request.init_image)]
+        if request.mask is not None:
+            payload["mask"] = _encode_png(request.mask)
     return payload
-
-
-def _overrides(request: FrameRequest) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    if request.checkpoint is not None:
-        overrides["sd_model_checkpoint"] = request.checkpoint
-    if request.clip_skip is not None:
-        overrides["CLIP_stop_at_last_layers"] = request.clip_skip
-    if request.eta_ddim is not None:
-        overrides["eta_ddim"] = request.eta_ddim
-    if request.eta_ancestral is not None:
-        overrides["eta_ancestral"] = request.eta_ancestral
-    return overrides
 
 
 def _encode_png(image: np.ndarray) -> str:

@@ -128,14 +128,22 @@ def _fail(setting: Setting, value: Any, message: str | None = None) -> SettingsE
     )
 
 
-def _validate_bool(setting: Setting, value: Any) -> bool:
+def as_bool(value: Any) -> bool | None:
+    """true/false as files write them (true, "True", 1), or None for anything else."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise _fail(setting, value)
+    return None
+
+
+def _validate_bool(setting: Setting, value: Any) -> bool:
+    checked = as_bool(value)
+    if checked is None:
+        raise _fail(setting, value)
+    return checked
 
 
 def _as_number(setting: Setting, value: Any) -> float:

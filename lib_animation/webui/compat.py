@@ -70,9 +70,11 @@ def schedulers() -> list[tuple[str, str]]:
     return [(scheduler.name, scheduler.label) for scheduler in module.schedulers]
 
 
-def scheduler_field(label: str) -> dict[str, Any]:
-    """The processing object's `scheduler` argument where the WebUI has one."""
-    return {"scheduler": label} if schedulers() else {}
+def supported_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The generation fields without `scheduler` where the WebUI has no such field."""
+    if schedulers():
+        return dict(fields)
+    return {key: value for key, value in fields.items() if key != "scheduler"}
 
 
 def runner_ready(runner: Any) -> bool:

@@ -16,6 +16,7 @@ from modules import call_queue, devices, processing, scripts, sd_models, sd_samp
 from PIL import Image
 
 from lib_animation.errors import RenderError
+from lib_animation.generation_fields import OVERRIDDEN, generation_fields
 from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse
 from lib_animation.host_names import HostNames, check_names, lower_set
 from lib_animation.motion.depth import DepthModelCache
@@ -24,8 +25,6 @@ from lib_animation.render import RenderOptions
 from lib_animation.webui import compat
 from lib_animation.webui.options import current_options
 
-INPAINTING_FILL = {"fill": 0, "original": 1, "latent noise": 2, "latent nothing": 3}
-OVERRIDDEN = ("sd_model_checkpoint", "CLIP_stop_at_last_layers", "eta_ddim", "eta_ancestral")
 _ABSENT = object()
 
 
@@ -80,40 +79,20 @@ class WebUIHost:
     # The processing object --------------------------------------------------------------------
 
     def _processing(self, request: FrameRequest):
-        common: dict[str, Any] = {
-            "outpath_samples": self.outpath,
-            "outpath_grids": self.outpath,
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt,
-            "seed": request.seed,
-            "subseed": request.subseed,
-            "subseed_strength": request.subseed_strength,
-            "seed_resize_from_w": request.seed_resize_from_w or -1,
-            "seed_resize_from_h": request.seed_resize_from_h or -1,
-            "sampler_name": request.sampler,
-            "batch_size": 1,
-            "n_iter": 1,
-            "steps": request.steps,
-            "cfg_scale": request.cfg_scale,
-            "width": request.width,
-            "height": request.height,
-            "restore_faces": request.restore_faces,
-            "tiling": request.tiling,
-            "do_not_save_samples": True,
-            "do_not_save_grid": True,
-            "override_settings": overrides(request),
-            "override_settings_restore_afterwards": True,
-        }
-        common.update(compat.scheduler_field(request.scheduler))
+        fields = compat.supported_fields(generation_fields(request))
+        fields.update(outpath_samples=self.outpath, outpath_grids=self.outpath,
+                      do_not_save_samples=True, do_not_save_grid=True)
         if request.init_image is None:
-            p = processing.StableDiffusionProcessingTxt2Img(**common)
+            p = processing.StableDiffusionProcessingTxt2Img(**fields)
             runner = scripts.scripts_txt2img
         else:
-            p = processing.StableDiffusionProcessingImg2Img(
-                **common, **_img2img_fields(request)
-            )
+            fields["init_images"] = [Image.fromarray(request.init_image)]
+            if request.mask is not None:
+                fields["mask"] = Image.fromarray(request.mask).convert("L")
+            p = processing.StableDiffusionProcessingImg2Img(**fields)
             runner = scripts.scripts_img2img
-        # Marked as an API call, so the built-in sampler and seed scripts keep the frame's values.
+        # Marked as an API call before the scripts are set: the WebUI's built-in sampler and
+        # seed scripts then keep the frame's values.
         p.is_api = True
         if self.always_on_scripts and compat.runner_ready(runner):
             p.scripts = runner
@@ -122,34 +101,6 @@ class WebUIHost:
             p.scripts = None
             p.script_args = []
         return p
-
-
-def _img2img_fields(request: FrameRequest) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "init_images": [Image.fromarray(request.init_image)],
-        "resize_mode": 0,
-        "denoising_strength": request.denoising_strength,
-        "image_cfg_scale": request.image_cfg_scale,
-        "initial_noise_multiplier": request.noise_multiplier,
-    }
-    if request.mask is not None:
-        options = request.mask_options
-        fields.update(
-            mask=Image.fromarray(request.mask).convert("L"),
-            mask_blur=options.blur,
-            inpainting_fill=INPAINTING_FILL[options.fill],
-            inpaint_full_res=options.full_resolution,
-            inpaint_full_res_padding=options.full_resolution_padding,
-            inpainting_mask_invert=int(options.invert),
-        )
-    return fields
-
-
-def overrides(request: FrameRequest) -> dict[str, Any]:
-    """Per-call options (`OVERRIDDEN`): checkpoint, CLIP skip, ETAs."""
-    values = (request.checkpoint, request.clip_skip, request.eta_ddim, request.eta_ancestral)
-    return {key: value for key, value in zip(OVERRIDDEN, values, strict=True)
-            if value is not None}
 
 
 def host_names() -> HostNames:

@@ -29,7 +29,8 @@ DECLARATION = {"schema.py", "setting_kinds.py", "docs.py"}
 # Modules whose string keys name fields of something else that happen to share a setting's
 # name: Deforum's file keys, the WebUI API's request fields, manifest parameter keys, and the
 # motion records' field names.
-OTHER_NAMESPACES = {"deforum_import.py", "http_host.py", "host.py", "compat.py", "warp2d.py",
+OTHER_NAMESPACES = {"deforum_import.py", "http_host.py", "host.py", "generation_fields.py",
+                    "compat.py", "warp2d.py",
                     "warp3d.py"}
 # Single words that are also names elsewhere: the schedule variable `fps`, the plan's JSON key
 # `max_frames`, and torch's padding mode "border".
