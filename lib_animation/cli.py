@@ -153,11 +153,28 @@ def _with_plan(file: str, action: Callable[[Loaded, FramePlan], int]) -> int:
 def _validate(arguments: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in arguments.files:
-        result = _with_plan(file, lambda _loaded, _plan: EXIT_OK)
+        result = _validate_one(file)
         if result == EXIT_OK:
             print(f"{file}: valid", file=sys.stderr)
         status = max(status, result)
     return status
+
+
+def _validate_one(file: str) -> int:
+    """What `render` checks before it makes a run folder: the settings, the plan (Video Input's
+    frame count from its video) and every input file the settings use."""
+    from lib_animation.inputs.gather import load_inputs
+    from lib_animation.runs.start import plan_run
+
+    try:
+        loaded = load_file_or_preset(file, user_presets_dir())
+        plan = plan_run(loaded.settings)
+        load_inputs(plan.settings)
+    except KeyframesError as error:
+        _report(error, file)
+        return EXIT_INVALID
+    _warn(file, loaded.warnings + plan.warnings)
+    return EXIT_OK
 
 
 def _plan(arguments: argparse.Namespace) -> int:

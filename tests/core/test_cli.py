@@ -20,10 +20,16 @@ def _write(path: Path, data) -> Path:
     return path
 
 
-def test_validate_accepts_every_shipped_preset(capsys):
+def test_validate_accepts_every_shipped_preset_but_asks_for_the_video_to_restyle(capsys):
     presets = sorted(str(p) for p in SHIPPED_PRESETS.glob("*.json"))
-    assert main(["validate", *presets]) == 0
-    assert capsys.readouterr().err.count(": valid") == len(presets)
+    needs_video = str(SHIPPED_PRESETS / "video-input-restyle.json")
+    assert main(["validate", *presets]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err.count(f"{needs_video}: valid") == 0
+    assert sum(line.endswith(": valid") for line in err) == len(presets) - 1
+    problems = [line for line in err if not line.endswith(": valid")]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{needs_video}: video_init_path: video file not found")
 
 
 def test_validate_prints_one_line_per_problem_with_location(tmp_path, capsys):
