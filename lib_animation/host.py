@@ -56,7 +56,7 @@ class FrameRequest:
     image_cfg_scale: float | None = None
     restore_faces: bool = False
     tiling: bool = False
-    purpose: str = "frame"  # "frame", or "redo" for throwaway generations
+    purpose: str = "frame"  # "frame"; "redo" or "replay" for generations that are thrown away
 
     @property
     def is_txt2img(self) -> bool:
