@@ -81,15 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
         "it shows the motion, coherence, noise and timing of the real pipeline.",
     )
     render.add_argument("file", nargs="?", metavar="FILE", help="settings file or preset name")
-    render.add_argument("--out", default="outputs", metavar="DIR",
+    render.add_argument("--out", metavar="DIR",
                         help="output folder; the run gets its own folder inside (default: outputs)")
     render.add_argument("--resume", metavar="RUN_FOLDER",
-                        help="continue this run from its last complete frame")
-    render.add_argument("--host", choices=("preview", "webui"), default="preview",
+                        help="continue this run from its last complete frame, with the host it "
+                        "was made with")
+    render.add_argument("--host", choices=("preview", "webui"),
                         help="preview: no model, on this machine (default); webui: a running "
                         "WebUI started with --api, at --url")
-    render.add_argument("--url", default="http://127.0.0.1:7860",
-                        help="with --host webui: the WebUI's address (default: %(default)s)")
+    render.add_argument("--url",
+                        help="with --host webui: the WebUI's address (default: "
+                        "http://127.0.0.1:7860)")
+    render.add_argument("--other-host", action="store_true",
+                        help="with --resume: continue with another host than the one the run "
+                        "was made with (its frames will not match the earlier ones)")
     render.add_argument("--api-auth", metavar="USER:PASSWORD",
                         help="with --host webui: the login of a WebUI started with --api-auth")
     render.add_argument("--backend", choices=("opencv", "torch"), default="opencv",
@@ -267,8 +272,24 @@ def _render(arguments: argparse.Namespace) -> int:
     if bool(arguments.file) == bool(arguments.resume):
         print("render: give either FILE (a new run) or --resume RUN_FOLDER", file=sys.stderr)
         return EXIT_INVALID
+    problem = _render_option_problem(arguments)
+    if problem:
+        print(f"render: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         return run_render(arguments)
     except KeyframesError as error:
         _report(error, arguments.file or arguments.resume)
         return EXIT_INVALID
+
+
+def _render_option_problem(arguments: argparse.Namespace) -> str | None:
+    """Options that would be silently ignored are errors."""
+    if arguments.resume and arguments.out is not None:
+        return "--out is for a new run; a resumed run stays in its folder (leave --out out)"
+    if not arguments.resume and arguments.other_host:
+        return "--other-host is for --resume"
+    preview = arguments.host == "preview" or (arguments.host is None and not arguments.resume)
+    if preview and (arguments.url is not None or arguments.api_auth is not None):
+        return "--url and --api-auth are for --host webui"
+    return None

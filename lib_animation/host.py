@@ -136,6 +136,10 @@ class PreviewHost:
     def check_names(self, names: NamesInUse) -> None:
         """The preview host diffuses nothing, so every name will do."""
 
+    def identity(self) -> dict[str, str]:
+        """What a run folder records of its host."""
+        return {"kind": "preview"}
+
     def progress(self, done: int, total: int, text: str) -> None:
         """The preview host has no progress bar of its own; the CLI shows one."""
 

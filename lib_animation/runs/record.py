@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -62,12 +61,6 @@ def host_identity(host: object) -> HostIdentity:
         found = identity()
         return {str(key): str(value) for key, value in dict(found).items()}
     return {"kind": type(host).__name__}
-
-
-def without_login(url: str) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def describe_host(identity: Mapping[str, str]) -> str:
