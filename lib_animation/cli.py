@@ -7,7 +7,9 @@ printed one line each on stderr, never as a traceback, and give exit status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,16 +27,40 @@ from lib_animation.settings_files import Loaded
 
 EXIT_OK = 0
 EXIT_INVALID = 2
+# A full disk or a failing device while printing (`plan --json > /full/disk/plan.json`).
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+PLOT_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        return arguments.handler(arguments)
+        status = arguments.handler(arguments)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`); nothing more to say
+        return EXIT_INVALID
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRNOS:
+            raise
+        _silence_stdout()
+        print(f"cannot write the output: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the exit does not try to flush it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,11 +243,23 @@ def _summary(plan: FramePlan) -> str:
 def _plot(arguments: argparse.Namespace) -> int:
     from lib_animation.curves import plot_curves
 
+    target = Path(arguments.output)
+    if target.is_dir():
+        print(f"{arguments.output}: is a folder; give the plot's file name, e.g. "
+              f"{target / 'curves.png'}", file=sys.stderr)
+        return EXIT_INVALID
+    if not target.suffix:
+        target = target.with_name(target.name + ".png")
+    if target.suffix.lower() not in PLOT_SUFFIXES:
+        print(f"{arguments.output}: cannot write a plot as {target.suffix} (use one of "
+              f"{', '.join(PLOT_SUFFIXES)})", file=sys.stderr)
+        return EXIT_INVALID
+
     def draw(_loaded: Loaded, plan: FramePlan) -> int:
         try:
-            path = plot_curves(plan, Path(arguments.output))
+            path = plot_curves(plan, target)
         except OSError as error:
-            print(f"{arguments.output}: cannot write plot: {error.strerror}", file=sys.stderr)
+            print(f"{target}: cannot write plot: {error.strerror or error}", file=sys.stderr)
             return EXIT_INVALID
         print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
