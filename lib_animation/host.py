@@ -26,6 +26,10 @@ class MaskOptions:
     full_resolution_padding: int = 4
 
 
+# The key of the seed in `FrameRequest.parameters()`, as the frame log records it.
+SEED_PARAMETER = "seed"
+
+
 @dataclass(frozen=True)
 class FrameRequest:
     """One generation: everything the host needs, nothing it has to look up."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib_animation.host import Host
+from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
 from lib_animation.output.frames import remove_temp_files
 from lib_animation.output.manifest import (
@@ -53,9 +53,9 @@ def render_run(
             if run.remake_from is not None:
                 first_missing = min(first_missing, run.remake_from)
             recorder = ManifestRecorder.resume(folder, total, first_missing)
-            seeds = {index: value["seed"] for index, value
-                     in read_frame_log(folder, keys=("seed",)).items()
-                     if isinstance(value.get("seed"), int) and index < first_missing}
+            seeds = {index: value[SEED_PARAMETER] for index, value
+                     in read_frame_log(folder, keys=(SEED_PARAMETER,)).items()
+                     if isinstance(value.get(SEED_PARAMETER), int) and index < first_missing}
         else:
             first_missing = 0
             recorder = ManifestRecorder.start(folder, SETTINGS_NAME, total)
