@@ -7,7 +7,9 @@ printed one line each on stderr, never as a traceback, and give exit status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,16 +27,40 @@ from lib_animation.settings_files import Loaded
 
 EXIT_OK = 0
 EXIT_INVALID = 2
+# A full disk or a failing device while printing (`plan --json > /full/disk/plan.json`).
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+PLOT_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        return arguments.handler(arguments)
+        status = arguments.handler(arguments)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`); nothing more to say
+        return EXIT_INVALID
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRNOS:
+            raise
+        _silence_stdout()
+        print(f"cannot write the output: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the exit does not try to flush it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,15 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
         "it shows the motion, coherence, noise and timing of the real pipeline.",
     )
     render.add_argument("file", nargs="?", metavar="FILE", help="settings file or preset name")
-    render.add_argument("--out", default="outputs", metavar="DIR",
+    render.add_argument("--out", metavar="DIR",
                         help="output folder; the run gets its own folder inside (default: outputs)")
     render.add_argument("--resume", metavar="RUN_FOLDER",
-                        help="continue this run from its last complete frame")
-    render.add_argument("--host", choices=("preview", "webui"), default="preview",
+                        help="continue this run from its last complete frame, with the host it "
+                        "was made with")
+    render.add_argument("--host", choices=("preview", "webui"),
                         help="preview: no model, on this machine (default); webui: a running "
                         "WebUI started with --api, at --url")
-    render.add_argument("--url", default="http://127.0.0.1:7860",
-                        help="with --host webui: the WebUI's address (default: %(default)s)")
+    render.add_argument("--url",
+                        help="with --host webui: the WebUI's address (default: "
+                        "http://127.0.0.1:7860)")
+    render.add_argument("--other-host", action="store_true",
+                        help="with --resume: continue with another host than the one the run "
+                        "was made with (its frames will not match the earlier ones)")
     render.add_argument("--api-auth", metavar="USER:PASSWORD",
                         help="with --host webui: the login of a WebUI started with --api-auth")
     render.add_argument("--backend", choices=("opencv", "torch"), default="opencv",
@@ -153,11 +184,28 @@ def _with_plan(file: str, action: Callable[[Loaded, FramePlan], int]) -> int:
 def _validate(arguments: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in arguments.files:
-        result = _with_plan(file, lambda _loaded, _plan: EXIT_OK)
+        result = _validate_one(file)
         if result == EXIT_OK:
             print(f"{file}: valid", file=sys.stderr)
         status = max(status, result)
     return status
+
+
+def _validate_one(file: str) -> int:
+    """What `render` checks before it makes a run folder: the settings, the plan (Video Input's
+    frame count from its video) and every input file the settings use."""
+    from lib_animation.inputs.gather import load_inputs
+    from lib_animation.runs.start import plan_run
+
+    try:
+        loaded = load_file_or_preset(file, user_presets_dir())
+        plan = plan_run(loaded.settings)
+        load_inputs(plan.settings)
+    except KeyframesError as error:
+        _report(error, file)
+        return EXIT_INVALID
+    _warn(file, loaded.warnings + plan.warnings)
+    return EXIT_OK
 
 
 def _plan(arguments: argparse.Namespace) -> int:
@@ -195,11 +243,23 @@ def _summary(plan: FramePlan) -> str:
 def _plot(arguments: argparse.Namespace) -> int:
     from lib_animation.curves import plot_curves
 
+    target = Path(arguments.output)
+    if target.is_dir():
+        print(f"{arguments.output}: is a folder; give the plot's file name, e.g. "
+              f"{target / 'curves.png'}", file=sys.stderr)
+        return EXIT_INVALID
+    if not target.suffix:
+        target = target.with_name(target.name + ".png")
+    if target.suffix.lower() not in PLOT_SUFFIXES:
+        print(f"{arguments.output}: cannot write a plot as {target.suffix} (use one of "
+              f"{', '.join(PLOT_SUFFIXES)})", file=sys.stderr)
+        return EXIT_INVALID
+
     def draw(_loaded: Loaded, plan: FramePlan) -> int:
         try:
-            path = plot_curves(plan, Path(arguments.output))
+            path = plot_curves(plan, target)
         except OSError as error:
-            print(f"{arguments.output}: cannot write plot: {error.strerror}", file=sys.stderr)
+            print(f"{target}: cannot write plot: {error.strerror or error}", file=sys.stderr)
             return EXIT_INVALID
         print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
@@ -250,8 +310,24 @@ def _render(arguments: argparse.Namespace) -> int:
     if bool(arguments.file) == bool(arguments.resume):
         print("render: give either FILE (a new run) or --resume RUN_FOLDER", file=sys.stderr)
         return EXIT_INVALID
+    problem = _render_option_problem(arguments)
+    if problem:
+        print(f"render: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         return run_render(arguments)
     except KeyframesError as error:
         _report(error, arguments.file or arguments.resume)
         return EXIT_INVALID
+
+
+def _render_option_problem(arguments: argparse.Namespace) -> str | None:
+    """Options that would be silently ignored are errors."""
+    if arguments.resume and arguments.out is not None:
+        return "--out is for a new run; a resumed run stays in its folder (leave --out out)"
+    if not arguments.resume and arguments.other_host:
+        return "--other-host is for --resume"
+    preview = arguments.host == "preview" or (arguments.host is None and not arguments.resume)
+    if preview and (arguments.url is not None or arguments.api_auth is not None):
+        return "--url and --api-auth are for --host webui"
+    return None

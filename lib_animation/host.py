@@ -26,6 +26,10 @@ class MaskOptions:
     full_resolution_padding: int = 4
 
 
+# The key of the seed in `FrameRequest.parameters()`, as the frame log records it.
+SEED_PARAMETER = "seed"
+
+
 @dataclass(frozen=True)
 class FrameRequest:
     """One generation: everything the host needs, nothing it has to look up."""
@@ -56,7 +60,7 @@ class FrameRequest:
     image_cfg_scale: float | None = None
     restore_faces: bool = False
     tiling: bool = False
-    purpose: str = "frame"  # "frame", or "redo" for throwaway generations
+    purpose: str = "frame"  # "frame"; "redo" or "replay" for generations that are thrown away
 
     @property
     def is_txt2img(self) -> bool:
@@ -135,6 +139,10 @@ class PreviewHost:
 
     def check_names(self, names: NamesInUse) -> None:
         """The preview host diffuses nothing, so every name will do."""
+
+    def identity(self) -> dict[str, str]:
+        """What a run folder records of its host."""
+        return {"kind": "preview"}
 
     def progress(self, done: int, total: int, text: str) -> None:
         """The preview host has no progress bar of its own; the CLI shows one."""

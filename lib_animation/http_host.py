@@ -14,6 +14,7 @@ import json
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -29,8 +30,13 @@ LIST_TIMEOUT_S = 30.0
 
 
 class WebUIHttpHost:
+    # The WebUI's img2img encodes the init image with a VAE sample drawn from torch's global
+    # generator in the state the previous request left (host-api.md, "Behaviours seen in the
+    # real host"): a resumed run sends the last request it made again before going on.
+    replays_previous_request = True
+
     def __init__(self, url: str = DEFAULT_URL, *, auth: str | None = None) -> None:
-        self.url = url.rstrip("/")
+        self.url = checked_url(url).rstrip("/")
         self._headers = {"Content-Type": "application/json"}
         if auth:
             token = base64.b64encode(auth.encode("utf-8")).decode("ascii")
@@ -62,6 +68,13 @@ class WebUIHttpHost:
 
     def check_names(self, names: NamesInUse) -> None:
         check_names(names, self.host_names())
+
+    def identity(self) -> dict[str, str]:
+        """What a run folder records of its host: the address, never a login."""
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        return {"kind": "webui",
+                "url": urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))}
 
     def host_names(self) -> HostNames:
         """The WebUI's samplers, schedulers and checkpoints, from its list endpoints."""
@@ -108,6 +121,25 @@ class WebUIHttpHost:
                               hint="start it with --api, or give its address with --url") from None
         except (ValueError, UnicodeDecodeError):
             raise RenderError(f"the WebUI's answer to {path} is not JSON", frame=frame) from None
+
+
+def checked_url(url: str) -> str:
+    """An http:// or https:// address with a host; RenderError (one line) otherwise."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RenderError(f"{escaped(url)} is not a WebUI address",
+                          hint="give one like http://127.0.0.1:7860")
+    return url.strip()
+
+
+def escaped(text: str, limit: int = 80) -> str:
+    """`text` quoted for one terminal line: control characters escaped, long text cut."""
+    shown = repr(text[:limit])
+    return shown + ("..." if len(text) > limit else "")
 
 
 def request_payload(request: FrameRequest) -> dict[str, Any]:

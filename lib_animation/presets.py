@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.atomic_files import write_text_atomic
-from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.schema import Settings
 from lib_animation.settings_files import (
     PRESET_FORMAT,
@@ -60,11 +60,11 @@ def list_presets(user_dir: str | os.PathLike[str] | None = None) -> list[Preset]
 def _describe(path: Path, *, shipped: bool) -> Preset:
     description = ""
     try:
-        data = json.loads(read_settings_text(path))
-        if isinstance(data, Mapping) and isinstance(data.get("description"), str):
-            description = data["description"]
-    except (KeyframesError, ValueError, RecursionError):
-        description = "(unreadable preset)"
+        data = parse_json(read_settings_text(path), source=str(path))
+    except KeyframesError as error:
+        return Preset(path.stem, f"(damaged preset: {error.message})", path, shipped)
+    if isinstance(data, Mapping) and isinstance(data.get("description"), str):
+        description = data["description"]
     return Preset(path.stem, description, path, shipped)
 
 
@@ -81,8 +81,15 @@ def load_preset(
 ) -> Loaded:
     """A preset's values applied over `base` (or the defaults)."""
     preset = find_preset(name, user_dir)
-    data = parse_json(read_settings_text(preset.path), source=str(preset.path))
-    return settings_from_data(data, source=str(preset.path), base=base)
+    source = str(preset.path)
+    try:
+        data = parse_json(read_settings_text(preset.path), source=source)
+        return settings_from_data(data, source=source, base=base)
+    except KeyframesErrors:
+        raise
+    except KeyframesError as error:
+        raise SettingsError(f"damaged preset {name!r}: {error.message}", source=source,
+                            hint=error.hint) from None
 
 
 def save_user_preset(
@@ -110,7 +117,13 @@ def save_user_preset(
         "settings": settings.changed(),
     }
     path = Path(user_dir) / f"{name}{PRESET_SUFFIX}"
-    return write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    try:
+        return write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise SettingsError(
+            f"cannot save the preset in {user_dir}: {error.strerror or error}",
+            hint="the presets folder must be a folder you can write to ($KEYFRAMES_PRESETS)",
+        ) from None
 
 
 def load_file_or_preset(
@@ -120,8 +133,9 @@ def load_file_or_preset(
     if Path(name).exists() or not PRESET_NAME.match(name):
         return load_settings(name)
     try:
-        return load_preset(name, user_dir)
+        find_preset(name, user_dir)
     except SettingsError as error:
         raise SettingsError(
             "no such settings file or preset", source=name, hint=error.hint
         ) from None
+    return load_preset(name, user_dir)

@@ -1,4 +1,4 @@
-"""The frame loop: a FramePlan, its inputs and a Host in; frames and their manifest out.
+"""The frame loop: a FramePlan, its inputs and a Host in; frames and their frame log out.
 
 2D and 3D: each diffused frame D_d starts from the previous diffused frame D_k moved forward
 through the motion of frames k+1..d (one resample per frame), then colour coherence, contrast,
@@ -13,7 +13,7 @@ frame and, given a deterministic host, gives the same bytes as an uninterrupted 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
 from lib_animation.motion.frame_motion import FrameMotion, WarpOptions
 from lib_animation.output.frames import FrameWriter, frame_name, read_frame
-from lib_animation.output.manifest import ManifestRecorder, manifest_path
+from lib_animation.output.manifest import ManifestRecorder
 from lib_animation.plan import FramePlan
 from lib_animation.schema import NAME, Mode
 
@@ -88,19 +88,19 @@ def render_frames(
     folder: Path,
     options: RenderOptions | None = None,
     *,
-    settings_file: str,
+    recorder: ManifestRecorder,
+    first_missing: int = 0,
+    recorded_seeds: Mapping[int, int] | None = None,
     on_progress: Callable[[RenderProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> LoopResult:
-    """Render the plan's missing frames into `folder` (all of them for a new run), recording
-    each in the run manifest, which names `settings_file`. Stops between frames when the host
-    was interrupted or `should_stop()` says so; the run can then be resumed."""
+    """Render the plan's frames from `first_missing` on into `folder` (frames before it are
+    on disk), recording each with `recorder`. Stops between frames when the host was
+    interrupted or `should_stop()` says so; the run can then be resumed. `recorded_seeds` are
+    the seeds the frames on disk were made with (a rerolled frame's differs from the plan's)."""
     options = options or RenderOptions()
-    if manifest_path(folder).exists():
-        recorder, first_missing = ManifestRecorder.resume(folder)
-    else:
-        recorder, first_missing = ManifestRecorder.start(folder, settings_file, plan.max_frames), 0
     loop = _FrameLoop(plan, host, inputs, options, folder, should_stop)
+    loop.recorded_seeds = recorded_seeds or {}
     started = time.monotonic()
     status = "failed"
     writer = FrameWriter(folder, on_written=recorder.frame_written)
@@ -164,6 +164,8 @@ class _FrameLoop:
             self._restore(previous)
         self.resumed_from = 0 if previous is None else previous + 1
         self.completed = self.resumed_from
+        if previous is not None and previous + 1 < self.plan.max_frames:
+            self._replay(previous, done_diffused)
         for frame in diffused:
             if previous is not None and frame <= previous:
                 continue
@@ -183,6 +185,45 @@ class _FrameLoop:
         self.last_depth = self._predict_depth(self.last)
         self._shown = (self.last, self.last_depth)
         self._set_reference(read_frame(self.run_dir / frame_name(0)))
+
+    def _replay(self, frame: int, done_diffused: list[int]) -> None:
+        """A host whose output depends on the request before (the WebUI over HTTP: its img2img
+        draws the init image's VAE sample from a global generator the previous request left)
+        gets the last request of the frame the run resumes after again, result discarded, so
+        the next frame is made as in an uninterrupted run. That state depends on the request's
+        seed and sizes, not on its pixels, so the init is rebuilt as the frame loop made it
+        before any redo."""
+        if not getattr(self.host, "replays_previous_request", False):
+            return
+        init: np.ndarray | None
+        strength = None
+        if frame == 0:
+            if self.mode in (Mode.VIDEO_INPUT, Mode.INTERPOLATION):
+                init = None if self.mode == Mode.INTERPOLATION else self._video_init(0)
+            else:
+                init, strength = self.inputs.init_image, self.settings.strength
+        elif self.motion is None:
+            init = None if self.mode == Mode.INTERPOLATION else self._video_init(frame)
+        else:
+            before = done_diffused[-2]
+            image = read_frame(self.run_dir / frame_name(before))
+            depth = self._predict_depth(image)
+            for index in range(before + 1, frame + 1):
+                image = self.motion.forward(image, depth, index)
+                depth = self.motion.forward_depth(depth, index)
+            init = self._prepare(image, frame)
+        request = frame_request(self.plan, frame, init, mask=self.inputs.mask, strength=strength)
+        seed = self.recorded_seeds.get(frame)
+        if seed is not None and seed != request.seed:
+            request = replace(request, seed=seed)
+        self.host.generate(replace(request, purpose="replay"))
+        self.generations += 1
+
+    def _video_init(self, frame: int) -> np.ndarray:
+        source = read_frame(self.inputs.video_frames[frame])
+        if self.settings.color_coherence == "Video Input":
+            self.matcher = self._video_reference(frame, source)
+        return self._prepare(source, frame)
 
     def _block(self, previous: int | None, frame: int) -> None:
         if previous is None:
@@ -280,10 +321,7 @@ class _FrameLoop:
     def _generate_unwarped(self, frame: int) -> np.ndarray:
         if self.mode == Mode.INTERPOLATION:
             return self._generate(frame, None)
-        source = read_frame(self.inputs.video_frames[frame])
-        if self.settings.color_coherence == "Video Input":
-            self.matcher = self._video_reference(frame, source)
-        return self._generate(frame, self._prepare(source, frame))
+        return self._generate(frame, self._video_init(frame))
 
     def _video_reference(self, frame: int, source: np.ndarray) -> ColorMatcher:
         """The input frame every N frames is the colour reference until the next one; a resumed

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import time
 from pathlib import Path
 
+from lib_animation.errors import RenderError
 from lib_animation.host import PreviewHost
-from lib_animation.http_host import WebUIHttpHost
+from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs
 from lib_animation.presets import load_file_or_preset, user_presets_dir
 from lib_animation.render import RenderOptions, RenderProgress
 from lib_animation.runs import RenderResult, finish_run, open_run, render_run, start_run
+from lib_animation.runs.folder import load_run_settings
+from lib_animation.runs.record import describe_host, host_identity, load_origin
 from lib_animation.schema import Mode
 
 BAR_WIDTH = 24
 PLAIN_UPDATE_S = 2.0
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def run_render(arguments: argparse.Namespace) -> int:
@@ -33,13 +38,15 @@ def run_render(arguments: argparse.Namespace) -> int:
         depth_progress=DownloadProgress(sys.stderr),
         depth_cache=DepthModelCache(),
     )
-    host = _host(arguments)
     if arguments.resume:
-        run = open_run(Path(arguments.resume), host)
+        folder = Path(arguments.resume)
+        host = _host(arguments, _recorded_host(folder, arguments))
+        run = open_run(folder, host, other_host=arguments.other_host)
     else:
+        host = _host(arguments, None)
         loaded = load_file_or_preset(arguments.file, user_presets_dir())
         _warn(arguments.file, loaded.warnings)
-        run = start_run(loaded.settings, Path(arguments.out), host)
+        run = start_run(loaded.settings, Path(arguments.out or "outputs"), host)
         _warn(arguments.file, run.warnings)
     print(f"run folder: {run.folder}", file=sys.stderr)
     settings = run.plan.settings
@@ -48,14 +55,14 @@ def run_render(arguments: argparse.Namespace) -> int:
         print(f"note: 3D renders on a flat depth plane; pass --models-dir DIR to use "
               f"{settings.depth_algorithm} (downloaded there on first use)", file=sys.stderr)
     bar = ProgressBar(sys.stderr)
-    with _stop_on_first_ctrl_c(host):
+    stopper = _stop_after_this_frame(host)
+    with stopper:
         result = render_run(run, host, options, on_progress=bar.update)
     bar.close()
     if result.interrupted:
         print(f"interrupted after {result.completed} of {run.plan.max_frames} frames; "
-              f"continue with: python -m lib_animation render --resume {run.folder}",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+              f"continue with: {resume_command(run.folder, host, arguments)}", file=sys.stderr)
+        return EXIT_TERMINATED if stopper.terminated else EXIT_INTERRUPTED
     outputs = finish_run(run, report=not arguments.no_report)
     print(summary(result, outputs), file=sys.stderr)
     return EXIT_OK
@@ -66,10 +73,36 @@ def _warn(source: str, warnings) -> None:
         print(f"{source}: warning: {warning}", file=sys.stderr)
 
 
-def _host(arguments: argparse.Namespace) -> PreviewHost | WebUIHttpHost:
-    if arguments.host == "webui":
-        return WebUIHttpHost(arguments.url, auth=arguments.api_auth)
+def _recorded_host(folder: Path, arguments: argparse.Namespace) -> dict[str, str] | None:
+    """The host a run was made with, when the command line names none."""
+    if arguments.host is not None:
+        return None
+    load_run_settings(folder)  # a missing or foreign folder says so first
+    origin = load_origin(folder)
+    return origin.host if origin is not None else None
+
+
+def _host(arguments: argparse.Namespace,
+          recorded: dict[str, str] | None) -> PreviewHost | WebUIHttpHost:
+    kind = arguments.host or (recorded or {}).get("kind", "preview")
+    if kind == "webui":
+        url = arguments.url or (recorded or {}).get("url") or DEFAULT_URL
+        return WebUIHttpHost(url, auth=arguments.api_auth)
+    if kind != "preview":
+        raise RenderError(f"this run was rendered with {describe_host(recorded or {})}; resume "
+                          "it there", hint="or give --host and --other-host to continue here")
     return PreviewHost()
+
+
+def resume_command(folder: Path, host: object, arguments: argparse.Namespace) -> str:
+    """The command that continues the run, with the host it was rendered with."""
+    command = f"python -m lib_animation render --resume {shlex.quote(str(folder))}"
+    identity = host_identity(host)
+    if identity.get("kind") == "webui":
+        command += f" --host webui --url {shlex.quote(identity['url'])}"
+        if arguments.api_auth:
+            command += " --api-auth USER:PASSWORD"
+    return command
 
 
 def _torch_device() -> str:
@@ -79,25 +112,34 @@ def _torch_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class _stop_on_first_ctrl_c:
-    """First Ctrl-C: finish the frame being made, then stop cleanly (resumable).
-    Second Ctrl-C: stop at once."""
+class _stop_after_this_frame:
+    """First Ctrl-C or SIGTERM: finish the frame being made, then stop cleanly (resumable,
+    status recorded). Second Ctrl-C: stop at once."""
 
     def __init__(self, host: PreviewHost | WebUIHttpHost) -> None:
         self.host = host
+        self.terminated = False
+        self.previous: dict[int, object] = {}
 
     def __enter__(self) -> None:
-        self.previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, self._handle)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self.previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._handle)
 
-    def _handle(self, _signal, _frame) -> None:
+    def _handle(self, signum, _frame) -> None:
+        if signum == signal.SIGTERM:
+            self.terminated = True
+            print("\nterminated: stopping after this frame", file=sys.stderr)
+            self.host.interrupt()
+            return
         if self.host.interrupted():
             raise KeyboardInterrupt
         print("\nstopping after this frame (Ctrl-C again to stop now)", file=sys.stderr)
         self.host.interrupt()
 
     def __exit__(self, *_exc) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
 
 
 class ProgressBar:

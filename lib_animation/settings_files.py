@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,16 +84,9 @@ def save_settings(settings: Settings, path: str | os.PathLike[str]) -> Path:
 
 
 def read_settings_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SettingsError(
-                f"file is {size} bytes; a settings file is at most {MAX_FILE_BYTES}",
-                source=str(path),
-            )
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SettingsError(f"cannot read file: {error.strerror}", source=str(path)) from None
+    """The text of a settings file or preset: a regular file of at most MAX_FILE_BYTES, read
+    with that hard limit (a device, a pipe or a link to one is refused before it is read)."""
+    raw = read_regular_file(Path(path), MAX_FILE_BYTES, what="a settings file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -101,13 +95,38 @@ def read_settings_text(path: Path) -> str:
         ) from None
 
 
+def read_regular_file(path: Path, limit: int, *, what: str) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most `limit` bytes; SettingsError
+    otherwise. Never blocks on a pipe and never reads more than `limit` + 1 bytes."""
+    source = str(path)
+    try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):
+            raise SettingsError(f"not a regular file; {what} must be one", source=source)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the stat
+                raise SettingsError(f"not a regular file; {what} must be one", source=source)
+            raw = handle.read(limit + 1)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SettingsError(f"cannot read file: {reason}", source=source) from None
+    if len(raw) > limit:
+        raise SettingsError(f"file is larger than {limit} bytes, the limit for {what}",
+                            source=source)
+    return raw
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
 def parse_json(text: str, *, source: str) -> Any:
     if len(text) > MAX_FILE_BYTES:
-        raise SettingsError("text too long for a settings file", source=source)
+        raise SettingsError(
+            f"text is longer than {MAX_FILE_BYTES} characters, the limit for a settings file",
+            source=source,
+        )
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps, UnidentifiedImageError
 
 from lib_animation.errors import RenderError
-from lib_animation.inputs.media import local_media_path
+from lib_animation.inputs.media import audio_file, local_media_path
 from lib_animation.inputs.video import (
     FrameSelection,
     count_video_frames,
@@ -138,8 +138,7 @@ def _soundtrack(settings: Settings) -> Path | None:
     if settings.video_format == "none" or settings.add_soundtrack == "None":
         return None
     if settings.add_soundtrack == "File":
-        return local_media_path(settings.soundtrack_path, what="soundtrack",
-                                setting=NAME.soundtrack_path)
+        return audio_file(settings.soundtrack_path, setting=NAME.soundtrack_path)
     if settings.animation_mode != Mode.VIDEO_INPUT:
         raise RenderError("'Init Video' needs animation mode Video Input",
                           setting=NAME.add_soundtrack, hint="choose File or None")

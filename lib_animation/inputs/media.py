@@ -55,6 +55,21 @@ def open_media(
         ) from error
 
 
+def audio_file(path: str | Path, *, what: str = "soundtrack", setting: str | None = None) -> Path:
+    """A local file with an audio stream whose first samples decode; RenderError otherwise, so
+    a soundtrack that is not audio is refused before the first frame, not after the last."""
+    resolved = local_media_path(path, what=what, setting=setting)
+    with open_media(resolved, what=what, setting=setting) as container:
+        if not container.streams.audio:
+            raise RenderError(f"{what} {resolved} has no audio", setting=setting)
+        try:
+            next(iter(container.decode(container.streams.audio[0])), None)
+        except av.FFmpegError as error:
+            raise RenderError(f"cannot decode the {what} {resolved}: {error}",
+                              setting=setting) from None
+    return resolved
+
+
 # AVColorSpace (the frame's tag) -> swscale's SWS_CS_* matrix; untagged video is taken as BT.601,
 # as FFmpeg does.
 _SWS_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}

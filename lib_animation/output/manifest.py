@@ -1,21 +1,30 @@
-"""The run manifest: `manifest.json` in the run folder, recording what a run has done.
+"""The run manifest: what a run has done, in two files whose cost per frame is constant.
 
-It names the settings file saved beside it, the number of frames, which frames are on disk, the
-generation parameters of each frame and the run's status. A run resumes after the last frame `k`
-such that frames 0..k are recorded in the manifest *and* whole on disk (`resume_point`).
+- `manifest.json`, a small status file: the settings file beside it, the number of frames, the
+  run's status and its start and update times. Its size does not depend on the number of frames
+  or on the prompts; it is rewritten at most every few seconds.
+- `frames.jsonl`, the frame log: one JSON line per frame made, appended before the frame's file
+  is written, with the frame's generation parameters (seed, subseed, steps, CFG, strength,
+  sampler, scheduler, checkpoint, ...) and its self-warp error. Prompts are not repeated: they
+  are the plan's, made again from the settings file. A frame made again (after a resume) gets a
+  new line; the last line of a frame wins.
 
-The file is machine-written and loaded strictly: anything malformed or unexpected (a hostile or
-hand-edited file) gives a RenderError naming the problem, never a traceback.
+The frames on disk are the truth of what is done: a run resumes after the last frame `k` such
+that frames 0..k are whole files (`resume_point`), whether or not the status file had been
+saved since. Both files are machine-written and loaded strictly: anything malformed (a hostile
+or hand-edited file) gives a RenderError naming the problem, never a traceback; a last line cut
+short by a kill is ignored.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,30 +34,25 @@ from lib_animation.errors import RenderError
 from lib_animation.output.frames import complete_frames
 
 MANIFEST_NAME = "manifest.json"
+FRAME_LOG_NAME = "frames.jsonl"
 FORMAT_MARKER = "keyframes-run"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STATUSES = ("running", "interrupted", "finished", "failed")
-MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_LOG_LINE_BYTES = 64 * 1024
 MAX_FRAMES = 10_000_000
 DEFAULT_SAVE_INTERVAL_S = 2.0
+# Parameters the plan already holds in full and the log does not repeat.
+FROM_THE_PLAN = ("prompt", "negative_prompt")
 
 # One frame's generation parameters, as given by the renderer, e.g. {"seed": 1, "subseed": 2,
-# "strength": 0.65, "cfg": 7.0, "steps": 25, "sampler": "Euler a", "scheduler": "Karras",
-# "checkpoint": "v1-5.safetensors", "prompt": "...", "negative_prompt": "..."}.
+# "denoising_strength": 0.65, "cfg_scale": 7.0, "steps": 25, "sampler": "Euler a",
+# "scheduler": "Karras", "checkpoint": "v1-5.safetensors", "warp_error": 1.25}.
 Scalar = str | int | float | bool | None
 FrameParams = dict[str, Scalar]
 
-_KEYS = {
-    "format",
-    "version",
-    "settings_file",
-    "total_frames",
-    "status",
-    "started_at",
-    "updated_at",
-    "completed",
-    "frames",
-}
+_KEYS = {"format", "version", "settings_file", "total_frames", "status", "started_at",
+         "updated_at"}
 
 
 def utc_now() -> str:
@@ -62,19 +66,13 @@ class RunManifest:
     started_at: str
     updated_at: str
     status: str = "running"
-    completed: set[int] = field(default_factory=set)
-    frames: dict[int, FrameParams] = field(default_factory=dict)
 
     @classmethod
     def new(cls, settings_file: str, total_frames: int, *, now: str | None = None) -> RunManifest:
         stamp = now or utc_now()
         manifest = cls(settings_file, total_frames, started_at=stamp, updated_at=stamp)
-        _validate(manifest)
+        _from_json(manifest.to_json())
         return manifest
-
-    def last_contiguous(self) -> int:
-        """The largest k with frames 0..k all recorded complete; -1 when frame 0 is not."""
-        return contiguous_end(self.completed)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,8 +83,6 @@ class RunManifest:
             "status": self.status,
             "started_at": self.started_at,
             "updated_at": self.updated_at,
-            "completed": sorted(self.completed),
-            "frames": {str(index): dict(self.frames[index]) for index in sorted(self.frames)},
         }
 
 
@@ -103,18 +99,19 @@ def manifest_path(folder: Path) -> Path:
     return Path(folder) / MANIFEST_NAME
 
 
+def frame_log_path(folder: Path) -> Path:
+    return Path(folder) / FRAME_LOG_NAME
+
+
 def save_manifest(folder: Path, manifest: RunManifest) -> Path:
     """Atomically write `manifest.json` into `folder`; RenderError if it cannot be written."""
-    _validate(manifest)
+    _from_json(manifest.to_json())
     path = manifest_path(folder)
     text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
     try:
         write_atomic(path, text.encode("utf-8"))
     except OSError as error:
-        raise RenderError(
-            f"cannot write the run manifest {path}: {error.strerror or error}",
-            hint="check free disk space and folder permissions",
-        ) from error
+        raise _unwritable(path, error) from error
     return path
 
 
@@ -146,10 +143,61 @@ def parse_manifest(raw: bytes, *, source: str = MANIFEST_NAME) -> RunManifest:
         raise
 
 
-def resume_point(folder: Path, manifest: RunManifest) -> int:
-    """The last frame k such that frames 0..k are in the manifest and whole on disk; -1 if none."""
-    on_disk = set(complete_frames(folder))
-    return contiguous_end(on_disk & manifest.completed)
+def resume_point(folder: Path, total_frames: int | None = None) -> int:
+    """The last frame k such that frames 0..k are whole files on disk (below `total_frames`
+    when given); -1 if frame 0 is not."""
+    last = contiguous_end(complete_frames(folder))
+    return last if total_frames is None else min(last, total_frames - 1)
+
+
+def read_frame_log(folder: Path, keys: Collection[str] | None = None) -> dict[int, FrameParams]:
+    """The last recorded parameters of each frame (only `keys` of them, when given, to keep
+    memory small for long runs). A missing log is empty; a last line cut short by a kill is
+    ignored; anything else malformed is a RenderError naming the line."""
+    path = frame_log_path(folder)
+    found: dict[int, FrameParams] = {}
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return found
+    except OSError as error:
+        raise RenderError(f"cannot read the frame log: {error.strerror or error}",
+                          source=str(path)) from error
+    with handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_LOG_LINE_BYTES + 1)
+            if not line:
+                break
+            number += 1
+            if not line.endswith(b"\n"):
+                if len(line) > MAX_LOG_LINE_BYTES:
+                    raise RenderError(f"frame log line {number} is too long to be genuine",
+                                      source=str(path))
+                break  # the write a kill cut short
+            index, params = parse_log_line(line, source=f"{path}, line {number}")
+            found[index] = params if keys is None else {
+                key: params[key] for key in keys if key in params}
+    return found
+
+
+def parse_log_line(line: bytes, *, source: str = FRAME_LOG_NAME) -> tuple[int, FrameParams]:
+    """One frame log line -> (frame index, parameters); RenderError for anything malformed."""
+    try:
+        data = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise RenderError(f"frame log entry is not valid JSON ({error})", source=source) from None
+    if not isinstance(data, dict):
+        raise RenderError("frame log entry must be an object", source=source)
+    index = data.pop("frame", None)
+    if not _is_int(index) or not 0 <= index < MAX_FRAMES:
+        raise RenderError(f"frame log entry needs 'frame' from 0 to {MAX_FRAMES - 1}",
+                          source=source)
+    try:
+        return index, _check_params(index, data)
+    except RenderError as error:
+        error.source = source
+        raise
 
 
 def _reject_constant(name: str) -> float:
@@ -158,6 +206,11 @@ def _reject_constant(name: str) -> float:
 
 def _fail(message: str) -> RenderError:
     return RenderError(f"run manifest: {message}")
+
+
+def _unwritable(path: Path, error: OSError) -> RenderError:
+    return RenderError(f"cannot write {path}: {error.strerror or error}",
+                       hint="check free disk space and folder permissions")
 
 
 def _is_int(value: object) -> bool:
@@ -199,10 +252,6 @@ def _check_params(index: int, params: object) -> FrameParams:
     return dict(params)
 
 
-def _validate(manifest: RunManifest) -> None:
-    _from_json(manifest.to_json())
-
-
 def _from_json(data: object) -> RunManifest:
     if not isinstance(data, dict):
         raise _fail("top level must be an object")
@@ -216,6 +265,9 @@ def _from_json(data: object) -> RunManifest:
             f"written by a newer Keyframes (format version {version}, this one reads "
             f"{FORMAT_VERSION})"
         )
+    if version < FORMAT_VERSION:
+        raise _fail(f"written by an earlier Keyframes (format version {version}); render the "
+                    "run's settings.json as a new run")
     missing = sorted(_KEYS - data.keys())
     if missing:
         raise _fail(f"missing {', '.join(missing)}")
@@ -228,40 +280,22 @@ def _from_json(data: object) -> RunManifest:
     status = data["status"]
     if status not in STATUSES:
         raise _fail(f"'status' must be one of {', '.join(STATUSES)}")
-    completed = data["completed"]
-    if not isinstance(completed, list) or not all(
-        _is_int(index) and 0 <= index < total for index in completed
-    ):
-        raise _fail(f"'completed' must be a list of frame indices from 0 to {total - 1}")
-    if len(set(completed)) != len(completed):
-        raise _fail("'completed' lists a frame twice")
-    frames = data["frames"]
-    if not isinstance(frames, dict):
-        raise _fail("'frames' must be an object of frame index -> parameters")
-    params: dict[int, FrameParams] = {}
-    for key, value in frames.items():
-        canonical = key.isascii() and key.isdigit() and len(key) <= 8 and key == str(int(key))
-        if not canonical or int(key) >= total:
-            raise _fail(f"'frames' key {key!r} is not a frame index from 0 to {total - 1}")
-        params[int(key)] = _check_params(int(key), value)
     return RunManifest(
         settings_file=_check_settings_file(data["settings_file"]),
         total_frames=total,
         started_at=_check_timestamp("started_at", data["started_at"]),
         updated_at=_check_timestamp("updated_at", data["updated_at"]),
         status=status,
-        completed=set(completed),
-        frames=params,
     )
 
 
 class ManifestRecorder:
-    """Keeps a run's manifest up to date from the render loop and the frame writer thread.
+    """Keeps a run's status file and frame log up to date from the render loop.
 
-    `set_params` (render thread) stores a frame's generation parameters; `frame_written` (pass it
-    as FrameWriter's `on_written`) marks the frame complete. The file is saved at most once per
-    `save_interval_s` while running (frames on disk but not yet in the manifest are simply
-    rendered again on resume), and always by `save` and `finish`.
+    `set_params` (render thread, before the frame goes to the writer) appends the frame's line
+    to the log, so every frame file on disk has its line; `frame_written` (pass it as
+    FrameWriter's `on_written`) counts the frame complete and saves the small status file at
+    most once per `save_interval_s`; `finish` records the final status.
     """
 
     def __init__(
@@ -269,17 +303,21 @@ class ManifestRecorder:
         folder: Path,
         manifest: RunManifest,
         *,
+        done: int = 0,
         save_interval_s: float = DEFAULT_SAVE_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = utc_now,
     ) -> None:
         self.folder = Path(folder)
         self.manifest = manifest
+        self._done = done  # frames 0..done-1 were complete when this session began
+        self._written: set[int] = set()
         self._interval = save_interval_s
         self._clock = clock
         self._now = now
         self._lock = threading.Lock()
         self._last_save = -math.inf
+        self._log = _open_log(frame_log_path(self.folder))
 
     @classmethod
     def start(
@@ -292,7 +330,7 @@ class ManifestRecorder:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = utc_now,
     ) -> ManifestRecorder:
-        """A new run: writes a manifest with status 'running' and no frames."""
+        """A new run: writes a status file saying 'running' and an empty frame log."""
         manifest = RunManifest.new(settings_file, total_frames, now=now())
         recorder = cls(folder, manifest, save_interval_s=save_interval_s, clock=clock, now=now)
         recorder.save()
@@ -302,32 +340,36 @@ class ManifestRecorder:
     def resume(
         cls,
         folder: Path,
+        total_frames: int,
+        first_missing: int,
         *,
         save_interval_s: float = DEFAULT_SAVE_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], str] = utc_now,
-    ) -> tuple[ManifestRecorder, int]:
-        """Reopen a run; returns the recorder and the first frame to render again.
-
-        Frames after the resume point are forgotten (they will be rendered again), and the
-        status goes back to 'running'.
-        """
+    ) -> ManifestRecorder:
+        """Reopen a run of `total_frames` frames (the settings may have made it longer or
+        shorter) whose frames 0..first_missing-1 are done; the status goes back to 'running'."""
         manifest = load_manifest(folder)
-        last = resume_point(folder, manifest)
-        manifest.completed = set(range(last + 1))
+        manifest.total_frames = total_frames
         manifest.status = "running"
-        recorder = cls(folder, manifest, save_interval_s=save_interval_s, clock=clock, now=now)
+        recorder = cls(folder, manifest, done=first_missing, save_interval_s=save_interval_s,
+                       clock=clock, now=now)
         recorder.save()
-        return recorder, last + 1
+        return recorder
 
     def set_params(self, index: int, params: FrameParams) -> None:
         checked = _check_params(index, params)
-        with self._lock:
-            self.manifest.frames[index] = checked
+        line = {"frame": index}
+        line.update((key, value) for key, value in checked.items() if key not in FROM_THE_PLAN)
+        data = (json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        try:
+            os.write(self._log, data)
+        except OSError as error:
+            raise _unwritable(frame_log_path(self.folder), error) from error
 
     def frame_written(self, index: int) -> None:
         with self._lock:
-            self.manifest.completed.add(index)
+            self._written.add(index)
             if self._clock() - self._last_save >= self._interval:
                 self._save_locked()
 
@@ -336,7 +378,7 @@ class ManifestRecorder:
             self._save_locked()
 
     def finish(self, status: str) -> None:
-        """Record the final status ('finished', 'interrupted' or 'failed') and save.
+        """Record the final status ('finished', 'interrupted' or 'failed'), save and close.
 
         'finished' requires every frame 0..total_frames-1 to be complete: a run that skipped
         its last frames (Deforum's cadence tail bug) fails loudly here instead of silently.
@@ -344,16 +386,59 @@ class ManifestRecorder:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
         with self._lock:
-            missing = set(range(self.manifest.total_frames)) - self.manifest.completed
+            total = self.manifest.total_frames
+            missing = [index for index in range(self._done, total) if index not in self._written]
             if status == "finished" and missing:
                 raise ValueError(
                     f"cannot mark the run finished: {len(missing)} frames are not written, "
-                    f"first {min(missing)}"
+                    f"first {missing[0]}"
                 )
             self.manifest.status = status
-            self._save_locked()
+            try:
+                self._save_locked()
+            finally:
+                self.close()
+
+    def close(self) -> None:
+        if self._log is not None:
+            os.close(self._log)
+            self._log = None
 
     def _save_locked(self) -> None:
         self.manifest.updated_at = self._now()
         save_manifest(self.folder, self.manifest)
         self._last_save = self._clock()
+
+
+def _open_log(path: Path) -> int:
+    """The frame log, opened to append; a last line a kill cut short is dropped first."""
+    try:
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(path, flags, 0o644)
+        size = os.fstat(descriptor).st_size
+        if size and _read_at(descriptor, 1, size - 1) != b"\n":
+            _drop_torn_line(descriptor, size)
+        return descriptor
+    except OSError as error:
+        raise _unwritable(path, error) from error
+
+
+def _drop_torn_line(descriptor: int, size: int) -> None:
+    chunk = 1 << 16
+    end = size
+    while end > 0:
+        start = max(0, end - chunk)
+        block = _read_at(descriptor, end - start, start)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            os.ftruncate(descriptor, start + cut + 1)
+            return
+        end = start
+    os.ftruncate(descriptor, 0)
+
+
+def _read_at(descriptor: int, count: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(descriptor, count, offset)
+    os.lseek(descriptor, offset, os.SEEK_SET)  # Windows; appends still go to the end
+    return os.read(descriptor, count)

@@ -13,6 +13,7 @@ from pathlib import Path
 from lib_animation.batch_name import fill_batch_name, run_folder
 from lib_animation.errors import RenderError
 from lib_animation.plan import FramePlan
+from lib_animation.runs.record import HostIdentity, save_origin
 from lib_animation.schema import Settings
 from lib_animation.settings_files import load_settings, save_settings
 
@@ -24,8 +25,10 @@ def timestring(moment: datetime | None = None) -> str:
     return (moment or datetime.now()).strftime("%Y%m%d%H%M%S")
 
 
-def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = None) -> Path:
-    """Make a new, empty run folder for `plan` inside `output_dir` and save its settings.
+def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = None,
+                      host: HostIdentity | None = None) -> Path:
+    """Make a new, empty run folder for `plan` inside `output_dir` and save its settings, with
+    the record of what its frames are made from (the settings and `host`).
 
     The name comes from `batch_name`; if that folder exists, `_2`, `_3`, ... is appended, so an
     earlier run is never overwritten.
@@ -41,6 +44,7 @@ def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = 
         except OSError as error:
             raise RenderError(f"cannot create the run folder {folder}: {error.strerror}") from None
         save_settings(plan.settings, folder / SETTINGS_NAME)
+        save_origin(folder, plan.settings, host)
         return folder
     raise RenderError(f"too many runs named {base.name} in {output_dir}")
 
@@ -59,7 +63,13 @@ def find_run_folder(settings: Settings, output_dir: Path, stamp: str) -> Path | 
 
 
 def load_run_settings(folder: Path) -> Settings:
-    path = Path(folder) / SETTINGS_NAME
+    folder = Path(folder)
+    if not folder.exists():
+        raise RenderError("no such run folder", source=str(folder),
+                          hint="give the folder a render made")
+    if not folder.is_dir():
+        raise RenderError(f"{folder} is not a run folder but a file")
+    path = folder / SETTINGS_NAME
     if not path.is_file():
         raise RenderError(f"{folder} is not a Keyframes run folder (no {SETTINGS_NAME})")
     return load_settings(path).settings

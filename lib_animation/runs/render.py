@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib_animation.host import Host
+from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
+from lib_animation.output.frames import remove_temp_files
+from lib_animation.output.manifest import (
+    ManifestRecorder,
+    manifest_path,
+    read_frame_log,
+    resume_point,
+)
 from lib_animation.render import RenderOptions, RenderProgress, render_frames
 from lib_animation.runs.folder import SETTINGS_NAME
+from lib_animation.runs.lock import RunLock
+from lib_animation.runs.record import host_identity, save_origin
 from lib_animation.runs.start import Run
 
 
@@ -31,12 +40,31 @@ def render_run(
     should_stop: Callable[[], bool] | None = None,
 ) -> RenderResult:
     """Render the run's missing frames. Stops between frames when the host is interrupted or
-    `should_stop()` is true; the folder can then be opened and rendered again to continue."""
-    inputs = with_video_frames(run.inputs, run.plan.settings, run.folder)
-    loop = render_frames(
-        run.plan, inputs, host, run.folder, options,
-        settings_file=SETTINGS_NAME, on_progress=on_progress, should_stop=should_stop,
-    )  # fmt: skip
+    `should_stop()` is true; the folder can then be opened and rendered again to continue.
+    One process renders a folder at a time (RenderError saying who holds it otherwise)."""
+    folder = run.folder
+    with RunLock(folder):
+        remove_temp_files(folder)
+        inputs = with_video_frames(run.inputs, run.plan.settings, folder)
+        total = run.plan.max_frames
+        seeds: dict[int, int] = {}
+        if manifest_path(folder).exists():
+            first_missing = resume_point(folder, total) + 1
+            if run.remake_from is not None:
+                first_missing = min(first_missing, run.remake_from)
+            recorder = ManifestRecorder.resume(folder, total, first_missing)
+            seeds = {index: value[SEED_PARAMETER] for index, value
+                     in read_frame_log(folder, keys=(SEED_PARAMETER,)).items()
+                     if isinstance(value.get(SEED_PARAMETER), int) and index < first_missing}
+        else:
+            first_missing = 0
+            recorder = ManifestRecorder.start(folder, SETTINGS_NAME, total)
+        save_origin(folder, run.plan.settings, host_identity(host))
+        loop = render_frames(
+            run.plan, inputs, host, folder, options, recorder=recorder,
+            first_missing=first_missing, recorded_seeds=seeds, on_progress=on_progress,
+            should_stop=should_stop,
+        )  # fmt: skip
     return RenderResult(
         run=run,
         completed=loop.completed,

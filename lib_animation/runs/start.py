@@ -19,7 +19,19 @@ from lib_animation.inputs.gather import (
     video_frame_count,
 )
 from lib_animation.plan import FramePlan, make_plan
-from lib_animation.runs.folder import create_run_folder, find_run_folder, load_run_settings
+from lib_animation.runs.folder import (
+    SETTINGS_NAME,
+    create_run_folder,
+    find_run_folder,
+    load_run_settings,
+)
+from lib_animation.runs.record import (
+    check_host,
+    check_settings,
+    first_difference,
+    host_identity,
+    load_origin,
+)
 from lib_animation.schema import NAME, Mode, Settings
 
 
@@ -33,6 +45,7 @@ class Run:
     inputs: RenderInputs
     warnings: tuple[str, ...] = ()
     resumed: bool = False
+    remake_from: int | None = None  # a resume makes frames from here on again (edited length)
 
 
 def start_run(
@@ -45,17 +58,27 @@ def start_run(
     plan = plan_run(settings)
     inputs = load_inputs(plan.settings)
     host.check_names(names_in_use(plan))
-    folder = create_run_folder(plan, Path(output_dir), stamp=stamp)
+    folder = create_run_folder(plan, Path(output_dir), stamp=stamp, host=host_identity(host))
     return Run(folder, plan, inputs, plan.warnings)
 
 
-def open_run(folder: Path, host: Host) -> Run:
-    """An existing run folder, ready to render its missing frames."""
+def open_run(folder: Path, host: Host, *, other_host: bool = False) -> Run:
+    """An existing run folder, ready to render its missing frames. Its settings file may have
+    been edited since: a new length continues, other changes are refused (RenderError naming
+    the setting), and so is a host other than the one the run was made with, unless
+    `other_host`."""
     folder = Path(folder)
-    plan = make_plan(load_run_settings(folder))
+    settings = load_run_settings(folder)
+    origin = load_origin(folder)
+    check_settings(origin, settings, str(folder / SETTINGS_NAME))
+    check_host(origin, host_identity(host), other_host=other_host)
+    plan = make_plan(settings)
+    remake_from = None
+    if origin is not None and origin.settings != settings:
+        remake_from = first_difference(make_plan(origin.settings), plan)
     inputs = load_inputs(plan.settings)
     host.check_names(names_in_use(plan))
-    return Run(folder, plan, inputs, plan.warnings, resumed=True)
+    return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
 
 
 def plan_run(settings: Settings) -> FramePlan:

@@ -47,6 +47,6 @@ def read_run_state(folder: Path) -> RunState:
         manifest = load_manifest(folder)
     except KeyframesError as error:
         return RunState(folder, "damaged", 0, None, videos, report_path, None, problem=str(error))
-    done = len(set(complete_frames(folder)) & manifest.completed)
+    done = sum(1 for index in complete_frames(folder) if index < manifest.total_frames)
     return RunState(folder, manifest.status, done, manifest.total_frames, videos, report_path,
                     manifest.updated_at)

@@ -20,10 +20,16 @@ def _write(path: Path, data) -> Path:
     return path
 
 
-def test_validate_accepts_every_shipped_preset(capsys):
+def test_validate_accepts_every_shipped_preset_but_asks_for_the_video_to_restyle(capsys):
     presets = sorted(str(p) for p in SHIPPED_PRESETS.glob("*.json"))
-    assert main(["validate", *presets]) == 0
-    assert capsys.readouterr().err.count(": valid") == len(presets)
+    needs_video = str(SHIPPED_PRESETS / "video-input-restyle.json")
+    assert main(["validate", *presets]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err.count(f"{needs_video}: valid") == 0
+    assert sum(line.endswith(": valid") for line in err) == len(presets) - 1
+    problems = [line for line in err if not line.endswith(": valid")]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{needs_video}: video_init_path: video file not found")
 
 
 def test_validate_prints_one_line_per_problem_with_location(tmp_path, capsys):
@@ -86,3 +92,35 @@ def test_presets_are_listed_saved_and_usable_by_name(tmp_path, monkeypatch, caps
     assert main(["validate", "2d-zoom-rotate"]) == 0
     assert main(["validate", "no-such-preset"]) == 2
     assert "no such settings file or preset" in capsys.readouterr().err
+
+
+def _run(*arguments: str, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lib_animation", *arguments], cwd=ROOT,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+def test_plot_refuses_formats_and_folders_in_one_line_and_says_what_it_wrote(tmp_path, capsys):
+    assert main(["plot", "2d-zoom-rotate", "-o", str(tmp_path / "x.txt")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write a plot as .txt" in err[0]
+    assert main(["plot", "2d-zoom-rotate", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is a folder" in err[0]
+    assert main(["plot", "2d-zoom-rotate", "-o", str(tmp_path / "curves")]) == 0
+    assert capsys.readouterr().err.strip() == f"wrote {tmp_path / 'curves.png'}"
+    assert (tmp_path / "curves.png").is_file()
+
+
+def test_plan_into_a_closed_pipe_or_a_full_disk_is_no_traceback():
+    reader = subprocess.Popen([sys.executable, "-m", "lib_animation", "plan",
+                               "2d-zoom-rotate", "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert reader.stdout.read(100)
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == 2
+    assert b"Traceback" not in reader.stderr.read()
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            done = _run("plan", "2d-zoom-rotate", "--json", stdout=full)
+        assert done.returncode == 2
+        assert done.stderr.strip() == "cannot write the output: No space left on device"

@@ -1,4 +1,5 @@
-"""Run manifest: round trip, strict loading of hostile files, resume point, recorder."""
+"""Run manifest: a small status file and an append-only frame log; strict loading of hostile
+files, resume point from the frames on disk, recorder."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from hypothesis import strategies as st
 from lib_animation.errors import RenderError
 from lib_animation.output.frames import FrameWriter, encode_png, frame_path
 from lib_animation.output.manifest import (
+    FRAME_LOG_NAME,
     MANIFEST_NAME,
     ManifestRecorder,
     RunManifest,
     contiguous_end,
     load_manifest,
+    parse_log_line,
     parse_manifest,
+    read_frame_log,
     resume_point,
     save_manifest,
 )
@@ -32,8 +36,8 @@ PARAMS = {
     "steps": 25,
     "sampler": "DPM++ 2M",
     "scheduler": "Karras",
-    "checkpoint": "v1-5-pruned:emaonly.safetensors",
-    "prompt": "a cat, «unicode» 🐈",
+    "checkpoint": "v1-5-pruned:emaonly.safetensors «unicode» 🐈",
+    "prompt": "a cat " * 1000,
     "negative_prompt": None,
 }
 
@@ -41,14 +45,12 @@ PARAMS = {
 def valid_document() -> dict:
     return {
         "format": "keyframes-run",
-        "version": 1,
+        "version": 2,
         "settings_file": "settings.json",
         "total_frames": 4,
         "status": "interrupted",
         "started_at": "2024-05-01T10:00:00+00:00",
         "updated_at": "2024-05-01T10:05:00+00:00",
-        "completed": [0, 1, 2],
-        "frames": {"0": dict(PARAMS), "1": dict(PARAMS, seed=1235)},
     }
 
 
@@ -58,16 +60,12 @@ def image(seed: int) -> np.ndarray:
 
 def test_round_trip(tmp_path: Path) -> None:
     manifest = RunManifest.new("settings.json", 10, now="2024-05-01T10:00:00+00:00")
-    manifest.completed = {0, 1, 2, 5}
-    manifest.frames = {0: dict(PARAMS), 5: dict(PARAMS, seed=99)}
     manifest.status = "interrupted"
     path = save_manifest(tmp_path, manifest)
     assert path == tmp_path / MANIFEST_NAME
     assert load_manifest(tmp_path) == manifest
     on_disk = json.loads(path.read_text("utf-8"))
-    assert on_disk["format"] == "keyframes-run" and on_disk["version"] == 1
-    assert on_disk["completed"] == [0, 1, 2, 5]
-    assert on_disk["frames"]["5"]["seed"] == 99
+    assert on_disk["format"] == "keyframes-run" and on_disk["version"] == 2
     assert on_disk["settings_file"] == "settings.json"
     assert not list(tmp_path.glob(".*")), "no temp file left"
 
@@ -75,8 +73,6 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_hand_written_document_loads() -> None:
     manifest = parse_manifest(json.dumps(valid_document()).encode())
     assert manifest.total_frames == 4
-    assert manifest.completed == {0, 1, 2}
-    assert manifest.frames[1]["seed"] == 1235
     assert manifest.status == "interrupted"
 
 
@@ -84,19 +80,12 @@ def test_hand_written_document_loads() -> None:
     ("change", "message"),
     [
         ({"format": "deforum"}, "not a Keyframes run manifest"),
-        ({"version": 2}, "newer Keyframes"),
+        ({"version": 3}, "newer Keyframes"),
+        ({"version": 1}, "earlier Keyframes"),
         ({"version": True}, "version"),
         ({"total_frames": -1}, "total_frames"),
         ({"total_frames": 2.0}, "total_frames"),
         ({"status": "done"}, "status"),
-        ({"completed": [0, 4]}, "completed"),
-        ({"completed": [1, 1]}, "twice"),
-        ({"completed": [True]}, "completed"),
-        ({"frames": {"4": {}}}, "frame index"),
-        ({"frames": {"01": {}}}, "frame index"),
-        ({"frames": {"-1": {}}}, "frame index"),
-        ({"frames": {"0": {"seed": [1]}}}, "seed"),
-        ({"frames": {"0": []}}, "frame 0"),
         ({"settings_file": "../../etc/passwd"}, "plain file name"),
         ({"settings_file": "/abs/settings.json"}, "plain file name"),
         ({"settings_file": "C:settings.json"}, "plain file name"),
@@ -120,15 +109,32 @@ def test_malformed_fields_are_render_errors(change: dict, message: str) -> None:
         b"\xff\xfe\x00",
         b"[" * 100_000,
         b'{"format": NaN}',
-        b'{"frames": {"0": {"cfg": Infinity}}}',
         b"1e999999",
         b"9" * 10_000,
-        json.dumps({**valid_document(), "frames": {"0": {"cfg": 1e999}}}).encode(),
+        b" " * 70_000,
     ],
 )
 def test_hostile_bytes_are_render_errors(raw: bytes) -> None:
     with pytest.raises(RenderError):
         parse_manifest(raw)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"seed": 1}', "'frame'"),
+        (b'{"frame": -1}', "'frame'"),
+        (b'{"frame": true}', "'frame'"),
+        (b'{"frame": 0, "cfg": Infinity}', "JSON"),
+        (b'{"frame": 0, "cfg": 1e999}', "finite"),
+        (b'{"frame": 0, "seed": [1]}', "seed"),
+        (b"[1]", "object"),
+        (b"\xff", "JSON"),
+    ],
+)
+def test_malformed_log_lines_are_render_errors(line: bytes, message: str) -> None:
+    with pytest.raises(RenderError, match=message):
+        parse_log_line(line, source="frames.jsonl, line 3")
 
 
 def test_missing_manifest_is_a_render_error(tmp_path: Path) -> None:
@@ -151,8 +157,7 @@ def outcome_is_valid_or_render_error(raw: bytes) -> None:
     except RenderError:
         return
     assert isinstance(manifest, RunManifest)
-    assert min(manifest.completed, default=0) >= 0
-    assert max(manifest.completed, default=-1) < manifest.total_frames
+    assert manifest.total_frames >= 0
     assert "/" not in manifest.settings_file
 
 
@@ -174,6 +179,29 @@ def test_one_field_replaced_by_random_json(key: str, value: object) -> None:
     outcome_is_valid_or_render_error(json.dumps({**valid_document(), key: value}).encode())
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=120) | json_values.map(lambda value: json.dumps(value).encode()))
+def test_a_random_log_line_gives_render_error_or_parameters(line: bytes) -> None:
+    try:
+        index, params = parse_log_line(line)
+    except RenderError:
+        return
+    assert index >= 0 and "frame" not in params
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 9)), max_size=12),
+       st.integers(0, 40))
+def test_the_frame_log_keeps_the_last_line_of_each_frame_and_ignores_a_torn_end(
+        tmp_path: Path, entries: list, cut: int) -> None:
+    text = "".join(json.dumps({"frame": frame, "seed": seed}) + "\n" for frame, seed in entries)
+    torn = '{"frame": 0, "seed": 12345678'[:cut]
+    (tmp_path / FRAME_LOG_NAME).write_text(text + torn)
+    expected = {frame: {"seed": seed} for frame, seed in entries}
+    assert read_frame_log(tmp_path) == expected
+
+
 def test_contiguous_end() -> None:
     assert contiguous_end([]) == -1
     assert contiguous_end([1, 2]) == -1
@@ -181,24 +209,21 @@ def test_contiguous_end() -> None:
     assert contiguous_end(range(7)) == 6
 
 
-def test_resume_point_needs_manifest_and_whole_file(tmp_path: Path) -> None:
+def test_resume_point_counts_every_whole_frame_on_disk(tmp_path: Path) -> None:
     with FrameWriter(tmp_path) as writer:
         for index in range(6):
             writer.submit(index, image(index))
     data = encode_png(image(3))
     frame_path(tmp_path, 3).write_bytes(data[:-20])  # truncated on disk
-    manifest = RunManifest.new("settings.json", 10)
-    manifest.completed = {0, 1, 2, 3, 4, 5}
-    assert resume_point(tmp_path, manifest) == 2
+    assert resume_point(tmp_path) == 2
     frame_path(tmp_path, 3).write_bytes(data)
-    assert resume_point(tmp_path, manifest) == 5
-    manifest.completed = {0, 2, 3, 4, 5}  # frame 1 on disk but never recorded
-    assert resume_point(tmp_path, manifest) == 0
+    assert resume_point(tmp_path) == 5, "no manifest needed: whole files on disk count"
+    assert resume_point(tmp_path, total_frames=4) == 3
     frame_path(tmp_path, 0).unlink()
-    assert resume_point(tmp_path, manifest) == -1
+    assert resume_point(tmp_path) == -1
 
 
-def test_recorder_records_written_frames_and_resumes(tmp_path: Path) -> None:
+def test_recorder_logs_each_frame_before_its_file_and_resumes(tmp_path: Path) -> None:
     clock = iter(float(t) for t in range(1000))
     recorder = ManifestRecorder.start(
         tmp_path, "settings.json", 5, save_interval_s=0, clock=lambda: next(clock)
@@ -207,39 +232,43 @@ def test_recorder_records_written_frames_and_resumes(tmp_path: Path) -> None:
     with FrameWriter(tmp_path, on_written=recorder.frame_written) as writer:
         for index in range(3):
             recorder.set_params(index, dict(PARAMS, seed=index))
+            assert read_frame_log(tmp_path)[index]["seed"] == index
             writer.submit(index, image(index))
-    on_disk = load_manifest(tmp_path)
-    assert on_disk.completed == {0, 1, 2}
-    assert on_disk.frames[2]["seed"] == 2
-    # Frame 3 written to disk but the process died before recording it: not resumable.
-    frame_path(tmp_path, 3).write_bytes(encode_png(image(3)))
+    logged = read_frame_log(tmp_path)
+    assert "prompt" not in logged[2], "prompts are the plan's, not repeated per frame"
     recorder.finish("interrupted")
     with pytest.raises(ValueError, match="first 3"):
         recorder.finish("finished")
+    # A kill cut the next log line short.
+    with (tmp_path / FRAME_LOG_NAME).open("a") as log:
+        log.write('{"frame": 3, "se')
 
-    resumed, next_frame = ManifestRecorder.resume(tmp_path)
-    assert next_frame == 3
+    resumed = ManifestRecorder.resume(tmp_path, 5, resume_point(tmp_path) + 1)
     assert load_manifest(tmp_path).status == "running"
     with FrameWriter(tmp_path, on_written=resumed.frame_written) as writer:
         for index in (3, 4):
+            resumed.set_params(index, dict(PARAMS, seed=10 + index))
             writer.submit(index, image(index))
     resumed.finish("finished")
-    final = load_manifest(tmp_path)
-    assert final.status == "finished"
-    assert final.completed == set(range(5))
-    assert final.frames[0]["seed"] == 0, "parameters of earlier frames survive a resume"
+    assert load_manifest(tmp_path).status == "finished"
+    final = read_frame_log(tmp_path)
+    assert [final[index]["seed"] for index in range(5)] == [0, 1, 2, 13, 14]
+    assert read_frame_log(tmp_path, keys=("seed",))[4] == {"seed": 14}
 
 
-def test_recorder_throttles_saves(tmp_path: Path) -> None:
+def test_the_status_file_is_small_and_saved_at_most_every_interval(tmp_path: Path) -> None:
     now = [0.0]
     recorder = ManifestRecorder.start(
-        tmp_path, "settings.json", 5, save_interval_s=10, clock=lambda: now[0]
+        tmp_path, "settings.json", 5, save_interval_s=10, clock=lambda: now[0],
+        now=lambda: f"2024-05-01T10:00:{int(now[0]):02d}+00:00",
     )
     recorder.frame_written(0)
-    assert load_manifest(tmp_path).completed == set()
+    assert load_manifest(tmp_path).updated_at.endswith(":00+00:00")
     now[0] = 11.0
     recorder.frame_written(1)
-    assert load_manifest(tmp_path).completed == {0, 1}
+    assert load_manifest(tmp_path).updated_at.endswith(":11+00:00")
+    assert (tmp_path / MANIFEST_NAME).stat().st_size < 400
+    recorder.close()
 
 
 def test_bad_settings_file_name_is_refused() -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
 from lib_animation.output.frames import frame_path, read_frame
+from lib_animation.output.manifest import read_frame_log
 from lib_animation.schema import BY_NAME
 from tests.render.folder_rendering import render_folder
 
@@ -69,8 +68,7 @@ def test_blank_frames_are_rerolled_with_seed_plus_one_as_the_help_says(run_facto
     frame_seed = host.seeds[0]
     assert host.seeds == [frame_seed, frame_seed + 1, frame_seed + 2]
     assert read_frame(frame_path(run_dir, 1)).any()
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["frames"]["1"]["seed"] == frame_seed + 2
+    assert read_frame_log(run_dir)[1]["seed"] == frame_seed + 2
 
 
 def test_blank_frames_stop_the_run_when_asked(run_factory, make_host):

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from lib_animation.cli import main
-from lib_animation.output.frames import complete_frames
+from lib_animation.output.frames import complete_frames, frame_path
 
 COMMON_FIELDS = {
     "prompt", "negative_prompt", "styles", "seed", "subseed", "subseed_strength",
@@ -50,9 +50,13 @@ def _png(image: np.ndarray) -> str:
 
 
 class StandInWebUI(BaseHTTPRequestHandler):
+    """img2img, like the real one, depends on the request before it: the init image's VAE
+    sample comes from a global generator in the state the previous request's seed left."""
+
     requests: list = []
     auth: str | None = None
     fail_after: int | None = None
+    generator: int = 0
 
     def log_message(self, *_args):
         pass
@@ -97,12 +101,14 @@ class StandInWebUI(BaseHTTPRequestHandler):
             self._reply(422, {"detail": f"unknown fields {sorted(unknown)}"})
             return
         type(self).requests.append((self.path, body))
+        left_by_previous, type(self).generator = type(self).generator, body["seed"]
         if self.fail_after is not None and len(self.requests) > self.fail_after:
             self._reply(500, {"error": "OutOfMemoryError", "detail": "CUDA out of memory"})
             return
         if "init_images" in body:
             data = base64.b64decode(body["init_images"][0])
-            image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+            image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(np.int16)
+            image = np.clip(image + left_by_previous % 7 - 3, 0, 255).astype(np.uint8)
         else:
             image = np.full((body["height"], body["width"], 3), body["seed"] % 256, np.uint8)
         self._reply(200, {"images": [_png(image)], "parameters": {}, "info": "{}"})
@@ -111,7 +117,7 @@ class StandInWebUI(BaseHTTPRequestHandler):
 @pytest.fixture
 def webui():
     handler = type("Handler", (StandInWebUI,), {"requests": [], "auth": None,
-                                                "fail_after": None})
+                                                "fail_after": None, "generator": 0})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -185,3 +191,78 @@ def test_a_failing_webui_stops_the_run_with_its_message_and_it_resumes(tmp_path,
     assert main(["render", "--resume", str(out / "api"), "--host", "webui",
                  "--url", webui.url, "--no-report"]) == 0
     assert complete_frames(out / "api") == list(range(6))
+
+
+def _frames(folder, count):
+    return [frame_path(folder, index).read_bytes() for index in range(count)]
+
+
+def test_a_resumed_run_makes_the_frames_an_uninterrupted_one_makes(tmp_path, webui, capsys):
+    file = _settings(tmp_path, max_frames=8, diffusion_cadence=1)
+    common = ["--host", "webui", "--url", webui.url, "--no-report"]
+    assert main(["render", file, "--out", str(tmp_path / "whole"), *common]) == 0
+    webui.fail_after = len(webui.requests) + 4  # the 5th request runs, then fails
+    assert main(["render", file, "--out", str(tmp_path / "broken"), *common]) == 2
+    capsys.readouterr()
+    webui.fail_after = None
+    broken = tmp_path / "broken" / "api"
+    assert 0 < len(complete_frames(broken)) < 8
+    requests_before = len(webui.requests)
+    assert main(["render", "--resume", str(broken), "--no-report"]) == 0, \
+        capsys.readouterr().err
+    assert len(webui.requests) > requests_before, "the resume went to the recorded WebUI"
+    assert _frames(broken, 8) == _frames(tmp_path / "whole" / "api", 8)
+
+
+def test_a_webui_run_is_not_resumed_with_another_host_unless_asked(tmp_path, webui, capsys):
+    file = _settings(tmp_path, max_frames=4)
+    out = tmp_path / "out"
+    webui.fail_after = 1
+    assert main(["render", file, "--out", str(out), "--host", "webui", "--url", webui.url]) == 2
+    webui.fail_after = None
+    capsys.readouterr()
+    run = str(out / "api")
+    assert main(["render", "--resume", run, "--host", "preview", "--no-report"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert f"rendered with the webui host at {webui.url}, not the preview host" in err[0]
+    assert main(["render", "--resume", run, "--host", "preview", "--other-host",
+                 "--no-report"]) == 0
+
+
+def test_the_stop_hint_names_the_host_and_its_address(tmp_path, webui, capsys, monkeypatch):
+    from lib_animation import http_host
+
+    file = _settings(tmp_path, max_frames=4, diffusion_cadence=1)
+    original = http_host.WebUIHttpHost.generate
+
+    def stop_after_one(self, request):
+        self.interrupt()
+        return original(self, request)
+
+    monkeypatch.setattr(http_host.WebUIHttpHost, "generate", stop_after_one)
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url, "--api-auth", "me:secret"]) == 130
+    err = capsys.readouterr().err
+    assert f"--host webui --url {webui.url} --api-auth USER:PASSWORD" in err
+    assert "secret" not in err
+    origin = (tmp_path / "out" / "api" / "origin.json").read_text()
+    assert "secret" not in origin and webui.url in origin
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--host", "webui", "--url", "not a url"], "'not a url' is not a WebUI address"),
+    (["--url", "http://127.0.0.1:7860"], "--url and --api-auth are for --host webui"),
+    (["--host", "preview", "--api-auth", "a:b"], "--url and --api-auth are for --host webui"),
+])
+def test_render_options_that_cannot_work_are_one_line(tmp_path, capsys, arguments, message):
+    file = _settings(tmp_path)
+    assert main(["render", file, "--out", str(tmp_path / "out"), *arguments]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_with_resume_is_an_error(tmp_path, capsys):
+    assert main(["render", "--resume", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
+    assert "--out is for a new run" in capsys.readouterr().err

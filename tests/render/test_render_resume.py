@@ -81,3 +81,45 @@ def test_a_run_killed_mid_write_resumes_to_the_same_bytes(tmp_path):
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read().decode()
     reference = next((tmp_path / "whole").glob("Keyframes_*"))
     assert _bytes(run_dir, 90) == _bytes(reference, 90)
+
+
+def _wait_for_frames(folder_parent: Path, count: int, timeout: float = 60) -> Path | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        folders = list(folder_parent.glob("Keyframes_*"))
+        if folders and len(complete_frames(folders[0])) >= count:
+            return folders[0]
+        time.sleep(0.005)
+    return None
+
+
+def test_a_kill_soon_after_the_start_keeps_every_frame_already_on_disk(tmp_path):
+    settings = {**BUSY, "W": 128, "H": 128, "max_frames": 40, "diffusion_cadence": 1,
+                "video_format": "none"}
+    file = tmp_path / "early.json"
+    file.write_text(json.dumps(settings))
+    killed = _cli(str(file), "--out", str(tmp_path / "out"), "--no-report")
+    run_dir = _wait_for_frames(tmp_path / "out", 3)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert run_dir is not None, "the render never got going"
+    on_disk = len(complete_frames(run_dir))
+    resumed = _cli("--resume", str(run_dir), "--no-report")
+    assert resumed.wait(timeout=120) == 0
+    made = int(resumed.stderr.read().decode().split("rendered ")[1].split()[0])
+    assert made <= 40 - on_disk, "frames whole on disk are not made again"
+
+
+def test_sigterm_stops_after_the_frame_and_records_the_run_as_interrupted(tmp_path):
+    settings = {**BUSY, "W": 128, "H": 128, "max_frames": 400, "video_format": "none"}
+    file = tmp_path / "long.json"
+    file.write_text(json.dumps(settings))
+    render = _cli(str(file), "--out", str(tmp_path / "out"), "--no-report")
+    run_dir = _wait_for_frames(tmp_path / "out", 3)
+    render.send_signal(signal.SIGTERM)
+    assert render.wait(timeout=60) == 143
+    assert run_dir is not None
+    err = render.stderr.read().decode()
+    assert "continue with: python -m lib_animation render --resume" in err
+    assert "Traceback" not in err
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"

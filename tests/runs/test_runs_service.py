@@ -11,6 +11,7 @@ from PIL import Image
 from lib_animation.errors import KeyframesError, RenderError, SettingsError
 from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse, PreviewHost
 from lib_animation.output.frames import complete_frames, frame_path, read_frame
+from lib_animation.output.manifest import read_frame_log
 from lib_animation.runs import (
     finish_run,
     open_run,
@@ -110,13 +111,13 @@ def test_the_loop_measures_the_self_warp_error_with_the_motion_it_applied(tmp_pa
     render_run(still, EchoHost())
     brighter = start_run(settings.replace(batch_name="plus"), tmp_path, EchoHost(offset=10))
     render_run(brighter, EchoHost(offset=10))
-    echo = json.loads((still.folder / "manifest.json").read_text())["frames"]
-    plus = json.loads((brighter.folder / "manifest.json").read_text())["frames"]
-    assert echo["0"]["warp_error"] is None and plus["0"]["warp_error"] is None
+    echo = read_frame_log(still.folder)
+    plus = read_frame_log(brighter.folder)
+    assert echo[0]["warp_error"] is None and plus[0]["warp_error"] is None
     # Each frame is the previous one moved by the camera: nothing beyond the motion changed.
-    assert all(echo[str(i)]["warp_error"] == 0.0 for i in range(1, 6))
+    assert all(echo[i]["warp_error"] == 0.0 for i in range(1, 6))
     # Each frame is the moved previous one plus 10 grey levels (no pixel reaches 255 here).
-    assert all(plus[str(i)]["warp_error"] == pytest.approx(10.0, abs=0.01) for i in range(1, 3))
+    assert all(plus[i]["warp_error"] == pytest.approx(10.0, abs=0.01) for i in range(1, 3))
 
 
 def test_finish_reports_the_warp_errors_the_render_measured(tmp_path):
@@ -126,9 +127,9 @@ def test_finish_reports_the_warp_errors_the_render_measured(tmp_path):
     render_run(run, host)
     outputs = finish_run(run)
     report = json.loads(outputs.report_json.read_text())
-    manifest = json.loads((run.folder / "manifest.json").read_text())["frames"]
+    logged = read_frame_log(run.folder)
     assert report["per_frame"]["warp_error"] == \
-        [None] + [manifest[str(i)]["warp_error"] for i in range(1, 6)]
+        [None] + [logged[i]["warp_error"] for i in range(1, 6)]
     state = read_run_state(run.folder)
     assert state.videos == (outputs.video,) and state.report == outputs.report_json
 
