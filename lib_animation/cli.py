@@ -10,12 +10,14 @@ import argparse
 import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lib_animation import __version__
 from lib_animation.errors import KeyframesError, KeyframesErrors
+from lib_animation.numbers import format_number
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import (
     list_presets,
@@ -23,8 +25,10 @@ from lib_animation.presets import (
     save_user_preset,
     user_presets_dir,
 )
+from lib_animation.schema import applies
 from lib_animation.settings_files import Loaded
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 EXIT_OK = 0
 EXIT_INVALID = 2
 # A full disk or a failing device while printing (`plan --json > /full/disk/plan.json`).
@@ -143,6 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     presets.add_argument("--description", default="", help="with --save: one line about it")
     presets.set_defaults(handler=_presets)
 
+    ui = commands.add_parser(
+        "ui",
+        help="open the Keyframes tab in a browser, without a WebUI (preview host)",
+        description="Serve the Keyframes tab on 127.0.0.1 in a plain page. Frames are made by "
+        "the preview host (no diffusion, no GPU): for trying settings, motion and timing.",
+    )
+    ui.add_argument("--port", type=int, default=7870, help="port on 127.0.0.1 (default: 7870)")
+    ui.add_argument("--out", default="outputs", metavar="DIR",
+                    help="output folder for runs (default: outputs)")
+    ui.add_argument("--frame-delay", type=float, default=0.0, metavar="S",
+                    help="seconds the preview host takes per generation (default: 0)")
+    ui.set_defaults(handler=_ui)
+
     docs = commands.add_parser(
         "docs",
         help="print or update the README's generated sections",
@@ -155,15 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def terminal_safe(text: str) -> str:
+    """Control characters from files (escape sequences, bells) shown as \\xNN, never sent to
+    the terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def _report(error: KeyframesError, source: str) -> None:
     lines = error.lines() if isinstance(error, KeyframesErrors) else [str(error)]
     for line in lines:
-        print(line if line.startswith(source) else f"{source}: {line}", file=sys.stderr)
+        shown = line if line.startswith(source) else f"{source}: {line}"
+        print(terminal_safe(shown), file=sys.stderr)
 
 
 def _warn(source: str, warnings: Sequence[str]) -> None:
     for warning in warnings:
-        print(f"{source}: warning: {warning}", file=sys.stderr)
+        print(terminal_safe(f"{source}: warning: {warning}"), file=sys.stderr)
 
 
 def _load_and_plan(file: str) -> tuple[Loaded, FramePlan]:
@@ -229,13 +253,15 @@ def _summary(plan: FramePlan) -> str:
         f"({settings.seed_behavior})",
     ]
     for name, values in plan.values.items():
+        if not applies(settings, name):
+            continue  # the mode or a switch leaves this schedule unread
         if isinstance(values, tuple):
             distinct = sorted(set(values))
             shown = ", ".join(distinct[:4]) + (" ..." if len(distinct) > 4 else "")
             lines.append(f"  {name}: {shown}")
         else:
-            low, high = float(values.min()), float(values.max())
-            span = f"{low:g}" if low == high else f"{low:g} .. {high:g}"
+            low, high = format_number(values.min(), 6), format_number(values.max(), 6)
+            span = low if low == high else f"{low} .. {high}"
             lines.append(f"  {name}: {span}")
     return "\n".join(lines)
 
@@ -331,3 +357,11 @@ def _render_option_problem(arguments: argparse.Namespace) -> str | None:
     if preview and (arguments.url is not None or arguments.api_auth is not None):
         return "--url and --api-auth are for --host webui"
     return None
+
+
+def _ui(arguments: argparse.Namespace) -> int:
+    from lib_animation.webui.standalone import serve
+
+    print(f"Keyframes: http://127.0.0.1:{arguments.port} (Ctrl-C stops)", file=sys.stderr)
+    serve(arguments.port, Path(arguments.out), delay_s=max(0.0, arguments.frame_delay))
+    return EXIT_OK

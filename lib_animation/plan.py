@@ -134,7 +134,9 @@ def make_plan(
         prompt_keys, prompt_warnings = parse_animation_prompts(
             settings.animation_prompts, variables=variables, blend=blend
         )
-        warnings.extend(prompt_warnings)
+        # The example prompts a new settings object starts with are not the user's to fix.
+        if settings.animation_prompts != BY_NAME[NAME.animation_prompts].default:
+            warnings.extend(prompt_warnings)
         prompt_frames = tuple(
             keyframe.frame for keyframe in prompt_keys if keyframe.frame < variables.max_frames
         )

@@ -63,7 +63,9 @@ def run_render(arguments: argparse.Namespace) -> int:
         print(f"interrupted after {result.completed} of {run.plan.max_frames} frames; "
               f"continue with: {resume_command(run.folder, host, arguments)}", file=sys.stderr)
         return EXIT_TERMINATED if stopper.terminated else EXIT_INTERRUPTED
-    outputs = finish_run(run, report=not arguments.no_report)
+    stages = StageProgress(sys.stderr)
+    outputs = finish_run(run, report=not arguments.no_report, progress=stages.update)
+    stages.close()
     print(summary(result, outputs), file=sys.stderr)
     return EXIT_OK
 
@@ -166,6 +168,34 @@ class ProgressBar:
 
     def close(self) -> None:
         if self.drawn:
+            self.stream.write("\n")
+
+
+class StageProgress:
+    """After the frames: `mp4: frame i/N` while the video is encoded, `report: frame i/N` while
+    the report measures; in place on a terminal, every few seconds and at each end otherwise."""
+
+    STAGE_NAMES = {"report": "quality report"}
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.last_plain = 0.0
+        self.stage: str | None = None
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        name = self.STAGE_NAMES.get(stage, f"{stage} video")
+        line = f"{name}: frame {done}/{total}"
+        if self.interactive:
+            self.stream.write(("\n" if stage != self.stage and self.stage else "\r") + line)
+            self.stream.flush()
+        elif done in (0, total) or time.monotonic() - self.last_plain >= PLAIN_UPDATE_S:
+            self.stream.write(line + "\n")
+            self.last_plain = time.monotonic()
+        self.stage = stage
+
+    def close(self) -> None:
+        if self.interactive and self.stage is not None:
             self.stream.write("\n")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,10 @@ def parse_json(text: str, *, source: str) -> Any:
             hint="check for a missing comma or quote near there",
         ) from None
     except ValueError as error:
+        if "digits" in str(error):
+            raise SettingsError(
+                f"a number has more than {_max_digits()} digits, the most a "
+                "settings file may hold", source=source) from None
         raise SettingsError(f"invalid JSON: {error}", source=source) from None
     except RecursionError:
         raise SettingsError("JSON nested too deeply", source=source) from None
@@ -187,3 +192,8 @@ def _reject_unknown(values: Mapping[str, Any], source: str) -> None:
         raise problems[0]
     if problems:
         raise KeyframesErrors(problems, source=source)
+
+
+def _max_digits() -> int:
+    # Python's limit on integer digits (3.10.7 and later; 4300 unless changed).
+    return getattr(sys, "get_int_max_str_digits", lambda: 4300)()
