@@ -139,3 +139,15 @@ def load_file_or_preset(
             "no such settings file or preset", source=name, hint=error.hint
         ) from None
     return load_preset(name, user_dir)
+
+
+def delete_user_preset(name: str, user_dir: str | os.PathLike[str]) -> Path:
+    """Delete the user's preset `name`; shipped presets are read-only."""
+    preset = find_preset(name, user_dir)
+    if preset.shipped:
+        raise SettingsError(f"{name!r} is a shipped preset and cannot be deleted")
+    try:
+        preset.path.unlink()
+    except OSError as error:
+        raise SettingsError(f"cannot delete preset {name!r}: {error.strerror or error}") from None
+    return preset.path

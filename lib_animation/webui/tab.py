@@ -1,13 +1,817 @@
-"""The Keyframes tab."""
+"""The Keyframes tab: a gradio 3 UI generated from the schema.
+
+`build_tab(context)` lays out every setting from the declaration (one control each, grouped as
+Deforum users know them) and wires the presets, the live checks, the plan plot and table,
+Preview motion, Generate / Interrupt / Skip / Resume and the runs list to the job manager it is
+given. `webui_tab(manager)` builds it inside the WebUI; `standalone.py` builds the very same tab
+in a plain page with the preview host.
+"""
 
 from __future__ import annotations
 
-import gradio as gr
+import html
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
-from lib_animation.webui.jobs import JobManager
+import gradio as gr
+import numpy as np
+
+from lib_animation.errors import KeyframesError
+from lib_animation.host import PreviewHost
+from lib_animation.output.frames import frame_name
+from lib_animation.output.report import REPORT_PNG
+from lib_animation.plan import FramePlan, make_plan
+from lib_animation.presets import load_preset, save_user_preset
+from lib_animation.runs import finish_run, render_run, start_run
+from lib_animation.runs.start import plan_run
+from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
+from lib_animation.setting_kinds import FLOAT, INT, SCHEDULE_KINDS
+from lib_animation.settings_files import dumps_settings, load_settings
+from lib_animation.webui import tab_model as model
+from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
+from lib_animation.webui.tab_plot import plot_plan
+
+POLL_S = 0.4
+REFRESH = "↻"
+MAX_GALLERY_FRAMES = 36
+MAX_RUNS_LISTED = 40
+PREVIEW_SIDE = 256
+SYNTAX_REMINDER = (
+    "Schedules: `frame: (value)` keyframes, comma-separated, e.g. "
+    "`0: (1.0), 30: (1.0+0.5*sin(t/10))` · variables `t` (frame), `max_f`, `s` (seed), `fps` · "
+    "easing after a value: `0: (0) ease_in_out, 60: (1)` (also `step`, `cubic`, `ease_in`, "
+    "`ease_out`) · text schedules quote names: `0: (\"Euler a\")`"
+)
+
+
+class Catalog(Protocol):
+    """The sampler, scheduler and checkpoint names the host offers."""
+
+    def samplers(self) -> list[str]: ...
+
+    def schedulers(self) -> list[str]: ...
+
+    def checkpoints(self) -> list[str]: ...
+
+    def refresh_checkpoints(self) -> list[str]: ...
+
+
+@dataclass
+class TabContext:
+    """Everything host-dependent the tab needs."""
+
+    manager: JobManager
+    catalog: Catalog
+    presets_dir: Callable[[], Path]
+    last_settings_file: Callable[[], Path | None]
+    base_settings: Callable[[], Settings] = Settings
+    preview_dir: Path = field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "keyframes-preview")
+    skip: Callable[[], None] | None = None  # the host's Skip (None: no Skip button)
+    page_js: str | None = None  # run on page load (standalone: the extension's JavaScript)
+    page_css: str | None = None  # the page's CSS (standalone: the extension's style.css)
+    host_note: str = ""
+
+
+# The WebUI ---------------------------------------------------------------------------------------
 
 
 def webui_tab(manager: JobManager):
-    with gr.Blocks(analytics_enabled=False) as blocks:
-        gr.Markdown("Keyframes")
-    return [(blocks, "Keyframes", "keyframes")]
+    """on_ui_tabs: the tab inside the WebUI, with its catalog, options and Skip."""
+    from modules import shared
+
+    from lib_animation.webui.host import WebUICatalog
+    from lib_animation.webui.options import current_options
+
+    def last_file() -> Path:
+        return current_options().presets_dir.parent / "keyframes-last-settings.json"
+
+    context = TabContext(
+        manager=manager,
+        catalog=WebUICatalog(),
+        presets_dir=lambda: current_options().presets_dir,
+        last_settings_file=last_file,
+        base_settings=lambda: Settings(current_options().run_defaults()),
+        skip=lambda: shared.state.skip(),
+    )
+    return [(build_tab(context), "Keyframes", "keyframes")]
+
+
+# Building the tab --------------------------------------------------------------------------------
+
+
+def _choices(setting_name: str, catalog: Catalog) -> list[str]:
+    try:
+        if setting_name == NAME.sampler:
+            return list(catalog.samplers()) or list(BY_NAME[setting_name].choices)
+        if setting_name == NAME.scheduler:
+            return list(catalog.schedulers()) or list(BY_NAME[setting_name].choices)
+    except Exception:  # the host's lists must never keep the tab from loading
+        pass
+    return list(BY_NAME[setting_name].choices)
+
+
+def _make_control(name: str, value: Any, catalog: Catalog):
+    setting = BY_NAME[name]
+    kind = model.control_type(setting)
+    common: dict[str, Any] = {"label": setting.label, "elem_id": model.elem_id(name)}
+    if kind == model.CHECKBOX:
+        return gr.Checkbox(value=value, **common)
+    if kind == model.SLIDER:
+        return gr.Slider(minimum=setting.minimum, maximum=setting.maximum,
+                         step=setting.step or 1, value=value, **common)
+    if kind == model.NUMBER:
+        return gr.Number(value=value, precision=0 if setting.kind == INT else None, **common)
+    if kind == model.RADIO:
+        return gr.Radio(choices=list(setting.choices), value=value, **common)
+    if kind == model.DROPDOWN:
+        choices = (_choices(name, catalog) if name in model.HOST_CHOICES
+                   else list(setting.choices))
+        return gr.Dropdown(choices=choices, value=value, allow_custom_value=setting.open_choices,
+                           **common)
+    if kind == model.SCHEDULE_BOX:
+        return gr.Textbox(value=value, lines=1, max_lines=8, info=setting.value_range() and
+                          f"values {setting.value_range()}", **common)
+    if kind == model.PROMPTS_BOX:
+        return gr.Textbox(value=model.to_ui(name, value), lines=10, max_lines=40, **common)
+    return gr.Textbox(value=value, lines=1, **common)
+
+
+def _wide(name: str) -> bool:
+    """Fields that take a whole row: text, schedules, prompts, and radios of many choices."""
+    setting = BY_NAME[name]
+    kind = model.control_type(setting)
+    return kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.TEXT) or (
+        kind == model.RADIO and len(setting.choices) >= model.MAX_RADIO_CHOICES)
+
+
+def _chunks(names: list[str]) -> Iterator[list[str]]:
+    """Rows of fields: wide fields alone, switches three to a row, other fields two."""
+    row: list[str] = []
+    row_kind = ""
+    for name in names:
+        kind = model.control_type(BY_NAME[name])
+        if _wide(name):
+            if row:
+                yield row
+            row, row_kind = [], ""
+            yield [name]
+            continue
+        wide = 3 if kind == model.CHECKBOX else 2
+        if row and (row_kind != kind and model.CHECKBOX in (row_kind, kind) or len(row) >= wide):
+            yield row
+            row = []
+        row.append(name)
+        row_kind = kind
+    if row:
+        yield row
+
+
+class _Tab:
+    """The components, kept by setting name, and the handlers that use them."""
+
+    def __init__(self, context: TabContext) -> None:
+        self.context = context
+        self.controls: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {}  # the column around a control and its message
+        self.errors: dict[str, Any] = {}
+        self.notes: dict[str, Any] = {}
+        self.rows: list[tuple[Any, list[str]]] = []  # each row of fields, hidden when all are
+        self.placed = model.placement()
+        self.initial = context.base_settings()
+        self.shown = model.visibility([self.initial[name] for name in model.DRIVERS])
+
+    # Layout --------------------------------------------------------------------------------------
+
+    def field_rows(self, names: list[str]) -> None:
+        for row in _chunks(names):
+            with gr.Row(equal_height=False, elem_classes=["kf-row"],
+                        visible=any(self.shown[name] for name in row)) as container:
+                for name in row:
+                    self.field(name)
+            self.rows.append((container, row))
+
+    def field(self, name: str) -> None:
+        with gr.Column(visible=self.shown[name], min_width=160,
+                       elem_classes=["kf-field"]) as column:
+            if name in model.HOST_CHOICES:
+                with gr.Row(elem_classes=["kf-with-tool"]):
+                    control = _make_control(name, self.initial[name], self.context.catalog)
+                    refresh = gr.Button(REFRESH, elem_classes=["tool", "kf-tool"],
+                                        elem_id=f"keyframes_refresh_{name}")
+                refresh.click(lambda n=name: gr.update(choices=_choices(n, self.context.catalog)),
+                              None, control, queue=False, show_progress="hidden")
+            else:
+                control = _make_control(name, self.initial[name], self.context.catalog)
+            error = gr.HTML("", visible=False, elem_id=f"keyframes_error_{name}",
+                            elem_classes=["kf-error"])
+        self.controls[name], self.fields[name], self.errors[name] = control, column, error
+
+    def panel(self, panel: model.Panel) -> None:
+        body = model.panel_body(panel, self.placed)
+        names = [*panel.header, *body]
+        self.notes[panel.key] = gr.Markdown(
+            model.panel_note(panel, self.shown, self.initial.animation_mode, self.placed),
+            elem_classes=["kf-note"])
+        if any(BY_NAME[name].kind in SCHEDULE_KINDS for name in names):
+            gr.Markdown(SYNTAX_REMINDER, elem_classes=["kf-syntax"])
+        self.field_rows(names)
+        if panel.key == "checkpoint":
+            self.checkpoint_helper()
+        if panel.panels:
+            with gr.Tabs(elem_classes=["kf-subtabs"]):
+                for sub in panel.panels:
+                    with gr.Tab(sub.title, elem_id=f"keyframes_tab_{sub.key}"):
+                        self.panel(sub)
+
+    def checkpoint_helper(self) -> None:
+        catalog = self.context.catalog
+        with gr.Row(elem_classes=["kf-with-tool"]):
+            pick = gr.Dropdown(choices=_safe(catalog.checkpoints), label="Add a checkpoint",
+                               elem_id="keyframes_checkpoint_pick", scale=3)
+            refresh = gr.Button(REFRESH, elem_classes=["tool", "kf-tool"],
+                                elem_id="keyframes_refresh_checkpoints")
+            at = gr.Number(value=0, precision=0, label="at frame", min_width=80, scale=1)
+            add = gr.Button("Add to schedule", scale=1, elem_id="keyframes_checkpoint_add")
+        refresh.click(lambda: gr.update(choices=_safe(catalog.refresh_checkpoints)), None, pick,
+                      queue=False, show_progress="hidden")
+        schedule = self.controls[NAME.checkpoint_schedule]
+        switch = self.controls[NAME.enable_checkpoint_scheduling]
+        add.click(_add_checkpoint, [schedule, pick, at], [schedule, switch], queue=False)
+
+
+def _safe(names: Callable[[], list[str]]) -> list[str]:
+    try:
+        return list(names())
+    except Exception:
+        return []
+
+
+def _add_checkpoint(schedule: str, name: str | None, frame: Any):
+    if not name:
+        return gr.update(), gr.update()
+    frame = max(0, int(frame or 0))
+    quoted = json.dumps(name)
+    if frame == 0:
+        return f"0: ({quoted})", True
+    text = f"{schedule.rstrip().rstrip(',')}, {frame}: ({quoted})"
+    return text, True
+
+
+def build_tab(context: TabContext) -> gr.Blocks:
+    tab = _Tab(context)
+    names = [setting.name for setting in SETTINGS]
+    with gr.Blocks(analytics_enabled=False, title="Keyframes", css=context.page_css) as blocks:
+        gr.HTML(_help_html(), elem_id="keyframes_help", elem_classes=["kf-hidden"])
+        with gr.Row(elem_id="keyframes_presets", equal_height=False):
+            preset = gr.Dropdown(choices=model.preset_choices(context.presets_dir()),
+                                 label="Preset", elem_id="keyframes_preset", scale=3,
+                                 min_width=200)
+            refresh_presets = gr.Button(REFRESH, elem_classes=["tool", "kf-tool"],
+                                        elem_id="keyframes_refresh_presets")
+            load_button = gr.Button("Load", elem_id="keyframes_preset_load", scale=1,
+                                    min_width=70)
+            preset_new = gr.Textbox(label="New preset name", elem_id="keyframes_preset_name",
+                                    scale=2, min_width=160, max_lines=1)
+            save_button = gr.Button("Save as", elem_id="keyframes_preset_save", scale=1,
+                                    min_width=80)
+            overwrite_button = gr.Button("Overwrite", elem_id="keyframes_preset_overwrite",
+                                         scale=1, min_width=90)
+            delete_button = gr.Button("Delete", elem_id="keyframes_preset_delete", scale=1,
+                                      min_width=70)
+            upload = gr.UploadButton("Upload", file_types=[".json", ".txt"],
+                                     elem_id="keyframes_upload", scale=1, min_width=90)
+            download_button = gr.Button("Download", elem_id="keyframes_download", scale=1,
+                                        min_width=100)
+        with gr.Row(elem_classes=["kf-status-row"]):
+            preset_status = gr.Markdown("", elem_id="keyframes_preset_status")
+            download_file = gr.File(label="Settings file", visible=False,
+                                    elem_id="keyframes_download_file")
+        if context.host_note:
+            gr.Markdown(context.host_note, elem_classes=["kf-note"], elem_id="keyframes_host_note")
+        with gr.Row(elem_id="keyframes_main", equal_height=False):
+            with gr.Column(scale=3, elem_id="keyframes_settings", min_width=420), \
+                    gr.Tabs(elem_id="keyframes_sections"):
+                for panel in model.LAYOUT:
+                    with gr.Tab(panel.title, elem_id=f"keyframes_tab_{panel.key}"):
+                        tab.panel(panel)
+            with gr.Column(scale=2, elem_id="keyframes_side", min_width=380):
+                with gr.Row(elem_id="keyframes_buttons"):
+                    generate = gr.Button("Generate", variant="primary",
+                                         elem_id="keyframes_generate", scale=2, min_width=120)
+                    interrupt = gr.Button("Interrupt", elem_id="keyframes_interrupt",
+                                          min_width=90)
+                    skip = gr.Button("Skip", elem_id="keyframes_skip", min_width=70,
+                                     visible=context.skip is not None)
+                with gr.Row(elem_id="keyframes_buttons_preview"):
+                    preview = gr.Button("Preview motion (no GPU, low resolution)",
+                                        elem_id="keyframes_preview", size="sm")
+                problems = gr.HTML("", visible=False, elem_id="keyframes_problems",
+                                   elem_classes=["kf-problems"])
+                progress = gr.HTML("", elem_id="keyframes_progress")
+                with gr.Tabs(elem_id="keyframes_results") as results:
+                    with gr.Tab("Plan", id="plan", elem_id="keyframes_tab_plan"):
+                        with gr.Row():
+                            replan = gr.Button("Update plan", elem_id="keyframes_replan",
+                                               size="sm")
+                            edited = gr.Textbox("", elem_id="keyframes_edited", show_label=False,
+                                                elem_classes=["kf-hidden"], container=False)
+                        plan_text = gr.Markdown("", elem_id="keyframes_plan_summary")
+                        plot = gr.Image(label="Schedules", type="numpy", interactive=False,
+                                        elem_id="keyframes_plot", show_label=False,
+                                        show_download_button=False)
+                        table = gr.Dataframe(headers=model.TABLE_HEADERS, label="Every frame",
+                                             interactive=False, wrap=False,
+                                             elem_id="keyframes_table", height=420)
+                    with gr.Tab("Result", id="result", elem_id="keyframes_tab_result"):
+                        live = gr.Image(label="Frame being made", interactive=False,
+                                        elem_id="keyframes_live", visible=False,
+                                        show_download_button=False)
+                        video = gr.Video(label="Video", interactive=False, height=400,
+                                         elem_id="keyframes_video")
+                        resume = gr.Button("Resume this run", variant="primary", visible=False,
+                                           elem_id="keyframes_resume")
+                        folder = gr.Textbox(label="Run folder", interactive=False,
+                                            elem_id="keyframes_folder", show_copy_button=True)
+                        report_text = gr.Markdown("", elem_id="keyframes_report")
+                        frames = gr.Gallery(label="Frames", columns=6, height="auto",
+                                            elem_id="keyframes_frames", object_fit="contain")
+                        report_image = gr.Image(label="Quality report", interactive=False,
+                                                elem_id="keyframes_report_image",
+                                                show_download_button=False)
+                    with gr.Tab("Runs", id="runs", elem_id="keyframes_tab_runs"):
+                        refresh_runs = gr.Button("Refresh", elem_id="keyframes_runs_refresh",
+                                                 size="sm")
+                        runs = gr.Gallery(label="Earlier runs (click one to open it)",
+                                          columns=4, height="auto", allow_preview=False,
+                                          elem_id="keyframes_runs", object_fit="cover")
+                        run_ids = gr.State([])
+        job_id = gr.State("")
+
+        controls = [tab.controls[name] for name in names]
+        drivers = [tab.controls[name] for name in model.DRIVERS]
+        field_columns = [tab.fields[name] for name in names]
+        rows = [row for row, _names in tab.rows]
+        errors = [tab.errors[name] for name in names]
+        panels = list(model.all_panels())
+        notes = [tab.notes[panel.key] for panel in panels]
+
+        # Which fields apply: follows the mode and every switch, never touching a value.
+        def show(*driver_values):
+            shown = model.visibility(driver_values)
+            mode = driver_values[0]
+            updates = [gr.update(visible=shown[name]) for name in names]
+            updates += [gr.update(visible=any(shown[name] for name in row_names))
+                        for _row, row_names in tab.rows]
+            updates += [gr.update(value=model.panel_note(panel, shown, mode, tab.placed))
+                        for panel in panels]
+            return updates
+
+        for control in drivers:
+            control.change(show, drivers, field_columns + rows + notes, queue=False,
+                           show_progress="hidden")
+
+        # Checking each field as it is typed (its own value only: cheap).
+        frame_inputs = [tab.controls[NAME.max_frames], tab.controls[NAME.seed],
+                        tab.controls[NAME.fps]]
+        for name in names:
+            kind = model.control_type(BY_NAME[name])
+            if kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER):
+                tab.controls[name].change(
+                    lambda value, m, s, f, n=name: _error_update(
+                        model.field_problem(n, value, m, s, f)),
+                    [tab.controls[name], *frame_inputs], tab.errors[name], queue=False,
+                    show_progress="hidden")
+
+        # The plan: plot, table, summary and the list of problems.
+        def make_plan_view(edited_name, *values):
+            shown = model.visibility([values[names.index(n)] for n in model.DRIVERS])
+            problems_found, plan = _check(values)
+            field_messages = _field_messages(values, shown, problems_found)
+            out: dict[Any, Any] = {
+                problems: _problems_update(problems_found, "Before generating")}
+            for name in names:
+                out[tab.errors[name]] = _error_update(field_messages.get(name, ""))
+            if plan is not None:
+                out[plot] = plot_plan(plan, edited_name or None)
+                random_seed = _is_random_seed(values[names.index(NAME.seed)])
+                out[table] = gr.update(value=model.plan_table(plan, random_seed=random_seed))
+                out[plan_text] = model.plan_summary(plan, random_seed=random_seed)
+            return out
+
+        plan_outputs = [problems, plot, table, plan_text, *errors]
+        replan.click(make_plan_view, [edited, *controls], plan_outputs, queue=False,
+                     show_progress="hidden")
+
+        # Presets and settings files.
+        def refresh_preset_list(selected=None):
+            return gr.update(choices=model.preset_choices(context.presets_dir()),
+                             value=selected)
+
+        refresh_presets.click(lambda p: refresh_preset_list(p), preset, preset, queue=False)
+
+        def loaded(settings: Settings, message: str):
+            return [*model.ui_values(settings), message]
+
+        def load_chosen(label):
+            chosen = model.find_listed_preset(label, context.presets_dir())
+            if chosen is None:
+                return [*(gr.update() for _ in names), "Choose a preset to load."]
+            try:
+                result = load_preset(chosen.name, context.presets_dir(),
+                                     base=context.base_settings())
+            except KeyframesError as error:
+                return [*(gr.update() for _ in names), _md_problems(error)]
+            note = f"Loaded preset **{chosen.name}**" + (
+                f": {chosen.description}" if chosen.description else ".")
+            return loaded(result.settings, note + _md_warnings(result.warnings))
+
+        after_load = {"fn": make_plan_view, "inputs": [edited, *controls],
+                      "outputs": plan_outputs, "queue": False, "show_progress": "hidden"}
+        load_button.click(load_chosen, preset, [*controls, preset_status],
+                          queue=False).then(**after_load)
+
+        def upload_file(file):
+            path = getattr(file, "name", file)
+            try:
+                result = load_settings(path)
+            except KeyframesError as error:
+                return [*(gr.update() for _ in names), _md_problems(error)]
+            what = {"flat": "Deforum / flat settings file", "preset": "preset"}.get(
+                result.source_format, "settings file")
+            return loaded(result.settings,
+                          f"Loaded the {what} **{Path(path).name}**." +
+                          _md_warnings(result.warnings))
+
+        upload.upload(upload_file, upload, [*controls, preset_status],
+                      queue=False).then(**after_load)
+
+        def download(*values):
+            try:
+                settings = model.settings_from_ui(values)
+            except KeyframesError as error:
+                return gr.update(visible=False), _md_problems(error)
+            folder_ = Path(tempfile.mkdtemp(prefix="keyframes-download-"))
+            target = folder_ / "keyframes-settings.json"
+            target.write_text(dumps_settings(settings), encoding="utf-8")
+            return gr.update(value=str(target), visible=True), "Settings file ready below."
+
+        download_button.click(download, controls, [download_file, preset_status], queue=False)
+
+        def save_as(new_name, *values):
+            return _save_preset(context, new_name, values, overwrite=False)
+
+        def overwrite(label, *values):
+            chosen = model.find_listed_preset(label, context.presets_dir())
+            if chosen is None or chosen.shipped:
+                return gr.update(), "Choose one of *your* presets to overwrite " \
+                                    "(shipped presets are read-only)."
+            return _save_preset(context, chosen.name, values, overwrite=True)
+
+        save_button.click(save_as, [preset_new, *controls], [preset, preset_status], queue=False)
+        overwrite_button.click(overwrite, [preset, *controls], [preset, preset_status],
+                               queue=False,
+                               _js="(p, ...v) => confirm('Overwrite the preset ' + p + "
+                                   "' with the current settings?') ? [p, ...v] : ['', ...v]")
+
+        def delete(label, _confirmed):
+            if not label:
+                return refresh_preset_list(), "Not deleted."
+            message = model.delete_user_preset(label, context.presets_dir())
+            return refresh_preset_list(), message
+
+        delete_button.click(delete, [preset, preset_status], [preset, preset_status],
+                            queue=False,
+                            _js="(p, s) => (p && confirm('Delete the preset ' + p + '?')) "
+                                "? [p, s] : ['', s]")
+
+        # Preview motion: the preview host at low resolution, no GPU, in seconds.
+        def preview_motion(*values):
+            try:
+                settings = model.settings_from_ui(values)
+                path, seconds, frames_made = _render_preview(context, settings)
+            except KeyframesError as error:
+                return {problems: _problems_update(error), progress: ""}
+            model.save_last_settings(context.last_settings_file(), settings)
+            return {
+                problems: _problems_update(None),
+                video: str(path),
+                progress: _progress_html(f"Preview: {frames_made} frames in {seconds:.1f} s "
+                                         "(preview host, no diffusion, low resolution)", 1.0),
+                results: gr.update(selected="result"),
+                live: gr.update(visible=False),
+                resume: gr.update(visible=False),
+                folder: str(path.parent),
+                report_text: "", frames: None, report_image: None,
+            }
+
+        result_outputs = [problems, progress, results, live, video, resume, folder,
+                          report_text, frames, report_image, job_id]
+        preview.click(preview_motion, controls, result_outputs, show_progress="minimal")
+
+        # Generate, Interrupt, Skip, Resume: the job manager runs the job; this follows it.
+        def start(*values):
+            try:
+                settings = model.settings_from_ui(values)
+                job = context.manager.submit(settings)
+            except KeyframesError as error:
+                yield {problems: _problems_update(error)}
+                return
+            model.save_last_settings(context.last_settings_file(), settings)
+            yield from _follow(context, job, outputs)
+
+        def resume_job(current):
+            try:
+                job = context.manager.resume(current)
+            except (KeyError, KeyframesError) as error:
+                yield {problems: _problems_update(error)}
+                return
+            yield from _follow(context, job, outputs)
+
+        outputs = _Outputs(problems, progress, results, live, video, resume, folder,
+                           report_text, frames, report_image, job_id)
+        generate.click(start, controls, result_outputs, show_progress="hidden")
+        resume.click(resume_job, job_id, result_outputs, show_progress="hidden")
+
+        def interrupt_all():
+            for job in context.manager.jobs():
+                if job.state in (QUEUED, RUNNING):
+                    context.manager.cancel(job.id)
+
+        interrupt.click(interrupt_all, None, None, queue=False)
+        if context.skip is not None:
+            skip.click(context.skip, None, None, queue=False)
+
+        # Earlier runs.
+        def list_runs():
+            jobs = context.manager.jobs()[:MAX_RUNS_LISTED]
+            return [_run_tile(job) for job in jobs], [job.id for job in jobs]
+
+        refresh_runs.click(list_runs, None, [runs, run_ids], queue=False)
+
+        def open_run(ids, event: gr.SelectData):
+            try:
+                job = context.manager.get(ids[event.index])
+            except (KeyError, IndexError):
+                return {}
+            return _job_view(job, outputs, final=True)
+
+        runs.select(open_run, run_ids, result_outputs, queue=False)
+
+        # Page load: the last used settings, the plan, the runs list.
+        def restore():
+            base = context.base_settings()
+            settings = model.load_last_settings(context.last_settings_file(), base)
+            return model.ui_values(settings)
+
+        load_event = blocks.load(restore, None, controls, queue=False)
+        load_event.then(**after_load)
+        load_event.then(list_runs, None, [runs, run_ids], queue=False)
+        if context.page_js:
+            blocks.load(None, None, None, _js=context.page_js)
+    return blocks
+
+
+# Handlers' helpers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    problems: Any
+    progress: Any
+    results: Any
+    live: Any
+    video: Any
+    resume: Any
+    folder: Any
+    report_text: Any
+    frames: Any
+    report_image: Any
+    job_id: Any
+
+
+def _check(values) -> tuple[KeyframesError | None, FramePlan | None]:
+    """The problems of the settings, and their plan where there is one. A Video Input run
+    whose video cannot be read yet is planned over max_frames, so its curves still show."""
+    try:
+        settings = model.settings_from_ui(values)
+    except KeyframesError as error:
+        return error, None
+    try:
+        return None, plan_run(settings)
+    except KeyframesError as error:
+        if settings.animation_mode != Mode.VIDEO_INPUT:
+            return error, None
+        try:
+            return error, make_plan(settings)
+        except KeyframesError:
+            return error, None
+
+
+def _is_random_seed(value: Any) -> bool:
+    try:
+        return int(float(value)) == -1
+    except (TypeError, ValueError):
+        return False
+
+
+def _field_messages(values, shown, error: KeyframesError | None) -> dict[str, str]:
+    """The message under each shown field: its own check, then the plan's problems with it."""
+    names = [setting.name for setting in SETTINGS]
+    by_name = dict(zip(names, values, strict=True))
+    messages: dict[str, str] = {}
+    for name in names:
+        if not shown[name]:
+            continue
+        kind = model.control_type(BY_NAME[name])
+        if kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER, model.SLIDER,
+                    model.TEXT):
+            message = model.field_problem(name, by_name[name], by_name[NAME.max_frames],
+                                          by_name[NAME.seed], by_name[NAME.fps])
+            if message:
+                messages[name] = message
+    if error is not None:
+        for name, message in model.problems_by_field(error).items():
+            if shown.get(name):
+                messages.setdefault(name, message)
+    return messages
+
+
+def _error_update(message: str):
+    if not message:
+        return gr.update(value="", visible=False)
+    return gr.update(value=f"<span>⚠ {html.escape(message)}</span>", visible=True)
+
+
+def _problems_update(error: BaseException | None, heading: str = "Not started"):
+    if error is None:
+        return gr.update(value="", visible=False)
+    lines = model.problem_lines(error) if isinstance(error, KeyframesError) else [str(error)]
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return gr.update(visible=True, value=(
+        f"<div><b>{heading}: {len(lines)} problem{'s' if len(lines) != 1 else ''} to fix"
+        f"</b><ul>{items}</ul></div>"))
+
+
+def _md_problems(error: KeyframesError) -> str:
+    return "**Not loaded:** " + "; ".join(model.problem_lines(error))
+
+
+def _md_warnings(warnings) -> str:
+    return "".join(f"\n\n⚠ {warning}" for warning in warnings)
+
+
+def _save_preset(context: TabContext, name: str, values, *, overwrite: bool):
+    name = (name or "").strip()
+    if not name:
+        return gr.update(), "Not saved: give the preset a name."
+    existing = model.find_listed_preset(name, context.presets_dir())
+    if existing is not None and not overwrite and not existing.shipped:
+        return gr.update(), f"A preset named **{name}** exists: choose it and press Overwrite."
+    try:
+        settings = model.settings_from_ui(values)
+        save_user_preset(settings, name, context.presets_dir())
+    except KeyframesError as error:
+        return gr.update(), "**Not saved:** " + "; ".join(model.problem_lines(error))
+    label = model.preset_label(model.find_listed_preset(name, context.presets_dir()))
+    return (gr.update(choices=model.preset_choices(context.presets_dir()), value=label),
+            f"Saved preset **{name}**.")
+
+
+def _render_preview(context: TabContext, settings: Settings) -> tuple[Path, float, int]:
+    started = time.perf_counter()
+    root = context.preview_dir
+    if root.is_dir():
+        for old in root.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+    host = PreviewHost()
+    run = start_run(model.preview_settings(settings, PREVIEW_SIDE), root, host)
+    result = render_run(run, host)
+    outputs = finish_run(run, report=False)
+    if outputs.video is None:
+        raise KeyframesError("the preview made no video")
+    return outputs.video, time.perf_counter() - started, result.completed
+
+
+def _progress_html(text: str, fraction: float | None) -> str:
+    bar = ""
+    if fraction is not None:
+        bar = (f"<div class='kf-bar'><div style='width:{max(0.0, min(1.0, fraction)) * 100:.1f}%'>"
+               "</div></div>")
+    return f"<div class='kf-progress'>{bar}<span>{html.escape(text)}</span></div>"
+
+
+def _follow(context: TabContext, job: Job, outputs: _Outputs):
+    """Yield the tab's view of a job until it ends."""
+    yield {outputs.problems: _problems_update(None), outputs.results: gr.update(selected="result"),
+           outputs.video: None, outputs.frames: None, outputs.report_image: None,
+           outputs.report_text: "", outputs.resume: gr.update(visible=False),
+           outputs.job_id: job.id, outputs.folder: str(job.folder)}
+    started = time.monotonic()
+    last: tuple[str, int] | None = None
+    while True:
+        job = context.manager.get(job.id)
+        if job.state not in (QUEUED, RUNNING):
+            break
+        if (job.state, job.frames_done) != last:
+            last = (job.state, job.frames_done)
+            yield _job_view(job, outputs, final=False, elapsed=time.monotonic() - started)
+        time.sleep(POLL_S)
+    yield _job_view(job, outputs, final=True)
+
+
+def _job_view(job: Job, outputs: _Outputs, *, final: bool, elapsed: float = 0.0):
+    total = job.total_frames or 0
+    view: dict[Any, Any] = {outputs.job_id: job.id, outputs.folder: str(job.folder),
+                            outputs.results: gr.update(selected="result")}
+    if not final:
+        if job.state == QUEUED:
+            text = "Waiting for the WebUI to be free…"
+        else:
+            text = f"Frame {job.frames_done} of {total}"
+            if elapsed > 0 and job.frames_done:
+                text += f" · {elapsed:.0f} s"
+        view[outputs.progress] = _progress_html(text, job.frames_done / total if total else 0)
+        newest = job.folder / frame_name(job.frames_done - 1) if job.frames_done else None
+        view[outputs.live] = gr.update(visible=newest is not None and newest.is_file(),
+                                       value=str(newest) if newest and newest.is_file() else None)
+        return view
+    view[outputs.live] = gr.update(visible=False, value=None)
+    view[outputs.resume] = gr.update(visible=job.resumable)
+    if job.state == DONE:
+        text = f"Done: {job.frames_done} of {total} frames"
+    elif job.state == INTERRUPTED:
+        text = f"Interrupted after {job.frames_done} of {total} frames — Resume continues it"
+    else:
+        text = f"Failed after {job.frames_done} of {total} frames: {job.error or 'unknown error'}"
+    view[outputs.progress] = _progress_html(text, job.frames_done / total if total else 0)
+    videos = [path for path in job.videos if path.suffix in (".mp4", ".webm")]
+    view[outputs.video] = str(videos[0]) if videos else None
+    view[outputs.frames] = _gallery_frames(job)
+    report_png = job.folder / REPORT_PNG
+    view[outputs.report_image] = str(report_png) if report_png.is_file() else None
+    view[outputs.report_text] = _report_summary(job.report)
+    if job.error and job.state != DONE:
+        view[outputs.problems] = gr.update(visible=True, value=(
+            f"<div><b>Stopped</b><ul><li>{html.escape(job.error)}</li></ul></div>"))
+    return view
+
+
+def _gallery_frames(job: Job) -> list[str]:
+    done = job.frames_done
+    if not done:
+        return []
+    picks = sorted(set(np.linspace(0, done - 1, min(done, MAX_GALLERY_FRAMES)).astype(int)))
+    paths = [job.folder / frame_name(int(index)) for index in picks]
+    return [str(path) for path in paths if path.is_file()]
+
+
+def _report_summary(path: Path | None) -> str:
+    if path is None or not Path(path).is_file():
+        return ""
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8")).get("summary", {})
+    except (OSError, ValueError):
+        return ""
+    rows = []
+    for name, values in summary.items():
+        if not isinstance(values, dict):
+            continue
+        worst = ", ".join(str(frame) for frame in values.get("worst_frames", [])[:3])
+        rows.append(f"| {name.replace('_', ' ')} | {values.get('mean', 0):.4g} | "
+                    f"{values.get('max', 0):.4g} | {worst} |")
+    if not rows:
+        return ""
+    return ("**Quality report**\n\n| metric | mean | max | worst frames |\n|---|---|---|---|\n"
+            + "\n".join(rows))
+
+
+_BLANK_TILE = np.full((64, 64, 3), 60, dtype=np.uint8)
+
+
+def _run_tile(job: Job):
+    first = job.folder / frame_name(0)
+    caption = f"{job.id} · {job.state} {job.frames_done}/{job.total_frames or '?'}"
+    return (str(first) if first.is_file() else _BLANK_TILE, caption)
+
+
+def _help_html() -> str:
+    """The schema's help for every control, read by keyframes.js into hover titles."""
+    from lib_animation.docs import where_it_matters
+
+    helps = {}
+    for setting in SETTINGS:
+        text = setting.help
+        where = where_it_matters(setting)
+        if where:
+            text += " " + where.replace("`", "")
+        if setting.kind in (INT, FLOAT) or setting.kind in SCHEDULE_KINDS:
+            text += f" Allowed: {setting.allowed()}."
+        helps[model.elem_id(setting.name)] = text
+    return f"<div data-keyframes-help='{html.escape(json.dumps(helps), quote=True)}'></div>"
