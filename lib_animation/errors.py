@@ -30,9 +30,9 @@ class KeyframesError(Exception):
         self.hint = hint
         self.source = source
 
-    def location(self) -> str:
+    def location(self, *, with_setting: bool = True) -> str:
         parts = []
-        if self.setting:
+        if self.setting and with_setting:
             parts.append(self.setting)
         if self.keyframe is not None:
             parts.append(f"keyframe {self.keyframe}")
@@ -42,14 +42,17 @@ class KeyframesError(Exception):
             parts.append(f"column {self.column}")
         return ", ".join(parts)
 
-    def __str__(self) -> str:
-        where = self.location()
+    def describe(self, *, with_setting: bool = True) -> str:
+        """One line: where (setting, keyframe, frame, column), what, and the hint."""
+        where = self.location(with_setting=with_setting)
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text = f"{text} ({self.hint})"
-        if self.source:
-            text = f"{self.source}: {text}"
         return " ".join(text.split("\n"))
+
+    def __str__(self) -> str:
+        text = self.describe()
+        return f"{self.source}: {text}" if self.source else text
 
 
 class ScheduleError(KeyframesError):

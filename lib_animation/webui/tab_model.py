@@ -243,17 +243,7 @@ def field_problem(name: str, value: Any, max_frames: Any = None, seed: Any = Non
 
 def _without_setting(error: KeyframesError) -> str:
     """The error as shown under its own field: where in the field, then what is wrong."""
-    parts = []
-    if error.keyframe is not None:
-        parts.append(f"keyframe {error.keyframe}")
-    if error.frame is not None:
-        parts.append(f"frame {error.frame}")
-    if error.column is not None:
-        parts.append(f"column {error.column}")
-    text = error.message if not parts else f"{', '.join(parts)}: {error.message}"
-    if error.hint:
-        text += f" ({error.hint})"
-    return " ".join(text.split("\n"))
+    return error.describe(with_setting=False)
 
 
 def _range_problem(setting: Setting, values: Any) -> str:
