@@ -1,0 +1,229 @@
+"""The in-process host: every frame is the WebUI's own img2img/txt2img, under its queue lock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib_animation.host import FrameRequest, GenerationInterrupted, MaskOptions, NamesInUse
+from lib_animation.schema import Settings
+from tests.webui.harness import SMALL, manager, probe_module, start, wait
+
+
+def _request(**changes) -> FrameRequest:
+    rng = np.random.default_rng(3)
+    values = {
+        "frame": 4, "prompt": "a red fox", "negative_prompt": "blurry", "seed": 123,
+        "width": 64, "height": 48,
+        "steps": 12, "cfg_scale": 6.5, "sampler": "DPM++ 2M", "scheduler": "Karras",
+        "init_image": rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), "denoising_strength": 0.35,
+        "mask": np.tile(np.array([0, 255], np.uint8).repeat(32), (48, 1)),
+        "mask_options": MaskOptions(invert=True, blur=7, fill="latent noise", full_resolution=False,
+                                 full_resolution_padding=12),
+        "subseed": 77, "subseed_strength": 0.25, "seed_resize_from_w": 128,
+        "seed_resize_from_h": 96,
+        "checkpoint": "tiny-sd1", "clip_skip": 2, "noise_multiplier": 1.1, "eta_ddim": 0.3,
+        "eta_ancestral": 0.8, "image_cfg_scale": 1.7, "restore_faces": True, "tiling": True,
+    }  # fmt: skip
+    values.update(changes)
+    return FrameRequest(**values)
+
+
+def _host():
+    from lib_animation.webui.host import WebUIHost
+
+    return WebUIHost("unused", always_on_scripts=True)
+
+
+def test_every_request_field_reaches_the_processing_object(fake_webui):
+    start(fake_webui)
+    from modules import processing
+
+    request = _request()
+    image = _host().generate(request)
+    call = processing.processed_log[-1]
+    p = call.p
+    assert isinstance(p, processing.StableDiffusionProcessingImg2Img)
+    expected = {
+        "prompt": "a red fox", "negative_prompt": "blurry", "seed": 123, "subseed": 77,
+        "subseed_strength": 0.25, "seed_resize_from_w": 128, "seed_resize_from_h": 96,
+        "steps": 12, "cfg_scale": 6.5, "sampler_name": "DPM++ 2M", "scheduler": "Karras",
+        "width": 64, "height": 48, "denoising_strength": 0.35, "restore_faces": True,
+        "tiling": True, "mask_blur": 7, "inpainting_fill": 2, "inpaint_full_res": False,
+        "inpaint_full_res_padding": 12, "inpainting_mask_invert": 1,
+        "initial_noise_multiplier": 1.1, "batch_size": 1, "n_iter": 1,
+        "do_not_save_samples": True, "do_not_save_grid": True, "is_api": True,
+    }  # fmt: skip
+    assert {key: getattr(p, key) for key in expected} == expected
+    assert p.override_settings == {"sd_model_checkpoint": "tiny-sd1",
+                                   "CLIP_stop_at_last_layers": 2, "eta_ddim": 0.3,
+                                   "eta_ancestral": 0.8}
+    # image_cfg_scale is kept by the WebUI only for instruct-pix2pix checkpoints.
+    assert np.array_equal(np.asarray(p.init_images[0]), request.init_image)
+    assert np.array_equal(np.asarray(p.image_mask.convert("L")), request.mask)
+    assert call.opts["CLIP_stop_at_last_layers"] == 2 and call.checkpoint.startswith("tiny-sd1.")
+    assert image.shape == (48, 64, 3) and image.dtype == np.uint8
+
+
+def test_a_request_without_init_image_is_txt2img(fake_webui):
+    start(fake_webui)
+    from modules import processing
+
+    _host().generate(_request(init_image=None, mask=None))
+    assert isinstance(processing.processed_log[-1].p, processing.StableDiffusionProcessingTxt2Img)
+
+
+def test_the_same_request_gives_the_same_frame_whatever_ran_before(fake_webui):
+    start(fake_webui)
+    import torch
+
+    host = _host()
+    first = host.generate(_request(checkpoint=None))
+    torch.randn(1000)  # another job used torch's global generator in between
+    host.generate(_request(checkpoint=None, seed=9))
+    assert np.array_equal(host.generate(_request(checkpoint=None)), first)
+
+
+def test_names_are_checked_against_the_webuis_own_lists(fake_webui):
+    webui = start(fake_webui)
+    from modules import sd_models
+
+    from lib_animation.errors import RenderError
+
+    webui.hash_all_checkpoints()
+    tiny = next(info for info in sd_models.checkpoints_list.values()
+                if info.name == "tiny-sd1.safetensors")
+    host = _host()
+    host.check_names(NamesInUse({"euler a", "DPM++ 2M"}, {"Karras", "karras"},
+                                {"tiny-sd1", f"tiny-sd1 [{tiny.shorthash}]", tiny.title}))
+    with pytest.raises(RenderError, match="sd1-b"):
+        host.check_names(NamesInUse({"Euler a"}, {"Karras"}, {"sd1-b"}))
+    with pytest.raises(RenderError, match="Euler z"):
+        host.check_names(NamesInUse({"Euler z"}, {"Karras"}, set()))
+
+
+def _submit(**values):
+    return manager().submit(Settings({**SMALL, **values}))
+
+
+def test_a_job_holds_the_queue_lock_on_every_frame_and_restores_the_options(fake_webui):
+    start(fake_webui)
+    from modules import processing, sd_models, shared
+
+    shared.opts.set("CLIP_stop_at_last_layers", 1)
+    before = dict(shared.opts.data)
+    loads_before = len(sd_models.weights_load_log)
+    job = _submit(enable_checkpoint_scheduling=True, enable_clipskip_scheduling=True,
+                  checkpoint_schedule='0:("tiny-sd1"), 2:("tiny-sd1-b")',
+                  clipskip_schedule="0:(2)")
+    assert wait(job.id).state == "done"
+    calls = processing.processed_log
+    assert len(calls) == 4 and all(call.queue_lock_held for call in calls)
+    assert [call.checkpoint.split(".")[0] for call in calls] == \
+        ["tiny-sd1", "tiny-sd1-b", "tiny-sd1-b", "tiny-sd1-b"]
+    assert shared.opts.data == before
+    # Weights reload only where the checkpoint changes: once to tiny-sd1, once back.
+    assert [title.split(".")[0] for title in sd_models.weights_load_log[loads_before:]] == \
+        ["tiny-sd1", "tiny-sd1-b"]
+
+
+def test_options_are_restored_after_a_failing_frame(fake_webui, monkeypatch):
+    start(fake_webui)
+    from modules import processing, shared
+
+    before = dict(shared.opts.data)
+    real = processing.process_images
+
+    def failing(p):
+        if len(processing.processed_log) >= 2:
+            raise RuntimeError("out of memory")
+        return real(p)
+
+    monkeypatch.setattr(processing, "process_images", failing)
+    job = _submit(enable_clipskip_scheduling=True, clipskip_schedule="0:(3)")
+    finished = wait(job.id)
+    assert finished.state == "failed" and "out of memory" in finished.error
+    assert shared.opts.data == before
+    assert shared.state.job == "" and shared.state.job_count == 0
+
+
+def test_always_on_scripts_of_other_extensions_run_on_every_frame(fake_webui):
+    start(fake_webui, probe=True)
+    from modules import shared
+
+    probe = probe_module()
+    probe.SEEN.clear()
+    assert wait(_submit().id).state == "done"
+    assert len(probe.SEEN) == 4  # frames 0, 2, 4 and the last
+    shared.opts.set("keyframes_always_on_scripts", False)
+    probe.SEEN.clear()
+    assert wait(_submit(batch_name="quiet").id).state == "done"
+    assert probe.SEEN == []
+
+
+def test_interrupt_keeps_the_frames_and_resume_gives_the_same_bytes(fake_webui):
+    start(fake_webui, probe=True)
+    probe = probe_module()
+    whole = wait(_submit(batch_name="whole", max_frames=9).id)
+    probe.SEEN.clear()
+    probe.ACTIONS[3] = "interrupt"  # the user presses Interrupt during the third generation
+    stopped = wait(_submit(batch_name="stopped", max_frames=9).id)
+    assert stopped.state == "interrupted" and stopped.resumable
+    assert stopped.frames_done == 3  # frames 0-2; the half-made frame 4 and tween 3 are not
+    resumed = wait(manager().resume(stopped.id).id)
+    assert resumed.state == "done"
+    for index in range(9):
+        name = f"frame_{index:06d}.png"
+        assert (stopped.folder / name).read_bytes() == (whole.folder / name).read_bytes()
+
+
+def test_skip_keeps_the_warped_frame(fake_webui):
+    start(fake_webui, probe=True)
+    probe = probe_module()
+    probe.SEEN.clear()
+    probe.ACTIONS[2] = "skip"
+    job = wait(_submit(diffusion_cadence=1, max_frames=3, noise_schedule="0:(0)",
+                       amount_schedule="0:(0)", zoom="0:(1)", color_coherence="None").id)
+    assert job.state == "done"
+    frame0 = np.asarray(Image.open(job.folder / "frame_000000.png"))
+    frame1 = np.asarray(Image.open(job.folder / "frame_000001.png"))
+    assert np.array_equal(frame0, frame1)  # no motion, no noise: the warped frame is frame 0
+
+
+def test_each_frame_carries_the_webuis_parameters_for_png_info(fake_webui):
+    start(fake_webui)
+    from modules import processing
+
+    job = wait(_submit().id)
+    with Image.open(job.folder / "frame_000002.png") as image:
+        text = image.info["parameters"]
+    second = processing.processed_log[1].p
+    assert text.startswith("a red fox\nNegative prompt: ")
+    assert f"Seed: {second.seed}," in text and "Steps: 4," in text and "Model: tiny-sd1" in text
+
+
+def test_progress_counts_frames_and_shows_the_frame_text(fake_webui):
+    start(fake_webui, probe=True)
+    from modules import shared
+
+    probe = probe_module()
+    seen = []
+
+    def look(p, *args):
+        seen.append((shared.state.job_count, shared.state.job_no, shared.state.textinfo))
+
+    type(probe.script).process = lambda self, p, *args: look(p)
+    assert wait(_submit().id).state == "done"
+    assert [count for count, _no, _text in seen] == [4, 4, 4, 4]
+    assert [text for _count, _no, text in seen][1] == "Keyframes: frame 1/6"
+
+
+def test_stopped_midway_generation_raises_so_nothing_is_written(fake_webui):
+    start(fake_webui)
+    from modules import shared
+
+    shared.state.interrupted = True
+    with pytest.raises(GenerationInterrupted):
+        _host().generate(_request(checkpoint=None))
+    shared.state.interrupted = False
