@@ -14,7 +14,7 @@ from lib_animation.output.manifest import (
     read_frame_log,
     resume_point,
 )
-from lib_animation.render import RenderOptions, RenderProgress, render_frames
+from lib_animation.render import LoopResult, RenderOptions, RenderProgress, render_frames
 from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.record import host_identity, save_origin
@@ -22,13 +22,10 @@ from lib_animation.runs.start import Run
 
 
 @dataclass(frozen=True)
-class RenderResult:
+class RenderResult(LoopResult):
+    """The frame loop's result, with the run it rendered."""
+
     run: Run
-    completed: int  # frames 0..completed-1 are on disk
-    interrupted: bool
-    resumed_from: int  # first frame rendered in this session (0 for a fresh run)
-    generations: int
-    elapsed_s: float
 
 
 def render_run(
@@ -65,11 +62,4 @@ def render_run(
             first_missing=first_missing, recorded_seeds=seeds, on_progress=on_progress,
             should_stop=should_stop,
         )  # fmt: skip
-    return RenderResult(
-        run=run,
-        completed=loop.completed,
-        interrupted=loop.interrupted,
-        resumed_from=loop.resumed_from,
-        generations=loop.generations,
-        elapsed_s=loop.elapsed_s,
-    )
+    return RenderResult(**vars(loop), run=run)
