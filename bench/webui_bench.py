@@ -5,9 +5,10 @@
 Both render the default 2D settings (cadence 2, 60 frames, 512x512, no video, with the quality
 report) after one warm-up run, and time every generation call; what is left is the extension's
 own work per frame (plan, warps, coherence, noise, tweens, frame writing, report, and for the
-WebUI the processing object, the queue lock and the progress state). The WebUI is the fake host of the tests (tests/fake_webui), loaded with the
-extension as the WebUI loads it; its processing function stands in for the sampler, so only the
-time outside it counts. The command line uses the preview host, which generates nothing.
+WebUI the processing object, the queue lock and the progress state). The WebUI is the fake host
+of the tests (tests/fake_webui), loaded with the extension as the WebUI loads it; its processing
+function stands in for the sampler, so only the time outside it counts. The command line uses the
+preview host, which generates nothing. Run it with OMP_NUM_THREADS=1, as the WebUI on a CPU.
 """
 
 from __future__ import annotations
