@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.errors import KeyframesError
-from lib_animation.output.frames import complete_frames
+from lib_animation.output.frames import frame_files
 from lib_animation.output.manifest import load_manifest, manifest_path
 from lib_animation.output.report import REPORT_JSON
 from lib_animation.runs.folder import SETTINGS_NAME
@@ -18,7 +18,7 @@ VIDEO_SUFFIXES = (".mp4", ".webm", ".gif")
 class RunState:
     folder: Path
     status: str  # "new", "running", "interrupted", "finished", "failed" or "damaged"
-    frames_done: int  # complete frame files on disk
+    frames_done: int  # frame files on disk (a resume checks each one is whole)
     total_frames: int | None
     videos: tuple[Path, ...]
     report: Path | None
@@ -47,6 +47,7 @@ def read_run_state(folder: Path) -> RunState:
         manifest = load_manifest(folder)
     except KeyframesError as error:
         return RunState(folder, "damaged", 0, None, videos, report_path, None, problem=str(error))
-    done = sum(1 for index in complete_frames(folder) if index < manifest.total_frames)
+    # Listing many runs must not read every frame: frames only ever get their final name whole.
+    done = sum(1 for index in frame_files(folder) if index < manifest.total_frames)
     return RunState(folder, manifest.status, done, manifest.total_frames, videos, report_path,
                     manifest.updated_at)

@@ -37,7 +37,6 @@ class WebUIHost:
         self.outpath = outpath
         self.always_on_scripts = always_on_scripts
         self._infotext: str | None = None
-        self._stopped = False
 
     # Host protocol ----------------------------------------------------------------------------
 
@@ -49,15 +48,13 @@ class WebUIHost:
         compat.seed_global_generator(request.seed)
         with contextlib.closing(p):
             processed = processing.process_images(p)
-        state = shared.state
         if processed is None:
             raise RenderError("the WebUI produced nothing (is a checkpoint loaded?)",
                               frame=request.frame)
-        if state.interrupted or state.stopping_generation or not processed.images:
-            self._stopped = True
+        if self.interrupted() or not processed.images:
             raise GenerationInterrupted
-        if state.skipped:
-            state.skipped = False
+        if shared.state.skipped:
+            shared.state.skipped = False
             if request.init_image is not None:
                 self._infotext = None
                 return request.init_image.copy()
@@ -71,7 +68,7 @@ class WebUIHost:
 
     def interrupted(self) -> bool:
         state = shared.state
-        return self._stopped or bool(state.interrupted or state.stopping_generation)
+        return bool(state.interrupted or state.stopping_generation)
 
     def last_infotext(self) -> str | None:
         return self._infotext

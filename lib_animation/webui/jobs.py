@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from lib_animation.batch_name import safe_folder_name
 from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
-from lib_animation.output.frames import complete_frames
+from lib_animation.output.frames import frame_files
 from lib_animation.render import RenderOptions, RenderProgress
 from lib_animation.runs import (
     Run,
@@ -167,7 +167,7 @@ class JobManager:
         """Queued jobs wait for the worker and then for the WebUI's queue lock."""
         job_id = run.folder.name
         job = Job(job_id, run.folder, QUEUED, total_frames=run.plan.max_frames,
-                  frames_done=len(complete_frames(run.folder)))
+                  frames_done=len(frame_files(run.folder)))
         with self._wakeup:
             self._jobs[job_id] = job
             self._runs[job_id] = run
@@ -242,7 +242,7 @@ class JobManager:
 def planned_generations(run: Run) -> int:
     """About how many generations the run's missing frames take (the progress bar's length)."""
     plan, settings = run.plan, run.plan.settings
-    done = set(complete_frames(run.folder))
+    done = set(frame_files(run.folder))
     missing = sum(1 for frame in plan.diffused_frames() if int(frame) not in done)
     per_frame = 1 + settings.diffusion_redo + (settings.optical_flow_redo_generation != "None")
     return max(1, missing * per_frame)
