@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
+from lib_animation.frame_motions import frame_motion
 from lib_animation.frame_requests import frame_request
 from lib_animation.host import FrameRequest, GenerationInterrupted, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
@@ -31,7 +32,7 @@ from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
 from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
-from lib_animation.motion.frame_motion import FrameMotion, WarpOptions
+from lib_animation.motion.frame_motion import FrameWarper, WarpOptions
 from lib_animation.output.frames import FrameWriter, frame_name, read_frame
 from lib_animation.output.manifest import ManifestRecorder
 from lib_animation.plan import FramePlan
@@ -137,7 +138,7 @@ class _FrameLoop:
         self.mode = self.settings.animation_mode
         self.should_stop = should_stop or (lambda: False)
         warping = self.mode in (Mode.TWO_D, Mode.THREE_D)
-        self.motion = FrameMotion(plan, options.warp) if warping else None
+        self.warper = FrameWarper(options.warp) if warping else None
         self.depth = _depth_provider(self.settings, options) if self.mode == Mode.THREE_D else None
         self._shown: tuple[np.ndarray, np.ndarray | None] | None = None  # last frame written
         self.matcher: ColorMatcher | None = None
@@ -202,15 +203,14 @@ class _FrameLoop:
                 init = None if self.mode == Mode.INTERPOLATION else self._video_init(0)
             else:
                 init, strength = self.inputs.init_image, self.settings.strength
-        elif self.motion is None:
+        elif self.warper is None:
             init = None if self.mode == Mode.INTERPOLATION else self._video_init(frame)
         else:
             before = done_diffused[-2]
             image = read_frame(self.run_dir / frame_name(before))
             depth = self._predict_depth(image)
             for index in range(before + 1, frame + 1):
-                image = self.motion.forward(image, depth, index)
-                depth = self.motion.forward_depth(depth, index)
+                image, depth = self._move_forward(image, depth, index)
             init = self._prepare(image, frame)
         request = frame_request(self.plan, frame, init, mask=self.inputs.mask, strength=strength)
         seed = self.recorded_seeds.get(frame)
@@ -230,7 +230,7 @@ class _FrameLoop:
             image = self._generate_first()
             self.last_depth = self._predict_depth(image)
             self._emit(frame, image, self.last_depth)
-        elif self.motion is None:
+        elif self.warper is None:
             image = self._generate_unwarped(frame)
             self._emit(frame, image, None)
         else:
@@ -240,8 +240,7 @@ class _FrameLoop:
         forward = []
         image, depth = self.last, self.last_depth
         for index in range(previous + 1, frame + 1):
-            image = self.motion.forward(image, depth, index)
-            depth = self.motion.forward_depth(depth, index)
+            image, depth = self._move_forward(image, depth, index)
             forward.append((image, depth))
         init = self._prepare(forward[-1][0], frame)
         generated = self._generate(frame, init)
@@ -255,10 +254,16 @@ class _FrameLoop:
         self._emit(frame, generated, generated_depth)
         self.last_depth = generated_depth
 
+    def _move_forward(self, image: np.ndarray, depth: np.ndarray | None,
+                      frame: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """`image` and its depth moved by frame's motion."""
+        motion = frame_motion(self.plan, frame)
+        return self.warper.forward(image, depth, motion), self.warper.forward_depth(depth, motion)
+
     def _backward_chain(self, image, depth, previous: int, frame: int) -> dict[int, np.ndarray]:
         chain = {}
         for index in range(frame - 1, previous, -1):
-            image = self.motion.backward(image, depth, index + 1)
+            image = self.warper.backward(image, depth, frame_motion(self.plan, index + 1))
             chain[index] = image
         return chain
 
@@ -292,11 +297,12 @@ class _FrameLoop:
     def _warp_error(self, frame: int, image: np.ndarray) -> float | None:
         """For the quality report: mean |frame t-1 moved by frame t's camera motion - frame t|
         over the pixels the move fills from inside the frame, with the depth the render used."""
-        if self.motion is None or self._shown is None:
+        if self.warper is None or self._shown is None:
             return None
         previous, previous_depth = self._shown
-        moved = self.motion.forward(previous, previous_depth, frame)
-        valid = self.motion.valid_mask(previous, previous_depth, frame).astype(bool)
+        motion = frame_motion(self.plan, frame)
+        moved = self.warper.forward(previous, previous_depth, motion)
+        valid = self.warper.valid_mask(previous, previous_depth, motion).astype(bool)
         if not valid.any():
             return None
         difference = cv2.absdiff(moved, image)

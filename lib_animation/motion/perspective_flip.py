@@ -27,7 +27,8 @@ import numpy as np
 
 from lib_animation.errors import SettingsError
 from lib_animation.motion.resample import check_finite_fields
-from lib_animation.schema import NAME
+
+_SETTING_PREFIX = "perspective_flip_"  # a field's setting is this prefix + the field's name
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,11 @@ class PerspectiveFlip:
     fv: float = 53.0
 
     def __post_init__(self) -> None:
-        check_finite_fields(self, ("theta", "phi", "gamma", "fv"), prefix="perspective_flip_")
+        check_finite_fields(self, ("theta", "phi", "gamma", "fv"), prefix=_SETTING_PREFIX)
         if not 0.0 < self.fv < 180.0:
             raise SettingsError(
                 f"perspective flip fv must be between 0 and 180 degrees, got {self.fv}",
-                setting=NAME.perspective_flip_fv,
+                setting=_SETTING_PREFIX + "fv",
             )
 
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lib_animation.motion.frame_motion import FrameMotion
+from lib_animation.frame_motions import frame_motion
+from lib_animation.motion.frame_motion import FrameMotion, FrameWarper
 from lib_animation.plan import make_plan
 from lib_animation.schema import Settings
 
@@ -20,6 +21,7 @@ from .conftest import make_texture
 
 MODES = [("2D", "deforum"), ("3D", "deforum"), ("3D", "pinhole")]
 IMAGE = make_texture(96, 128, seed=2, blur=2.0)
+WARPER = FrameWarper()
 
 
 def _motion(mode: str, camera_model: str, values: dict[str, float], flip: bool) -> FrameMotion:
@@ -28,15 +30,15 @@ def _motion(mode: str, camera_model: str, values: dict[str, float], flip: bool) 
         "border": "zeros", "padding_mode": "zeros", "enable_perspective_flip": flip,
     }  # fmt: skip
     chosen.update({name: f"0:({value})" for name, value in values.items()})
-    return FrameMotion(make_plan(Settings(chosen)))
+    return frame_motion(make_plan(Settings(chosen)), 1)
 
 
 def _round_trip_error(motion: FrameMotion, depth: np.ndarray | None) -> tuple[float, float]:
     """Mean error of backward(forward(x)) where both moves saw the frame, and that area."""
-    moved = motion.forward(IMAGE, depth, 1)
-    back = motion.backward(moved, depth, 1)
-    seen = motion.valid_mask(IMAGE, depth, 1).astype(np.float32)
-    kept = motion.backward(seen, depth, 1) > 0.999
+    moved = WARPER.forward(IMAGE, depth, motion)
+    back = WARPER.backward(moved, depth, motion)
+    seen = WARPER.valid_mask(IMAGE, depth, motion).astype(np.float32)
+    kept = WARPER.backward(seen, depth, motion) > 0.999
     kept = cv2.erode(kept.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     error = np.abs(back.astype(int) - IMAGE.astype(int)).mean(axis=-1)
     return float(error[kept].mean()) if kept.any() else 0.0, float(kept.mean())
@@ -77,7 +79,22 @@ def test_strong_flip_round_trip_is_far_closer_than_the_forward_move(mode, camera
               "rotation_3d_y": 1.5, "angle": 1, "zoom": 1.02}
     motion = _motion(mode, camera_model, values, flip=True)
     error, area = _round_trip_error(motion, None)
-    forward = np.abs(motion.forward(IMAGE, None, 1).astype(int) - IMAGE.astype(int)).mean()
+    forward = np.abs(WARPER.forward(IMAGE, None, motion).astype(int) - IMAGE.astype(int)).mean()
     assert area > 0.5
     assert error < 1.5
     assert forward > 20 * error
+
+
+def test_a_frames_motion_holds_that_frames_numbers_and_the_modes_sampling():
+    plan = make_plan(Settings({
+        "animation_mode": "3D", "max_frames": 3, "translation_z": "0:(t)", "fov_schedule": "0:(50)",
+        "padding_mode": "reflect", "sampling_mode": "nearest", "aspect_ratio_use_old_formula": True,
+        "W": 128, "H": 64,
+    }))  # fmt: skip
+    motion = frame_motion(plan, 2)
+    assert (motion.border, motion.sampling) == ("reflect", "nearest")
+    assert (motion.camera.translation_z, motion.camera.fov) == (2.0, 50.0)
+    assert motion.camera.aspect_ratio == 2.0 and motion.camera.flip is None
+    flat = plan.settings.replace(animation_mode="2D", border="wrap", zoom="0:(1.5)")
+    motion = frame_motion(make_plan(flat), 1)
+    assert (motion.border, motion.sampling, motion.camera.zoom) == ("wrap", "bilinear", 1.5)
