@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,11 +9,29 @@ from pathlib import Path
 from lib_animation.output.frames import frame_files, iter_frames, video_frame_paths
 from lib_animation.output.report import measure_quality, write_report
 from lib_animation.output.video import VideoOptions, encode_video
-from lib_animation.plan import FramePlan
 
-VP9_CRF_SCALE = 63 / 51  # video_crf is x264's 0-51 scale; VP9 uses 0-63
 # progress(stage, frames done, frames in all), e.g. ("mp4", 40, 120) or ("report", 120, 120)
 FinishProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    """What to write after the last frame, as the run service read it from the run: frames
+    0..frame_count-1 become the video (`video_format` "mp4" or "webm", None for none) with
+    `comment` in its container and the soundtrack, and the GIF; the report marks the keyframes
+    and the diffused frames and shows the renderer's warp errors; `delete_frames` removes the
+    frames once a video or GIF holds them."""
+
+    frame_count: int
+    video_format: str | None
+    gif: bool
+    video: VideoOptions
+    comment: str
+    keyframes: list[int]
+    diffused_frames: list[int]
+    soundtrack: Path | None = None
+    warp_errors: Sequence[float | None] | None = None
+    delete_frames: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,47 +45,37 @@ class RunOutputs:
 
 def write_outputs(
     run_dir: Path,
-    plan: FramePlan,
+    request: OutputRequest,
     *,
-    soundtrack: Path | None = None,
-    warp_errors: Sequence[float | None] | None = None,
     report: bool = True,
     progress: FinishProgress | None = None,
 ) -> RunOutputs:
     """Encode the requested video formats and write the quality report beside the frames,
     telling `progress` how far each stage got as it reads the frames."""
-    settings = plan.settings
-    paths = video_frame_paths(run_dir, plan.max_frames)
+    paths = video_frame_paths(run_dir, request.frame_count)
 
     def frames(stage: str) -> Sequence[Path]:
         return paths if progress is None else _Reporting(paths, stage, progress)
 
-    options = VideoOptions(
-        fps=settings.fps,
-        crf=settings.video_crf,
-        preset=settings.video_preset,
-        vp9_crf=round(settings.video_crf * VP9_CRF_SCALE),
-    )
-    comment = json.dumps({"keyframes_settings": plan.settings.changed()}, ensure_ascii=False)
     video = None
-    if settings.video_format != "none":
-        target = run_dir / f"{run_dir.name}.{settings.video_format}"
-        video = encode_video(frames(settings.video_format), target, options,
-                             soundtrack=soundtrack, comment=comment)
+    if request.video_format is not None:
+        target = run_dir / f"{run_dir.name}.{request.video_format}"
+        video = encode_video(frames(request.video_format), target, request.video,
+                             soundtrack=request.soundtrack, comment=request.comment)
     gif = None
-    if settings.make_gif:
-        gif = encode_video(frames("gif"), run_dir / f"{run_dir.name}.gif", options)
+    if request.gif:
+        gif = encode_video(frames("gif"), run_dir / f"{run_dir.name}.gif", request.video)
     report_json = report_png = None
     if report:
         quality = measure_quality(
             iter_frames(frames("report")),
-            warp_errors=warp_errors,
-            keyframes=plan.keyframe_frames(),
-            diffused_frames=[int(frame) for frame in plan.diffused_frames()],
+            warp_errors=request.warp_errors,
+            keyframes=request.keyframes,
+            diffused_frames=request.diffused_frames,
         )
         report_json, report_png = write_report(quality, run_dir)
     deleted = False
-    if settings.delete_imgs and (video is not None or gif is not None):
+    if request.delete_frames and (video is not None or gif is not None):
         for path in frame_files(run_dir).values():
             path.unlink(missing_ok=True)
         deleted = True

@@ -34,7 +34,6 @@ from av.video.reformatter import VideoReformatter
 from lib_animation.errors import RenderError
 from lib_animation.inputs.media import open_media
 from lib_animation.output.frames import read_frame
-from lib_animation.schema import NAME
 
 VIDEO_FORMATS = ("mp4", "webm", "gif")
 X264_PRESETS = (
@@ -66,7 +65,7 @@ _LIMITED_RANGE = 1
 @dataclass(frozen=True)
 class VideoOptions:
     """Encoding settings. `crf` and `preset` are for H.264 (lower crf = better, 0-51);
-    `vp9_crf` is VP9's own 0-63 scale."""
+    `vp9_crf` is VP9's own 0-63 scale. An error about an option names the option."""
 
     fps: float = 15.0
     crf: int = 17
@@ -134,20 +133,20 @@ def encode_video(
 def _check_options(options: VideoOptions, kind: str) -> None:
     if not 0 < options.fps <= MAX_FPS:
         raise RenderError(
-            f"must be above 0 and at most {MAX_FPS}, got {options.fps}", setting=NAME.fps
+            f"must be above 0 and at most {MAX_FPS}, got {options.fps}", setting="fps"
         )
     if kind == "gif" and options.fps > MAX_GIF_FPS:
         raise RenderError(
             f"a GIF cannot play faster than {MAX_GIF_FPS} fps, got {options.fps}",
-            setting=NAME.fps,
+            setting="fps",
             hint="lower the fps or write an mp4 or webm",
         )
     if not 0 <= options.crf <= 51:
-        raise RenderError(f"must be from 0 to 51, got {options.crf}", setting=NAME.video_crf)
+        raise RenderError(f"must be from 0 to 51, got {options.crf}", setting="crf")
     if options.preset not in X264_PRESETS:
         raise RenderError(
             f"unknown preset {options.preset!r}",
-            setting=NAME.video_preset,
+            setting="preset",
             hint=f"one of {', '.join(X264_PRESETS)}",
         )
     if not 0 <= options.vp9_crf <= 63:
@@ -211,7 +210,7 @@ def _write_video(
     source = None if soundtrack is None else open_media(soundtrack, what="soundtrack")
     try:
         if source is not None and not source.streams.audio:
-            raise RenderError(f"soundtrack {soundtrack} has no audio", setting=NAME.soundtrack_path)
+            raise RenderError(f"soundtrack {soundtrack} has no audio")
         container = _open_output(temp, kind, {"movflags": "+faststart"} if kind == "mp4" else {})
         with container:
             if comment:
@@ -301,9 +300,7 @@ class _Soundtrack:
             for converted in resampler.resample(None):
                 yield converted.to_ndarray()
         except av.FFmpegError as error:
-            raise RenderError(
-                f"cannot decode the soundtrack {self._name}: {error}", setting=NAME.soundtrack_path
-            ) from error
+            raise RenderError(f"cannot decode the soundtrack {self._name}: {error}") from error
 
     def feed_until(self, end_sample: int) -> None:
         """Encode soundtrack samples up to `end_sample`, with silence once the source ends."""

@@ -1,13 +1,22 @@
-"""Finishing a rendered run: the video and the quality report, from the frames on disk."""
+"""Finishing a rendered run: the video and the quality report, from the frames on disk, as the
+run's settings and plan ask for them."""
 
 from __future__ import annotations
 
-from lib_animation.output.finish import FinishProgress, RunOutputs, write_outputs
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from lib_animation.output.finish import FinishProgress, OutputRequest, RunOutputs, write_outputs
 from lib_animation.output.frames import remove_temp_files
 from lib_animation.output.manifest import read_frame_log
+from lib_animation.output.video import VideoOptions
+from lib_animation.plan import FramePlan
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.start import Run
 from lib_animation.schema import WARPING
+
+VP9_CRF_SCALE = 63 / 51  # video_crf is x264's 0-51 scale; VP9 uses 0-63
 
 
 def finish_run(run: Run, *, report: bool = True,
@@ -21,8 +30,31 @@ def finish_run(run: Run, *, report: bool = True,
             frames = read_frame_log(run.folder, keys=("warp_error",))
             warp_errors = [_number(frames.get(index, {}).get("warp_error"))
                            for index in range(run.plan.max_frames)]
-        return write_outputs(run.folder, run.plan, soundtrack=run.inputs.soundtrack,
-                             warp_errors=warp_errors, report=report, progress=progress)
+        request = _output_request(run.plan, run.inputs.soundtrack, warp_errors)
+        return write_outputs(run.folder, request, report=report, progress=progress)
+
+
+def _output_request(plan: FramePlan, soundtrack: Path | None,
+                    warp_errors: Sequence[float | None] | None) -> OutputRequest:
+    settings = plan.settings
+    video = VideoOptions(
+        fps=settings.fps,
+        crf=settings.video_crf,
+        preset=settings.video_preset,
+        vp9_crf=round(settings.video_crf * VP9_CRF_SCALE),
+    )
+    return OutputRequest(
+        frame_count=plan.max_frames,
+        video_format=None if settings.video_format == "none" else settings.video_format,
+        gif=settings.make_gif,
+        video=video,
+        comment=json.dumps({"keyframes_settings": settings.changed()}, ensure_ascii=False),
+        keyframes=plan.keyframe_frames(),
+        diffused_frames=[int(frame) for frame in plan.diffused_frames()],
+        soundtrack=soundtrack,
+        warp_errors=warp_errors,
+        delete_frames=settings.delete_imgs,
+    )
 
 
 def _number(value: object) -> float | None:

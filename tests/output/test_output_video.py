@@ -245,10 +245,10 @@ def test_bad_inputs_are_render_errors(tmp_path: Path) -> None:
         encode_video([], tmp_path / "out.mp4")
     with pytest.raises(RenderError) as caught:
         encode_video(frames, tmp_path / "out.mp4", VideoOptions(preset="fastest"))
-    assert caught.value.setting == "video_preset"
+    assert caught.value.setting == "preset"
     with pytest.raises(RenderError) as caught:
         encode_video(frames, tmp_path / "out.mp4", VideoOptions(crf=60))
-    assert caught.value.setting == "video_crf"
+    assert caught.value.setting == "crf"
     with FrameWriter(tmp_path / "run") as writer:
         writer.submit(3, pattern_frame(3, 18, 16))
     with pytest.raises(RenderError, match="one size") as caught:
