@@ -25,8 +25,9 @@ from skimage import data
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib_animation.output.frames import FrameWriter, encode_png, frame_path  # noqa: E402
+from lib_animation.output.frames import FrameWriter  # noqa: E402
 from lib_animation.output.video import VideoOptions, encode_video  # noqa: E402
+from lib_animation.png_frames import encode_png, frame_path  # noqa: E402
 
 
 def natural_frame(index: int, size: int = 512) -> np.ndarray:

@@ -38,7 +38,7 @@ from lib_animation.motion.perspective_flip import PerspectiveFlip  # noqa: E402
 from lib_animation.motion.resample import warp_perspective_opencv  # noqa: E402
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, warp_2d  # noqa: E402
 from lib_animation.motion.warp3d import Motion3D, warp_3d  # noqa: E402
-from lib_animation.output.frames import encode_png  # noqa: E402
+from lib_animation.png_frames import encode_png  # noqa: E402
 from lib_animation.render import cross_fade  # noqa: E402
 
 SIZES = ((512, 512), (1024, 576))

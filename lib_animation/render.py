@@ -33,9 +33,10 @@ from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_
 from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
 from lib_animation.motion.frame_motion import FrameWarper, WarpOptions
-from lib_animation.output.frames import FrameWriter, frame_name, read_frame
+from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import ManifestRecorder
 from lib_animation.plan import FramePlan
+from lib_animation.png_frames import frame_name, read_frame
 from lib_animation.schema import NAME, Mode
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}

@@ -25,12 +25,12 @@ import numpy as np
 from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
 from lib_animation.inputs.media import frame_to_rgb, local_media_path, open_media
-from lib_animation.output.frames import (
-    FrameWriter,
+from lib_animation.png_frames import (
     complete_frames,
     frame_files,
     frame_path,
     remove_temp_files,
+    write_png,
 )
 from lib_animation.schema import NAME
 
@@ -198,10 +198,9 @@ def extract_video_frames(
     frames = read_video_frames(source, selection, size=size, setting=setting)
     _clear(folder)
     count = 0
-    with FrameWriter(folder) as writer:
-        for _, image in frames:
-            writer.submit(count, image)
-            count += 1
+    for _, image in frames:
+        write_png(frame_path(folder, count), image)
+        count += 1
     record = json.dumps({**expected, "frames": count}, indent=1)
     try:
         write_atomic(folder / EXTRACTION_RECORD, record.encode("utf-8"))

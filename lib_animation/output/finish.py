@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib_animation.output.frames import frame_files, iter_frames, video_frame_paths
+from lib_animation.output.frames import iter_frames, video_frame_paths
 from lib_animation.output.report import measure_quality, write_report
 from lib_animation.output.video import VideoOptions, encode_video
+from lib_animation.png_frames import frame_files
 
 # progress(stage, frames done, frames in all), e.g. ("mp4", 40, 120) or ("report", 120, 120)
 FinishProgress = Callable[[str, int, int], None]

@@ -31,7 +31,7 @@ from typing import Any
 
 from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import complete_frames
+from lib_animation.png_frames import complete_frames
 
 MANIFEST_NAME = "manifest.json"
 FRAME_LOG_NAME = "frames.jsonl"

@@ -33,7 +33,7 @@ from av.video.reformatter import VideoReformatter
 
 from lib_animation.errors import RenderError
 from lib_animation.inputs.media import open_media
-from lib_animation.output.frames import read_frame
+from lib_animation.png_frames import read_frame
 
 VIDEO_FORMATS = ("mp4", "webm", "gif")
 X264_PRESETS = (

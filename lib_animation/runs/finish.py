@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lib_animation.output.finish import FinishProgress, OutputRequest, RunOutputs, write_outputs
-from lib_animation.output.frames import remove_temp_files
 from lib_animation.output.manifest import read_frame_log
 from lib_animation.output.video import VideoOptions
 from lib_animation.plan import FramePlan
+from lib_animation.png_frames import remove_temp_files
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.start import Run
 from lib_animation.schema import WARPING

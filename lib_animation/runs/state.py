@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.errors import KeyframesError
-from lib_animation.output.frames import frame_files
 from lib_animation.output.manifest import load_manifest, manifest_path
 from lib_animation.output.report import REPORT_JSON
+from lib_animation.png_frames import frame_files
 from lib_animation.runs.folder import SETTINGS_NAME
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".gif")

@@ -12,15 +12,14 @@ import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import (
-    FrameWriter,
+from lib_animation.output.frames import FrameWriter, video_frame_paths
+from lib_animation.png_frames import (
     complete_frames,
     encode_png,
     frame_path,
     is_complete_png,
     read_frame,
     remove_temp_files,
-    video_frame_paths,
     write_png,
 )
 

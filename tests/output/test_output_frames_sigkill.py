@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lib_animation.output.frames import complete_frames
+from lib_animation.png_frames import complete_frames
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import FrameWriter, encode_png, frame_path
+from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import (
     FRAME_LOG_NAME,
     MANIFEST_NAME,
@@ -26,6 +26,7 @@ from lib_animation.output.manifest import (
     resume_point,
     save_manifest,
 )
+from lib_animation.png_frames import encode_png, frame_path
 
 PARAMS = {
     "seed": 1234,

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import FrameWriter, frame_path, iter_frames
+from lib_animation.output.frames import FrameWriter, iter_frames
 from lib_animation.output.report import measure_quality, write_report
+from lib_animation.png_frames import frame_path
 
 H, W = 48, 64
 

@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import FrameWriter, frame_path
+from lib_animation.output.frames import FrameWriter
 from lib_animation.output.video import VideoOptions, encode_video
+from lib_animation.png_frames import frame_path
 
 
 def pattern_frame(index: int, width: int, height: int) -> np.ndarray:

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from lib_animation.errors import RenderError
-from lib_animation.output.frames import frame_path, read_frame
 from lib_animation.output.manifest import read_frame_log
+from lib_animation.png_frames import frame_path, read_frame
 from lib_animation.schema import BY_NAME
 from tests.render.folder_rendering import render_folder
 

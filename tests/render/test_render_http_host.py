@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from lib_animation.cli import main
-from lib_animation.output.frames import complete_frames, frame_path
+from lib_animation.png_frames import complete_frames, frame_path
 
 COMMON_FIELDS = {
     "prompt", "negative_prompt", "styles", "seed", "subseed", "subseed_strength",

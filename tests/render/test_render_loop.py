@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lib_animation.errors import KeyframesError
-from lib_animation.output.frames import complete_frames, frame_path, read_frame
+from lib_animation.png_frames import complete_frames, frame_path, read_frame
 from tests.render.folder_rendering import render_folder
 
 COUNTER = (slice(0, 16), slice(0, 40))  # where the preview host draws its frame counter

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from lib_animation.output.frames import complete_frames, frame_path
+from lib_animation.png_frames import complete_frames, frame_path
 from tests.render.folder_rendering import render_folder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 from lib_animation.cli import main
-from lib_animation.output.frames import complete_frames, frame_path, read_frame
+from lib_animation.png_frames import complete_frames, frame_path, read_frame
 
 W, H = 72, 64
 

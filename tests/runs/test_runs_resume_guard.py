@@ -12,7 +12,7 @@ import pytest
 from lib_animation.cli import main
 from lib_animation.errors import RenderError
 from lib_animation.host import PreviewHost
-from lib_animation.output.frames import complete_frames, frame_path
+from lib_animation.png_frames import complete_frames, frame_path
 from lib_animation.runs import open_run, read_run_state, render_run
 from lib_animation.runs.lock import RunLock
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from lib_animation.errors import KeyframesError, RenderError, SettingsError
 from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse, PreviewHost
-from lib_animation.output.frames import complete_frames, frame_path, read_frame
 from lib_animation.output.manifest import read_frame_log
+from lib_animation.png_frames import complete_frames, frame_path, read_frame
 from lib_animation.runs import (
     finish_run,
     open_run,
