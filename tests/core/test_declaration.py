@@ -32,10 +32,10 @@ DECLARATION = {"schema.py", "setting_kinds.py", "docs.py"}
 OTHER_NAMESPACES = {"deforum_import.py", "http_host.py", "host.py", "generation_fields.py",
                     "compat.py", "warp2d.py",
                     "warp3d.py"}
-# Single words that are also names elsewhere: the schedule variable `fps`, the plan's JSON key
-# `max_frames`, and torch's padding mode "border".
+# Single words that are also names elsewhere: the schedule variable `fps`, the video encoder's
+# option `fps`, the plan's JSON key `max_frames`, and torch's padding mode "border".
 OTHER_WORDS = {("prompts.py", "fps"), ("schedule.py", "fps"), ("parser.py", "fps"),
-               ("plan.py", "max_frames"), ("resample.py", "border")}
+               ("video.py", "fps"), ("plan.py", "max_frames"), ("resample.py", "border")}
 
 
 def _modules(skip: set[str]) -> list[Path]:
