@@ -28,7 +28,6 @@ after the last frame still sets the blend of the frames before it, so a travel c
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -39,6 +38,7 @@ import numpy as np
 
 from lib_animation.errors import PromptError, ScheduleError
 from lib_animation.numbers import format_number
+from lib_animation.prompt_entries import PROMPTS_EXAMPLE, prompt_entries
 from lib_animation.schedule import ScheduleVariables, compile_expression, evaluate_scalar
 from lib_animation.schema import NAME
 
@@ -56,7 +56,6 @@ NUMBER_DECIMALS = 4
 # A1111 splits composable prompts on this pattern (modules/prompt_parser.py).
 _COMPOSABLE_AND = re.compile(r"\bAND\b")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-_EXAMPLE = 'write prompts as {"0": "a cat --neg blurry", "30": "a dog"}'
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def parse_animation_prompts(
     by_frame: dict[int, PromptKeyframe] = {}
     entries = [
         (position, key, prompt, _key_frame(key, position, variables, setting))
-        for position, (key, prompt) in enumerate(_entries(value, setting), start=1)
+        for position, (key, prompt) in enumerate(prompt_entries(value, setting=setting), start=1)
     ]
     after_end = [frame for *_, frame in entries if frame >= variables.max_frames]
     blend_target = min(after_end) if blend and after_end else None
@@ -121,12 +120,6 @@ def parse_animation_prompts(
             hint="add a prompt for frame 0",
         )
     return [by_frame[frame] for frame in sorted(by_frame)], warnings
-
-
-def load_prompts_json(text: str, *, setting: str = PROMPTS_SETTING) -> dict[str, str]:
-    """Read the prompts setting's JSON text into {key: prompt}; a repeated key keeps its last
-    prompt. Keys are not evaluated here (see `parse_animation_prompts`)."""
-    return dict(_checked(_load_json(text, setting), setting))
 
 
 def split_negative(prompt: str, *, key: str, setting: str = PROMPTS_SETTING) -> tuple[str, str]:
@@ -175,7 +168,7 @@ def frame_prompts(
     """
     ordered = sorted(keyframes, key=lambda keyframe: keyframe.frame)
     if not ordered:
-        raise PromptError("there are no prompts", setting=PROMPTS_SETTING, hint=_EXAMPLE)
+        raise PromptError("there are no prompts", setting=PROMPTS_SETTING, hint=PROMPTS_EXAMPLE)
     last = variables.max_frames
     inside = ordered if ordered[-1].frame < last or not blend else ordered[:-1]
     if ordered[0].frame < 0 or not inside or inside[-1].frame >= last:
@@ -231,88 +224,6 @@ class _Template:
         if any(isinstance(piece, _Inline) for piece in self.pieces):
             return None
         return "".join(self.pieces)  # type: ignore[arg-type]
-
-
-def _entries(value: str | Mapping[str, str], setting: str) -> list[tuple[str, str]]:
-    pairs = _load_json(value, setting) if isinstance(value, str) else _mapping_pairs(value, setting)
-    return _checked(pairs, setting)
-
-
-def _checked(pairs: list[tuple[str, object]], setting: str) -> list[tuple[str, str]]:
-    if not pairs:
-        raise PromptError("there are no prompts", setting=setting, hint=_EXAMPLE)
-    for key, prompt in pairs:
-        if not isinstance(prompt, str):
-            raise PromptError(
-                f'prompt "{key}" must be text, not {_json_type(prompt)}',
-                setting=setting,
-                hint='put the prompt in double quotes, e.g. {"0": "a cat"}',
-            )
-    return pairs  # type: ignore[return-value]
-
-
-class _JsonObject(list):
-    """The key-value pairs of one JSON object, in order, duplicates kept."""
-
-
-def _load_json(text: str, setting: str) -> list[tuple[str, object]]:
-    try:
-        loaded = json.loads(text, object_pairs_hook=_JsonObject)
-    except json.JSONDecodeError as error:
-        raise PromptError(
-            f"not valid JSON on line {error.lineno}: {error.msg}",
-            setting=setting,
-            column=error.colno,
-            hint=_json_hint(error),
-        ) from None
-    except (ValueError, RecursionError) as error:
-        raise PromptError(f"not valid JSON: {error}", setting=setting, hint=_EXAMPLE) from None
-    if not isinstance(loaded, _JsonObject):
-        raise PromptError(
-            f"must be a JSON object of frame: prompt pairs, not {_json_type(loaded)}",
-            setting=setting,
-            hint=_EXAMPLE,
-        )
-    return list(loaded)
-
-
-def _json_hint(error: json.JSONDecodeError) -> str:
-    if error.msg.startswith("Expecting property name"):
-        return "keys need double quotes, and the last prompt has no comma after it"
-    if error.msg.startswith("Invalid control character"):
-        return r"write a line break inside a prompt as \n"
-    return _EXAMPLE
-
-
-def _mapping_pairs(value: Mapping[str, str], setting: str) -> list[tuple[str, object]]:
-    if not isinstance(value, Mapping):
-        raise PromptError(
-            f"must be a mapping of frame: prompt pairs, not {type(value).__name__}",
-            setting=setting,
-            hint=_EXAMPLE,
-        )
-    pairs = []
-    for key, prompt in value.items():
-        if isinstance(key, int) and not isinstance(key, bool):
-            key = str(key)
-        if not isinstance(key, str):
-            raise PromptError(
-                f"prompt key {key!r} must be a frame number or expression",
-                setting=setting,
-            )
-        pairs.append((key, prompt))
-    return pairs
-
-
-def _json_type(value: object) -> str:
-    names = {bool: "true/false", type(None): "null", int: "a number", float: "a number"}
-    if isinstance(value, _JsonObject):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "text"
-    return names.get(type(value), type(value).__name__)
 
 
 def _key_frame(key: str, position: int, variables: ScheduleVariables, setting: str) -> int:

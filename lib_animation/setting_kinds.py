@@ -13,6 +13,7 @@ from typing import Any
 
 from lib_animation.errors import SettingsError
 from lib_animation.numbers import format_number
+from lib_animation.prompt_entries import load_prompts_json
 
 BOOL = "bool"
 INT = "int"
@@ -224,8 +225,6 @@ def _validate_schedule(setting: Setting, value: Any) -> str:
 
 def _validate_prompts(setting: Setting, value: Any) -> dict[str, str]:
     if isinstance(value, str):
-        from lib_animation.prompts import load_prompts_json
-
         value = load_prompts_json(value, setting=setting.name)
     if not isinstance(value, Mapping):
         raise _fail(setting, value)

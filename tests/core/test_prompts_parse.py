@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib_animation.errors import KeyframesError, PromptError, ScheduleError
+from lib_animation.prompt_entries import load_prompts_json
 from lib_animation.prompts import (
     PromptKeyframe,
     frame_prompts,
-    load_prompts_json,
     parse_animation_prompts,
     split_negative,
 )
@@ -158,7 +158,7 @@ def test_deeply_nested_json_is_a_prompt_error() -> None:
 
 
 def test_load_prompts_json_returns_the_object() -> None:
-    assert load_prompts_json('{"0": "a", "max_f": "b"}') == {"0": "a", "max_f": "b"}
+    assert load_prompts_json('{"0": "a", "max_f": "b"}', setting="p") == {"0": "a", "max_f": "b"}
     with pytest.raises(PromptError) as raised:
         load_prompts_json("{'0': 'a'}", setting="prompts")
     assert raised.value.setting == "prompts"
