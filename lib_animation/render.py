@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -30,13 +30,14 @@ from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
 from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
-from lib_animation.motion.depth_download import Progress
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
-from lib_animation.motion.frame_motion import FrameWarper, WarpOptions
+from lib_animation.motion.frame_motion import FrameWarper
 from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import ManifestRecorder
 from lib_animation.plan import FramePlan
 from lib_animation.png_frames import frame_name, read_frame
+from lib_animation.render_options import RenderOptions
+from lib_animation.render_progress import RenderProgress
 from lib_animation.schema import NAME, Mode
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
@@ -45,33 +46,6 @@ FLOW_METHOD_OF_SETTING = {
 }  # fmt: skip
 COLOR_SPACES = ("LAB", "HSV", "RGB")
 REDO_STREAM = 11
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    warp: WarpOptions = field(default_factory=WarpOptions)
-    models_dir: Path | None = None  # depth weights; None renders 3D on a flat depth plane
-    depth_device: str = "cpu"
-    depth_progress: Progress | None = None
-    depth_cache: DepthModelCache | None = None
-
-
-@dataclass(frozen=True)
-class RenderProgress:
-    done: int
-    total: int
-    elapsed_s: float
-    rendered_now: int  # frames made in this session (a resume does not count earlier ones)
-    text: str
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.rendered_now / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def seconds_left(self) -> float | None:
-        rate = self.frames_per_second
-        return (self.total - self.done) / rate if rate > 0 else None
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,23 @@ from pathlib import Path
 from lib_animation.errors import RenderError
 from lib_animation.host import PreviewHost
 from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
-from lib_animation.motion.depth import DepthModelCache
-from lib_animation.motion.frame_motion import WarpOptions
-from lib_animation.output.finish import RunOutputs
 from lib_animation.presets import load_file_or_preset, user_presets_dir
-from lib_animation.render import RenderOptions, RenderProgress
-from lib_animation.runs import RenderResult, finish_run, open_run, render_run, start_run
-from lib_animation.runs.folder import load_run_settings
-from lib_animation.runs.record import describe_host, host_identity, load_origin
+from lib_animation.runs import (
+    DepthModelCache,
+    RenderOptions,
+    RenderProgress,
+    RenderResult,
+    RunOutputs,
+    WarpOptions,
+    describe_host,
+    finish_run,
+    host_identity,
+    load_origin,
+    load_run_settings,
+    open_run,
+    render_run,
+    start_run,
+)
 from lib_animation.schema import Mode
 
 BAR_WIDTH = 24

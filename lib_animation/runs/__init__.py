@@ -1,24 +1,40 @@
 """A run's life, the one path the CLI, the WebUI tab and the REST API take:
 
 `start_run` (plan once, check inputs and the host's names, make the folder) or `open_run` (an
-existing folder, to resume), then `render_run` (the frame loop, with progress and stop
-callbacks), then `finish_run` (video and quality report). `read_run_state` tells what a run
-folder holds without rendering anything.
+existing folder, to resume), then `render_run` (the frame loop, with `RenderOptions` and
+`RenderProgress` and stop callbacks), then `finish_run` (video and quality report, as
+`RunOutputs`). `read_run_state` tells what a run folder holds without rendering anything;
+`load_run_settings` and `load_origin` read a folder's settings and the record of its host.
 """
 
+from lib_animation.motion.depth import DepthModelCache
+from lib_animation.motion.frame_motion import WarpOptions
+from lib_animation.output.finish import RunOutputs
+from lib_animation.render_options import RenderOptions
+from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.finish import finish_run
-from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder
+from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder, load_run_settings
+from lib_animation.runs.record import describe_host, host_identity, load_origin
 from lib_animation.runs.render import RenderResult, render_run
 from lib_animation.runs.start import Run, open_run, start_run
 from lib_animation.runs.state import RunState, read_run_state
 
 __all__ = [
     "SETTINGS_NAME",
+    "DepthModelCache",
+    "RenderOptions",
+    "RenderProgress",
     "RenderResult",
     "Run",
+    "RunOutputs",
     "RunState",
+    "WarpOptions",
+    "describe_host",
     "find_run_folder",
     "finish_run",
+    "host_identity",
+    "load_origin",
+    "load_run_settings",
     "open_run",
     "read_run_state",
     "render_run",

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lib_animation.host import Host
-from lib_animation.render import RenderOptions
-from lib_animation.runs import RenderResult, open_run, render_run
+from lib_animation.runs import RenderOptions, RenderResult, open_run, render_run
 
 
 def render_folder(folder: Path, host: Host, options: RenderOptions | None = None) -> RenderResult:

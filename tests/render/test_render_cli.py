@@ -8,8 +8,8 @@ import av
 from PIL import Image
 
 from lib_animation.cli import main
-from lib_animation.render import RenderProgress
 from lib_animation.render_cli import progress_line
+from lib_animation.runs import RenderProgress
 
 
 def test_render_writes_frames_video_gif_and_report(tmp_path, capsys):

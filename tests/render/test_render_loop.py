@@ -124,8 +124,7 @@ def test_depth_maps_are_saved_beside_every_frame_when_asked(run_factory, make_ho
 
 def test_the_torch_backend_renders_like_the_opencv_one(run_factory, make_host):
     pytest.importorskip("torch")
-    from lib_animation.motion.frame_motion import WarpOptions
-    from lib_animation.render import RenderOptions
+    from lib_animation.runs import RenderOptions, WarpOptions
 
     values = {"max_frames": 4, "zoom": "0:(1.03)", "angle": "0:(1)", "color_coherence": "LAB",
               "noise_schedule": "0:(0.04)"}
