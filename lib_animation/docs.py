@@ -1,5 +1,6 @@
-"""The README's generated sections: the settings reference (from the schema) and the schedule
-syntax (from schedule/SYNTAX.md), so neither can drift from the code."""
+"""The README's generated sections: the settings reference (from the schema), the schedule
+syntax (from schedule/SYNTAX.md) and the architecture picture (from the layers), so none can
+drift from the code."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from lib_animation.layers import LAYERS
 from lib_animation.schema import GROUPS, Setting, settings_in_group
 
 SYNTAX_FILE = Path(__file__).parent / "schedule" / "SYNTAX.md"
@@ -70,7 +72,30 @@ def schedule_syntax() -> str:
     return re.sub(r"^(#+) ", r"\1## ", body, flags=re.M)
 
 
-SECTIONS = {"settings-table": settings_table, "schedule-syntax": schedule_syntax}
+def architecture_picture() -> str:
+    """The layers top to bottom: each one's modules, what it does and the layers it imports."""
+    indent = " " * (max(len(layer.name) for layer in LAYERS) + 2)
+    lines = []
+    for layer in LAYERS:
+        lines.append(layer.name.ljust(len(indent)) + ", ".join(layer.modules))
+        lines.append(indent + layer.what)
+        if layer.imports:
+            lines.append(indent + "imports " + ", ".join(layer.imports))
+        lines.append("")
+    picture = "\n".join(lines).rstrip()
+    return (
+        "The layers of `lib_animation/`, top to bottom: each imports only the layers it names, "
+        "all below it.\nDrawn from `lib_animation/layers.py`; `tests/core/test_layers.py` holds "
+        "the imports to it.\n\n"
+        f"```text\n{picture}\n```\n"
+    )
+
+
+SECTIONS = {
+    "settings-table": settings_table,
+    "schedule-syntax": schedule_syntax,
+    "architecture": architecture_picture,
+}
 
 
 def with_generated_sections(readme: str) -> str:
