@@ -24,6 +24,7 @@ from lib_animation.atomic_files import write_text_atomic
 from lib_animation.deforum_import import closest_name, migrate_flat, unknown_key_warnings
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.schema import BY_NAME, Settings, defaults
+from lib_animation.setting_kinds import FLOAT, INT
 
 FORMAT = "keyframes-settings"
 PRESET_FORMAT = "keyframes-preset"
@@ -52,16 +53,22 @@ def loads_settings(text: str, *, source: str = "<settings>") -> Loaded:
 
 
 def settings_from_data(
-    data: Any, *, source: str = "<settings>", base: Settings | None = None
+    data: Any, *, source: str = "<settings>", base: Settings | None = None,
+    warn_text_numbers: bool = False,
 ) -> Loaded:
     """Turn parsed JSON (ours or flat) into complete Settings, over `base` or the defaults.
 
-    A null value leaves its setting as `base` (or the defaults) has it.
+    A null value leaves its setting as `base` (or the defaults) has it. A number written as text
+    ("64") is read as the number, with a warning naming the setting in a Keyframes settings file
+    and, with `warn_text_numbers`, in flat data too (an API caller's JSON); Deforum's own files
+    hold numbers as text, so flat files load without it.
     """
     if not isinstance(data, Mapping):
         raise SettingsError("a settings file must hold a JSON object", source=source)
     values, warnings, source_format = _unwrap(data, source)
     values = {name: value for name, value in values.items() if value is not None}
+    if source_format != "flat" or warn_text_numbers:
+        warnings = [*warnings, *_numbers_as_text(values)]
     merged = base.to_dict() if base is not None else defaults()
     try:
         merged.update(values)
@@ -175,6 +182,12 @@ def _unwrap(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[
     known = {name: value for name, value in migrated.items() if name in BY_NAME}
     unknown = {name: value for name, value in migrated.items() if name not in BY_NAME}
     return known, warnings + unknown_key_warnings(unknown, BY_NAME), "flat"
+
+
+def _numbers_as_text(values: Mapping[str, Any]) -> list[str]:
+    return [f"{name}: {value!r} is text, read as a number; write numbers without quotes"
+            for name, value in values.items()
+            if isinstance(value, str) and BY_NAME[name].kind in (INT, FLOAT)]
 
 
 def _reject_unknown(values: Mapping[str, Any], source: str) -> None:

@@ -226,3 +226,17 @@ def test_a_setting_name_with_one_slip_is_suggested_back(data):
     assert loaded.warnings[0].startswith(f"{key} is not a setting; did you mean ")
     with pytest.raises(SettingsError, match="did you mean"):
         loads_settings(_ours({key: BY_NAME[name].default}))
+
+
+def test_a_number_written_as_text_in_a_keyframes_file_is_read_with_a_warning(tmp_path):
+    document = json.loads(dumps_settings(Settings({"W": 640})))
+    document["settings"].update({"W": "640", "fps": " 7.5"})
+    loaded = load_settings(_write(tmp_path / "typed.json", document))
+    assert loaded.settings.W == 640 and loaded.settings.fps == 7.5
+    assert sorted(warning.split(":")[0] for warning in loaded.warnings) == ["W", "fps"]
+    assert all("\n" not in warning for warning in loaded.warnings)
+
+
+def test_deforum_files_hold_numbers_as_text_and_load_without_warnings(tmp_path):
+    loaded = load_settings(_write(tmp_path / "deforum.txt", {"W": "640", "diffusion_redo": "0"}))
+    assert loaded.settings.W == 640 and loaded.warnings == ()
