@@ -2,12 +2,14 @@
 
 `Keyframes_{timestring}` becomes `Keyframes_20261126093000`. Whatever a settings file holds, the
 result is one plain folder name: separators, `..`, drive letters and control characters cannot
-make a run write outside the output folder.
+make a run write outside the output folder, and bidi controls (U+202E) and other invisible
+characters cannot make its name read as another.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ from lib_animation.schema import NAME
 MAX_NAME_LENGTH = 120
 MAX_FIELD_LENGTH = 50
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,60})\}")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_UNSAFE = re.compile(r"[/\\:*?\"<>|]")
+# Controls, format characters (bidi overrides and isolates, zero-width marks), lone surrogates
+# (no file system can store them) and line or paragraph separators.
+_DROPPED_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {
     f"lpt{i}" for i in range(10)
 }
@@ -26,7 +31,9 @@ _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)}
 
 def safe_folder_name(text: str, *, fallback: str = "Keyframes") -> str:
     """One folder name made only of safe characters; never empty, '.', '..' or a device name."""
-    name = _UNSAFE.sub("_", text).strip().strip(".").strip()
+    visible = "".join(char for char in text
+                      if unicodedata.category(char) not in _DROPPED_CATEGORIES)
+    name = _UNSAFE.sub("_", visible).strip().strip(".").strip()
     name = name[:MAX_NAME_LENGTH].rstrip(" .")
     if not name or name.split(".")[0].lower() in _WINDOWS_DEVICES:
         return fallback

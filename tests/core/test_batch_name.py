@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -29,3 +30,21 @@ def test_any_template_gives_a_folder_directly_inside_the_output_folder(template,
     name = fill_batch_name(template, values, "20260101000000")
     assert name == safe_folder_name(name)
     assert run_folder(root, name).parent == root.resolve()
+
+
+INVISIBLE = st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zp"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=6), INVISIBLE), max_size=30).map("".join))
+def test_folder_names_hold_no_control_bidi_or_invisible_characters(text):
+    name = safe_folder_name(text)
+    assert not any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") for char in name)
+    assert safe_folder_name(name) == name
+
+
+def test_a_right_to_left_override_cannot_disguise_a_name():
+    assert safe_folder_name("run\u202egpj.exe") == "rungpj.exe"
+    for mark in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c":
+        assert safe_folder_name(f"a{mark}b") == "ab"
+    assert safe_folder_name("\u202e\u2066") == "Keyframes"
