@@ -65,7 +65,8 @@ def declared_options() -> dict[str, object]:
             info="as in img2img, with their default settings (ADetailer, Dynamic Prompts, ...)"),
         f"{PREFIX}input_dirs": _option(
             "", "Extra folders API jobs may read input files from", restrict_api=True,
-            info="one per line; the WebUI's own input and output folders are always allowed"),
+            info="one per line; the outputs and inputs folders in the WebUI's data folder and "
+                 "the Keyframes output folder are always allowed"),
     }
 
 
@@ -126,12 +127,10 @@ def current_options() -> KeyframesOptions:
 
 
 def _input_dirs(extra: str, output_dir: Path) -> tuple[Path, ...]:
-    """The WebUI's own outputs and inputs, our output folder, and the folders the owner added."""
+    """The WebUI's outputs and inputs in its data folder (from its command line), our output
+    folder and the folders the owner added (both options the API cannot set); never the WebUI's
+    own folder options, which any API client can set through /sdapi/v1/options."""
     own = [Path(paths_internal.default_output_dir), output_dir,
            Path(paths_internal.data_path) / "inputs"]
-    for name in ("outdir_init_images", "outdir_samples", "outdir_img2img_samples"):
-        value = getattr(shared.opts, name, "")
-        if value:
-            own.append(Path(value))
     added = [Path(line.strip()).expanduser() for line in extra.splitlines() if line.strip()]
     return tuple(dict.fromkeys(own + added))

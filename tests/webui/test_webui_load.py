@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -50,10 +51,16 @@ def test_options_cannot_widen_file_access_through_the_api(fake_webui):
     webui = start(fake_webui)
     from modules import shared
 
+    from lib_animation.webui.options import current_options
+
     client = webui.client()
-    client.post("/sdapi/v1/options", json={"keyframes_input_dirs": "/", "keyframes_video_crf": 23})
+    client.post("/sdapi/v1/options", json={"keyframes_input_dirs": "/", "keyframes_video_crf": 23,
+                                           "outdir_samples": "/", "outdir_init_images": "/",
+                                           "outdir_img2img_samples": "/"})
     assert shared.opts.keyframes_input_dirs == ""
     assert shared.opts.keyframes_video_crf == 23
+    assert shared.opts.outdir_samples == "/"  # the WebUI's own folder options: any client's
+    assert Path("/") not in current_options().input_dirs
 
 
 def test_install_py_is_idempotent_and_leaves_the_hosts_pins_alone(fake_webui):
