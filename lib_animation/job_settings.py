@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lib_animation.errors import SettingsError
-from lib_animation.inputs.allowed import check_allowed_paths, stage_inline_inputs
+from lib_animation.inputs.allowed import (
+    MAX_INLINE_BYTES,
+    check_allowed_paths,
+    stage_inline_inputs,
+)
 from lib_animation.presets import load_preset
 from lib_animation.schema import Settings
 from lib_animation.settings_files import FORMAT, PRESET_FORMAT, Loaded, settings_from_data
@@ -32,6 +38,15 @@ class JobSettings:
         if self.staged is not None:
             shutil.rmtree(self.staged, ignore_errors=True)
 
+    @contextmanager
+    def discarded_on_error(self) -> Iterator[JobSettings]:
+        """These settings; the staged input files are removed if the block raises anything."""
+        try:
+            yield self
+        except BaseException:
+            self.discard()
+            raise
+
 
 def job_settings(
     body: Any,
@@ -40,13 +55,16 @@ def job_settings(
     presets_dir: Path,
     output_dir: Path,
     allowed_dirs: Sequence[Path],
+    max_inline_bytes: int = MAX_INLINE_BYTES,
 ) -> JobSettings:
-    """Settings from a request body over `base`; SettingsError (nothing left behind) otherwise."""
+    """Settings from a request body over `base`; SettingsError (nothing left behind) otherwise.
+    An inline input file may decode to at most `max_inline_bytes`."""
     if not isinstance(body, Mapping):
         raise SettingsError("the request body must be a JSON object", source="request")
     staged_dir = Path(output_dir) / INPUTS_FOLDER / uuid.uuid4().hex
     try:
-        loaded = _load(dict(body), base, presets_dir, staged_dir)
+        stage = partial(stage_inline_inputs, folder=staged_dir, max_inline_bytes=max_inline_bytes)
+        loaded = _load(dict(body), base, presets_dir, stage)
         check_allowed_paths(loaded.settings, [*allowed_dirs, staged_dir])
     except BaseException:
         shutil.rmtree(staged_dir, ignore_errors=True)
@@ -54,7 +72,10 @@ def job_settings(
     return JobSettings(loaded, staged_dir if staged_dir.exists() else None)
 
 
-def _load(body: dict[str, Any], base: Settings, presets_dir: Path, staged: Path) -> Loaded:
+Stage = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def _load(body: dict[str, Any], base: Settings, presets_dir: Path, stage: Stage) -> Loaded:
     if "preset" in body and body.get("format") not in (FORMAT, PRESET_FORMAT):
         unknown = sorted(set(body) - PRESET_REQUEST_KEYS)
         if unknown:
@@ -67,11 +88,11 @@ def _load(body: dict[str, Any], base: Settings, presets_dir: Path, staged: Path)
         if not isinstance(overrides, Mapping):
             raise SettingsError("'overrides' must be a JSON object", source="request")
         preset = load_preset(name, presets_dir, base=base)
-        loaded = settings_from_data(stage_inline_inputs(overrides, staged), source="overrides",
-                                    base=preset.settings)
+        loaded = settings_from_data(stage(overrides), source="overrides", base=preset.settings,
+                                    warn_text_numbers=True)
         return Loaded(loaded.settings, preset.warnings + loaded.warnings, "preset")
     if isinstance(body.get("settings"), Mapping):
-        body["settings"] = stage_inline_inputs(body["settings"], staged)
+        body["settings"] = stage(body["settings"])
     else:
-        body = stage_inline_inputs(body, staged)
-    return settings_from_data(body, source="request", base=base)
+        body = stage(body)
+    return settings_from_data(body, source="request", base=base, warn_text_numbers=True)

@@ -1,26 +1,33 @@
 """Input files named by someone else (a REST API caller): given inline as base64, or as paths
 inside folders the WebUI's owner allows. Nothing else on the server can be read through a run.
+
+Inline files are decoded piece by piece straight into their file, so a request never holds a
+decoded copy of the file in memory, and one over the size limit is refused before decoding.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
-from lib_animation.schema import SETTINGS, Settings, applies
+from lib_animation.inputs.input_file import is_allowed, outside_error, resolved_folders
+from lib_animation.inputs.reads import files_read
+from lib_animation.schema import SETTINGS, Settings
 from lib_animation.setting_kinds import PATH
 
 PATH_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.kind == PATH)
 MAX_INLINE_BYTES = 256 * 1024 * 1024
+DECODE_CHUNK = 4 * 1024 * 1024  # base64 characters decoded at a time
 _DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,", re.I)
 _BARE_BASE64 = re.compile(r"^[A-Za-z0-9+/\s]{64,}={0,2}\s*$")
+_BASE64_DATA = re.compile(r"[A-Za-z0-9+/]*")
+_PADDING = re.compile(r"=\s*(=\s*)?")
+_WHITESPACE = re.compile(r"\s+")
 _SUFFIX_OF_MIME = {
     "image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif",
     "video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov", "audio/mpeg": ".mp3",
@@ -30,37 +37,27 @@ _MAGIC = ((b"\x89PNG", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"RIFF", ".wav"), (b
           (b"\x1a\x45\xdf\xa3", ".webm"), (b"OggS", ".ogg"), (b"fLaC", ".flac"))
 
 
-def stage_inline_inputs(values: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
+                        max_inline_bytes: int = MAX_INLINE_BYTES) -> dict[str, Any]:
     """The values with each base64 input (a `data:` URL, or bare base64) written to a file in
-    `folder` and replaced by that file's path."""
+    `folder` and replaced by that file's path. SettingsError naming the setting for a file over
+    `max_inline_bytes` or for text that is not base64."""
     staged = dict(values)
     for name in PATH_SETTINGS:
         value = staged.get(name)
-        if not isinstance(value, str) or not _is_inline(value):
-            continue
-        data, mime = _decode(name, value)
-        path = folder / f"{name}-{secrets.token_hex(4)}{_suffix(data, mime)}"
-        write_atomic(path, data)
-        staged[name] = str(path)
+        if isinstance(value, str) and _is_inline(value):
+            staged[name] = str(_stage(name, value, folder, max_inline_bytes))
     return staged
 
 
 def check_allowed_paths(settings: Settings, allowed: Sequence[Path]) -> None:
-    """SettingsError (one per setting) for an input path the run would read that is not inside
-    an allowed folder, once `..` and symbolic links are resolved."""
-    roots = [Path(root).expanduser().resolve() for root in allowed]
-    problems: list[KeyframesError] = []
-    for name in PATH_SETTINGS:
-        text = str(settings[name]).strip()
-        if not text or not applies(settings, name):
-            continue
-        resolved = Path(text).expanduser().resolve()
-        if not any(resolved == root or root in resolved.parents for root in roots):
-            problems.append(SettingsError(
-                "is outside the folders this WebUI lets API jobs read", setting=name,
-                hint="send the file inline as base64, or ask the WebUI's owner to allow its "
-                "folder in Settings > Keyframes",
-            ))
+    """SettingsError (one per setting) for each input file the run reads (`files_read`) whose
+    path is not inside an allowed folder once `..` and symbolic links are resolved."""
+    roots = resolved_folders(allowed)
+    problems: list[KeyframesError] = [
+        outside_error(name) for name, text in files_read(settings).items()
+        if text.strip() and not is_allowed(text, roots)
+    ]
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -71,17 +68,78 @@ def _is_inline(value: str) -> bool:
     return bool(_DATA_URL.match(value)) or ("." not in value and bool(_BARE_BASE64.match(value)))
 
 
-def _decode(name: str, value: str) -> tuple[bytes, str | None]:
+def _stage(name: str, value: str, folder: Path, limit: int) -> Path:
     match = _DATA_URL.match(value)
     mime = match.group(1).lower() if match and match.group(1) else None
-    body = value[match.end():] if match else value
-    if len(body) > MAX_INLINE_BYTES * 4 // 3 + 4:
-        raise SettingsError(f"inline file is larger than {MAX_INLINE_BYTES // 2**20} MiB",
-                            setting=name)
+    start = match.end() if match else 0
+    if len(value) - start - _ascii_whitespace(value) > _encoded_length(limit):
+        raise _too_large(name, limit)
+    chunks = _decoded_chunks(name, value, start, limit)
+    head = next(chunks, b"")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{secrets.token_hex(4)}{_suffix(head, mime)}"
     try:
-        return base64.b64decode("".join(body.split()), validate=True), mime
-    except (binascii.Error, ValueError):
-        raise SettingsError("is neither a file path nor valid base64", setting=name) from None
+        with path.open("xb") as file:
+            file.write(head)
+            for chunk in chunks:
+                file.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _decoded_chunks(name: str, value: str, start: int, limit: int) -> Iterator[bytes]:
+    """The bytes `value[start:]` encodes, a piece at a time; SettingsError for anything that is
+    not base64 with exactly the padding its length needs (whitespace may stand anywhere)."""
+    end = value.find("=", start)
+    end = len(value) if end < 0 else end
+    padding = _PADDING.fullmatch(value, end) if end < len(value) else None
+    if end < len(value) and padding is None:
+        raise _not_base64(name)
+    pad = 0 if padding is None else padding.group(0).count("=")
+    carry = ""
+    decoded = 0
+    for offset in range(start, end, DECODE_CHUNK):
+        text = carry + _WHITESPACE.sub("", value[offset:min(offset + DECODE_CHUNK, end)])
+        if not _BASE64_DATA.fullmatch(text):
+            raise _not_base64(name)
+        whole = len(text) - len(text) % 4
+        carry = text[whole:]
+        chunk = binascii.a2b_base64(text[:whole])
+        decoded += len(chunk)
+        if decoded > limit:
+            raise _too_large(name, limit)
+        yield chunk
+    if len(carry) == 1 or (len(carry) + pad) % 4:
+        raise _not_base64(name)
+    if carry:
+        last = binascii.a2b_base64(carry + "=" * pad)
+        if decoded + len(last) > limit:
+            raise _too_large(name, limit)
+        yield last
+
+
+def _ascii_whitespace(value: str) -> int:
+    return sum(map(value.count, " \t\r\n\f\v"))
+
+
+def _encoded_length(limit: int) -> int:
+    """The most base64 characters a file of `limit` bytes can take (before any whitespace)."""
+    return limit * 4 // 3 + 4
+
+
+def _too_large(name: str, limit: int) -> SettingsError:
+    return SettingsError(f"inline file is larger than {_size_text(limit)}, this WebUI's limit",
+                         setting=name, hint="send a smaller file")
+
+
+def _size_text(size: int) -> str:
+    return f"{size // 2**20} MiB" if size % 2**20 == 0 else f"{size:,} bytes"
+
+
+def _not_base64(name: str) -> SettingsError:
+    return SettingsError("is neither a file path nor valid base64", setting=name)
 
 
 def _suffix(data: bytes, mime: str | None) -> str:

@@ -2,72 +2,78 @@
 
 FFmpeg can read more than the file it is given: URL protocols (`http:`, `concat:`), playlist and
 concat demuxers (HLS `.m3u8`, ffconcat) and MP4 external data references all open *other* paths
-named inside the file. Only the local file the user named is read here: the path must be a
-regular file, only the `file` protocol is allowed, and only demuxers that read a single file.
+named inside the file. Only the local file the user named is read here: it is opened once and
+checked (`InputFile`), FFmpeg reads that open file, only the `file` protocol is allowed, and only
+demuxers that read a single file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import av.container
 import numpy as np
 
 from lib_animation.errors import RenderError
+from lib_animation.inputs.input_file import InputFile
 
 # Single-file demuxers for the containers users bring (mp4/mov/m4v/m4a, mkv/webm, avi, mpeg
 # program and transport streams, gif) and plain audio files.
 SAFE_DEMUXERS = "mov,matroska,avi,mpeg,mpegts,gif,wav,mp3,aac,flac,ogg"
+_OPEN_FILES = Path("/dev/fd")
 
 
-def local_media_path(path: str | Path, *, what: str, setting: str | None = None) -> Path:
-    """Resolve a user-given media path to an existing regular file, or raise RenderError."""
-    text = str(path).strip()
-    if not text:
-        raise RenderError(f"no {what} file given", setting=setting)
-    if "://" in text:
-        raise RenderError(
-            f"{what} must be a local file, not a URL: {text}",
-            setting=setting,
-            hint="download it first and give its path",
-        )
-    resolved = Path(text).expanduser().resolve()
-    if not resolved.exists():
-        raise RenderError(f"{what} file not found: {resolved}", setting=setting)
-    if not resolved.is_file():
-        raise RenderError(f"{what} is not a file: {resolved}", setting=setting)
-    return resolved
+def media_file(source: str | Path | InputFile, *, what: str,
+               setting: str | None = None) -> InputFile:
+    """`source` as an InputFile (a path is taken as it is, anywhere)."""
+    if isinstance(source, InputFile):
+        return source
+    return InputFile(str(source), setting, what)
 
 
 def open_media(
-    path: str | Path, *, what: str, setting: str | None = None
+    source: str | Path | InputFile, *, what: str, setting: str | None = None
 ) -> av.container.InputContainer:
-    """Open a local media file for reading; RenderError if it is missing or unreadable."""
-    resolved = local_media_path(path, what=what, setting=setting)
+    """Open a local media file for reading; RenderError if it is missing or unreadable (and,
+    for a confined InputFile, SettingsError if it is outside its folders)."""
+    file = media_file(source, what=what, setting=setting)
     options = {"protocol_whitelist": "file", "format_whitelist": SAFE_DEMUXERS}
-    try:
-        return av.open(f"file:{resolved}", mode="r", options=options)
-    except (av.FFmpegError, OSError) as error:
-        raise RenderError(
-            f"cannot read {what} {resolved}: not a supported video or audio file ({error})",
-            setting=setting,
-        ) from error
+    with file.open() as handle:
+        try:
+            return av.open(_ffmpeg_url(handle, file), mode="r", options=options)
+        except (av.FFmpegError, OSError) as error:
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            raise RenderError(
+                f"cannot read {file.what} {file.name}: not a supported video or audio file "
+                f"({reason})", setting=file.setting,
+            ) from None
 
 
-def audio_file(path: str | Path, *, what: str = "soundtrack", setting: str | None = None) -> Path:
+def _ffmpeg_url(handle: BinaryIO, file: InputFile) -> str:
+    """A name by which FFmpeg opens the very file `handle` has open: its descriptor where the
+    system names descriptors as files (Linux, macOS); elsewhere its resolved path."""
+    descriptor = _OPEN_FILES / str(handle.fileno())
+    if descriptor.exists():
+        return f"file:{descriptor}"
+    return f"file:{file.resolved()}"
+
+
+def audio_file(source: str | Path | InputFile, *, what: str = "soundtrack",
+               setting: str | None = None) -> InputFile:
     """A local file with an audio stream whose first samples decode; RenderError otherwise, so
     a soundtrack that is not audio is refused before the first frame, not after the last."""
-    resolved = local_media_path(path, what=what, setting=setting)
-    with open_media(resolved, what=what, setting=setting) as container:
+    file = media_file(source, what=what, setting=setting)
+    with open_media(file, what=what) as container:
         if not container.streams.audio:
-            raise RenderError(f"{what} {resolved} has no audio", setting=setting)
+            raise RenderError(f"{what} {file.name} has no audio", setting=file.setting)
         try:
             next(iter(container.decode(container.streams.audio[0])), None)
         except av.FFmpegError as error:
-            raise RenderError(f"cannot decode the {what} {resolved}: {error}",
-                              setting=setting) from None
-    return resolved
+            raise RenderError(f"cannot decode the {what} {file.name}: {error.strerror}",
+                              setting=file.setting) from None
+    return file
 
 
 # AVColorSpace (the frame's tag) -> swscale's SWS_CS_* matrix; untagged video is taken as BT.601,

@@ -13,6 +13,7 @@ by later runs and resumes while the source and the selection are unchanged.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ import numpy as np
 
 from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
-from lib_animation.inputs.media import frame_to_rgb, local_media_path, open_media
+from lib_animation.inputs.input_file import InputFile
+from lib_animation.inputs.media import frame_to_rgb, media_file, open_media
 from lib_animation.png_frames import (
     complete_frames,
     frame_files,
@@ -78,26 +80,28 @@ class FrameSelection:
 
 
 def _first_video_stream(
-    container: av.container.InputContainer, path: Path, setting: str
+    container: av.container.InputContainer, file: InputFile
 ) -> av.VideoStream:
     if not container.streams.video:
         container.close()
-        raise RenderError(f"{path} has no video stream", setting=setting)
+        raise RenderError(f"{file.name} has no video stream", setting=file.setting)
     return container.streams.video[0]
 
 
-def count_video_frames(path: str | Path, *, setting: str = DEFAULT_SETTING) -> int:
+def count_video_frames(path: str | Path | InputFile, *, setting: str = DEFAULT_SETTING) -> int:
     """Number of frames in the video (counted by reading its packets, without decoding)."""
-    with open_media(path, what="video", setting=setting) as container:
-        stream = _first_video_stream(container, Path(path), setting)
+    file = media_file(path, what="video", setting=setting)
+    with open_media(file, what="video") as container:
+        stream = _first_video_stream(container, file)
         try:
             return sum(1 for packet in container.demux(stream) if packet.size)
         except av.FFmpegError as error:
-            raise RenderError(f"cannot read the video {path}: {error}", setting=setting) from error
+            raise RenderError(f"cannot read the video {file.name}: {error.strerror}",
+                              setting=file.setting) from None
 
 
 def read_video_frames(
-    path: str | Path,
+    path: str | Path | InputFile,
     selection: FrameSelection | None = None,
     *,
     size: tuple[int, int] | None = None,
@@ -110,10 +114,11 @@ def read_video_frames(
     the first frame is read.
     """
     selection = selection or FrameSelection()
-    selected = selection.indices(count_video_frames(path, setting=setting))
-    container = open_media(path, what="video", setting=setting)
-    stream = _first_video_stream(container, Path(path), setting)
-    return _decode_selected(container, stream, selected, size, Path(path), setting)
+    file = media_file(path, what="video", setting=setting)
+    selected = selection.indices(count_video_frames(file))
+    container = open_media(file, what="video")
+    stream = _first_video_stream(container, file)
+    return _decode_selected(container, stream, selected, size, file)
 
 
 def _decode_selected(
@@ -121,8 +126,7 @@ def _decode_selected(
     stream: av.VideoStream,
     selected: range,
     size: tuple[int, int] | None,
-    path: Path,
-    setting: str,
+    file: InputFile,
 ) -> Iterator[tuple[int, np.ndarray]]:
     stream.thread_type = "AUTO"
     try:
@@ -132,7 +136,8 @@ def _decode_selected(
             if index in selected:
                 yield index, _to_rgb(frame, size)
     except av.FFmpegError as error:
-        raise RenderError(f"cannot decode the video {path}: {error}", setting=setting) from error
+        raise RenderError(f"cannot decode the video {file.name}: {error.strerror}",
+                          setting=file.setting) from None
     finally:
         container.close()
 
@@ -144,11 +149,14 @@ def _to_rgb(frame: av.VideoFrame, size: tuple[int, int] | None) -> np.ndarray:
     return frame_to_rgb(frame, size, "AREA" if shrinking else "BICUBIC")
 
 
-def _record(path: Path, selection: FrameSelection, size: tuple[int, int] | None) -> dict[str, Any]:
-    stat = path.stat()
+def _record(
+    file: InputFile, selection: FrameSelection, size: tuple[int, int] | None
+) -> dict[str, Any]:
+    with file.open() as handle:
+        stat = os.fstat(handle.fileno())
     return {
         "format": _RECORD_FORMAT,
-        "source": str(path),
+        "source": str(file.resolved()),
         "source_bytes": stat.st_size,
         "source_mtime_ns": stat.st_mtime_ns,
         **asdict(selection),
@@ -172,7 +180,7 @@ def _reusable(folder: Path, expected: dict[str, Any]) -> list[Path] | None:
 
 
 def extract_video_frames(
-    path: str | Path,
+    path: str | Path | InputFile,
     folder: Path,
     selection: FrameSelection | None = None,
     *,
@@ -188,14 +196,14 @@ def extract_video_frames(
     last, so an interrupted extraction is never reused.
     """
     selection = selection or FrameSelection()
-    source = local_media_path(path, what="video", setting=setting)
+    source = media_file(path, what="video", setting=setting)
     folder = Path(folder)
     expected = _record(source, selection, size)
     if not overwrite:
         reused = _reusable(folder, expected)
         if reused is not None:
             return reused
-    frames = read_video_frames(source, selection, size=size, setting=setting)
+    frames = read_video_frames(source, selection, size=size)
     _clear(folder)
     count = 0
     for _, image in frames:
@@ -205,7 +213,8 @@ def extract_video_frames(
     try:
         write_atomic(folder / EXTRACTION_RECORD, record.encode("utf-8"))
     except OSError as error:
-        raise RenderError(f"cannot write {folder / EXTRACTION_RECORD}: {error}") from error
+        raise RenderError(f"cannot write {folder.name}/{EXTRACTION_RECORD}: "
+                          f"{error.strerror or error}") from error
     return [frame_path(folder, index) for index in range(count)]
 
 
@@ -218,12 +227,14 @@ def _clear(folder: Path) -> None:
             stale.unlink()
     except OSError as error:
         raise RenderError(
-            f"cannot clear the input frame folder {folder}: {error.strerror or error}"
+            f"cannot clear the input frame folder {folder.name}: {error.strerror or error}"
         ) from error
 
 
-def video_soundtrack(path: str | Path, *, setting: str = DEFAULT_SETTING) -> Path | None:
+def video_soundtrack(
+    path: str | Path | InputFile, *, setting: str = DEFAULT_SETTING
+) -> InputFile | None:
     """The video file itself when it has an audio stream (to pass as a soundtrack), else None."""
-    resolved = local_media_path(path, what="video", setting=setting)
-    with open_media(resolved, what="video", setting=setting) as container:
-        return resolved if container.streams.audio else None
+    file = media_file(path, what="video", setting=setting)
+    with open_media(file, what="video") as container:
+        return file if container.streams.audio else None

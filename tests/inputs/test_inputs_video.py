@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -22,40 +21,7 @@ from lib_animation.inputs.video import (
 )
 from lib_animation.output.frames import FrameWriter, frame_path
 from lib_animation.output.video import VideoOptions, encode_video
-
-W, H, FRAMES = 64, 48, 25
-
-
-def level(index: int) -> int:
-    return 10 + 9 * index
-
-
-def index_of(image: np.ndarray) -> int:
-    return round((float(image.mean()) - 10) / 9)
-
-
-def write_test_video(path: Path, count: int = FRAMES, audio: bool = False) -> Path:
-    """Frame i is flat grey at level 10 + 9 i, so every decoded frame tells its own index."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        sound = container.add_stream("aac", rate=48_000) if audio else None
-        for index in range(count):
-            image = np.full((H, W, 3), level(index), np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-        if sound is not None:
-            silence = av.AudioFrame.from_ndarray(
-                np.zeros((1, 48_000), np.float32), format="fltp", layout="mono"
-            )
-            silence.sample_rate, silence.pts, silence.time_base = 48_000, 0, Fraction(1, 48_000)
-            for packet in [*sound.encode(silence), *sound.encode(None)]:
-                container.mux(packet)
-    return path
+from tests.inputs.media_files import FRAMES, H, W, index_of, level, write_test_video
 
 
 @pytest.fixture(scope="module")
@@ -216,4 +182,4 @@ def test_a_playlist_cannot_point_at_other_files(video: Path, tmp_path: Path) -> 
 def test_soundtrack_of_a_video(video: Path, tmp_path: Path) -> None:
     assert video_soundtrack(video) is None
     with_audio = write_test_video(tmp_path / "with_audio.mp4", count=5, audio=True)
-    assert video_soundtrack(with_audio) == with_audio.resolve()
+    assert video_soundtrack(with_audio).resolved() == with_audio.resolve()
