@@ -5,13 +5,16 @@
         from modules import shared  # import host modules only after starting
 
 Each call builds and starts a ``FakeWebUI`` in a new folder under ``tmp_path``. Afterwards the
-fixture puts back ``sys.path``, the environment, gradio's patched methods and ``sys.modules``:
-the fake's modules, ``launch``, and every module first imported during the test from outside the
-installed packages (extension code, project code holding fake modules) are dropped.
+fixture stops serving any page it served and puts back ``sys.path``, the environment, gradio's
+patched methods and page template, and ``sys.modules``: the fake's modules, ``launch``, and
+every module first imported during the test from outside the installed packages (extension
+code, project code holding fake modules) are dropped. ``fake_webui_session(folder)`` does the
+same for a wider scope (e.g. one served WebUI for a module of browser tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import sysconfig
@@ -22,7 +25,7 @@ import pytest
 from .webui import FAKE_ROOT, FakeWebUI, is_host_module
 
 ENV_KEYS = ("COMMANDLINE_ARGS", "FAKE_WEBUI_PIP_LOG", "SD_WEBUI_CACHE_FILE",
-            "GRADIO_ANALYTICS_ENABLED")
+            "GRADIO_ANALYTICS_ENABLED", "no_proxy", "NO_PROXY")
 
 
 def _installed_roots() -> list[Path]:
@@ -39,8 +42,10 @@ def _from_outside_installs(module, roots) -> bool:
     return not any(path.is_relative_to(root) for root in roots)
 
 
-@pytest.fixture
-def fake_webui(tmp_path):
+@contextlib.contextmanager
+def fake_webui_session(folder: Path):
+    """Yields ``start(**kwargs)``, which starts a ``FakeWebUI`` in a new folder under ``folder``;
+    everything is put back on leaving."""
     import gradio
 
     saved_path = list(sys.path)
@@ -48,22 +53,26 @@ def fake_webui(tmp_path):
     saved_host = {name: mod for name, mod in sys.modules.items() if is_host_module(name)}
     known = set(sys.modules)
     dropdown_parent = gradio.Dropdown.__dict__.get("get_expected_parent")
+    template_response = gradio.routes.templates.TemplateResponse
     for name in saved_host:
         del sys.modules[name]
     sys.path.insert(0, str(FAKE_ROOT))
     made = []
 
     def start(**kwargs):
-        webui = FakeWebUI(tmp_path / f"webui-{len(made)}", **kwargs)
+        webui = FakeWebUI(Path(folder) / f"webui-{len(made)}", **kwargs)
         made.append(webui)
         return webui.start()
 
     try:
         yield start
     finally:
+        for webui in made:
+            webui.close()
         patches = sys.modules.get("modules.gradio_extensons")
         if patches is not None:
             patches.undo()
+        gradio.routes.templates.TemplateResponse = template_response
         if dropdown_parent is not None:
             gradio.Dropdown.get_expected_parent = dropdown_parent
         elif "get_expected_parent" in vars(gradio.Dropdown):
@@ -83,6 +92,12 @@ def fake_webui(tmp_path):
                 os.environ[key] = value
 
 
+@pytest.fixture
+def fake_webui(tmp_path):
+    with fake_webui_session(tmp_path) as start:
+        yield start
+
+
 def _forget(name: str) -> None:
     """Drop a module, and its attribute on an already-imported parent package, so a later
     `from package import module` imports it afresh against the next fake."""
@@ -93,4 +108,4 @@ def _forget(name: str) -> None:
         delattr(parent, child)
 
 
-__all__ = ["FakeWebUI", "fake_webui"]
+__all__ = ["FakeWebUI", "fake_webui", "fake_webui_session"]

@@ -657,3 +657,306 @@ def test_fixture_leaves_no_fake_modules_behind():
 
     assert not any(name == "modules" or name.startswith("modules.") for name in sys.modules)
     assert "launch" not in sys.modules
+
+
+# Reload UI, the Interrupt button, the UI call wrappers and the command line (modules/webui.py,
+# initialize.py, ui_toprow.py, call_queue.py, shared_state.py, shared_cmd_options.py and
+# ui_gradio_extensions.py of v1.10.1).
+
+RELOAD_SCRIPT = """
+import reload_pkg
+from modules import script_callbacks, sd_models
+
+EVENTS = reload_pkg.EVENTS
+EVENTS.append(("loaded", len(sd_models.checkpoints_list)))
+script_callbacks.on_before_reload(
+    lambda: EVENTS.append(("before_reload", len(sd_models.checkpoints_list))))
+script_callbacks.on_script_unloaded(
+    lambda: EVENTS.append(("unloaded", len(sd_models.checkpoints_list))))
+script_callbacks.on_app_started(lambda demo, app: EVENTS.append(("app_started", demo, app)))
+"""
+
+
+@pytest.fixture
+def reload_ext(tmp_path):
+    ext = tmp_path / "exts" / "reload-ext"
+    (ext / "scripts").mkdir(parents=True)
+    (ext / "reload_pkg").mkdir()
+    (ext / "reload_pkg" / "__init__.py").write_text("EVENTS = []\n")
+    (ext / "scripts" / "reload_probe.py").write_text(RELOAD_SCRIPT)
+    (ext / "javascript").mkdir()
+    (ext / "javascript" / "probe.js").write_text("window.probeLoaded = true;\n")
+    (ext / "javascript" / "probe.mjs").write_text("export const probe = 1;\n")
+    (ext / "style.css").write_text(".probe { color: red; }\n")
+    return ext
+
+
+def _txt2img(**kwargs):
+    from modules import processing
+
+    args = {"prompt": "a cat", "seed": 5, "steps": 10, "width": 64, "height": 48,
+            "do_not_save_samples": True, "do_not_save_grid": True}
+    args.update(kwargs)
+    return processing.StableDiffusionProcessingTxt2Img(**args)
+
+
+def _flags(state):
+    return (state.skipped, state.interrupted, state.stopping_generation, state.job_count,
+            state.job)
+
+
+def test_a_wrapped_ui_call_clears_the_job_flags_even_when_it_fails(fake_webui):
+    fake_webui()
+    from modules import call_queue, shared
+
+    def work(fail):
+        state = shared.state
+        state.skipped = state.interrupted = state.stopping_generation = True
+        state.job_count, state.job = 7, "busy"
+        if fail:
+            raise ValueError("no <good>")
+        return ["out", "<p>html</p>"]
+
+    wrapped = call_queue.wrap_gradio_call(work)
+    assert wrapped(False) == ("out", "<p>html</p>")
+    assert _flags(shared.state) == (False, False, False, 0, "")
+    assert wrapped(True) == (None, "", "<div class='error'>ValueError: no &lt;good&gt;</div>")
+    assert _flags(shared.state) == (False, False, False, 0, "")
+    with_extra = call_queue.wrap_gradio_call(work, extra_outputs=["gallery", "text"])
+    assert with_extra(True) == ("gallery", "text",
+                                "<div class='error'>ValueError: no &lt;good&gt;</div>")
+
+
+def test_a_gpu_call_is_a_job_named_by_its_task_id_only_when_it_looks_like_one(fake_webui):
+    fake_webui()
+    from modules import call_queue, progress, shared
+
+    seen = []
+
+    def generate(first, prompt):
+        state = shared.state
+        seen.append((state.job, state.job_count, progress.current_task,
+                     call_queue.queue_lock.held_by_current_thread()))
+        return ["image", "<p>info</p>"]
+
+    wrapped = call_queue.wrap_gradio_gpu_call(generate)
+    images, info = wrapped("task(abc)", "a cat")
+    assert seen[-1] == ("task(abc)", -1, "task(abc)", True)
+    assert images == "image" and info.startswith("<p>info</p><div class='performance'>")
+    assert "Time taken:" in info and "task(abc)" in progress.finished_tasks
+    wrapped("a cat", "a cat")
+    assert seen[-1] == (None, -1, None, True)
+    assert _flags(shared.state) == (False, False, False, 0, "")
+
+
+def test_the_interrupt_button_lets_the_current_image_finish_first(fake_webui):
+    webui = fake_webui()
+    from modules import shared
+
+    info = shared.opts.data_labels["interrupt_after_current"]
+    assert (info.default, info.label) == (True, "Don't Interrupt in the middle")
+    ids = {getattr(block, "elem_id", None) for block in webui.demo.blocks.values()}
+    for tab in ("txt2img", "img2img"):
+        assert {f"{tab}_prompt", f"{tab}_neg_prompt", f"{tab}_interrupt", f"{tab}_skip",
+                f"{tab}_interrupting", f"{tab}_generate"} <= ids
+    state = shared.state
+    state.begin(job="three images")
+    state.job_count = 3
+    webui.press_interrupt()
+    assert (state.stopping_generation, state.interrupted) == (True, False)
+    webui.press_interrupt()
+    assert (state.stopping_generation, state.interrupted) == (True, True)
+
+    state.begin(job="one image")
+    state.job_count = 1
+    webui.press_interrupt("img2img")
+    assert (state.stopping_generation, state.interrupted) == (False, True)
+
+    shared.opts.interrupt_after_current = False
+    state.begin(job="three images")
+    state.job_count = 3
+    webui.button_function("txt2img_interrupting")()
+    assert (state.stopping_generation, state.interrupted) == (False, True)
+    webui.button_function("txt2img_skip")()
+    assert state.skipped is True
+
+
+def test_a_stop_is_checked_before_each_batch_and_an_interrupt_ends_sampling(fake_webui):
+    fake_webui()
+    import numpy as np
+    from modules import processing, script_callbacks, shared
+
+    state = shared.state
+    full = np.asarray(processing.process_images(_txt2img()).images[0])
+
+    state.begin(job="stopped before")
+    state.stop_generating()
+    assert processing.process_images(_txt2img()).images == []
+
+    state.begin(job="stopped while sampling")
+    script_callbacks.on_cfg_denoiser(
+        lambda params: params.sampling_step == 2 and state.stop_generating())
+    res = processing.process_images(_txt2img(n_iter=2))
+    assert len(res.images) == 1 and (np.asarray(res.images[0]) == full).all()
+    script_callbacks.clear_callbacks()
+
+    state.begin(job="interrupted while sampling")
+    steps = []
+
+    def interrupt_at_the_fourth_step(params):
+        steps.append(params.total_sampling_steps)
+        if len(steps) == 4:
+            state.interrupt()
+
+    script_callbacks.on_cfg_denoiser(interrupt_at_the_fourth_step)
+    res = processing.process_images(_txt2img())
+    assert steps == [10] * 4  # the next step is never taken
+    assert len(res.images) == 1 and not (np.asarray(res.images[0]) == full).all()
+
+
+def test_request_restart_interrupts_and_leaves_a_server_command(fake_webui):
+    fake_webui()
+    import threading
+
+    from modules import shared
+
+    state = shared.state
+    assert state.server_command is None
+    assert state.wait_for_server_command(timeout=0.01) is None
+    state.begin(job="x")
+    state.request_restart()
+    assert state.interrupted is True and state.server_command == "restart"
+    assert state.need_restart is True
+    assert state.wait_for_server_command(timeout=1) == "restart"
+    assert state.server_command is None
+    assert state.wait_for_server_command(timeout=0.01) is None
+    threading.Timer(0.05, lambda: setattr(state, "server_command", "stop")).start()
+    assert state.wait_for_server_command(timeout=5) == "stop"
+
+
+def test_reload_ui_runs_the_restart_sequence_and_makes_a_new_app(fake_webui, reload_ext):
+    webui = fake_webui(extensions=[reload_ext], args=["--api"])
+    import reload_pkg
+    from modules import script_callbacks, sd_models, shared
+
+    titles = list(sd_models.checkpoints_list)
+    assert len(titles) == 2
+    assert [e[0] for e in reload_pkg.EVENTS] == ["loaded", "app_started"]
+    old_app, old_demo = webui.app, webui.demo
+    reload_pkg.EVENTS.clear()
+    midway = []
+    webui.reload_ui(midway=lambda: midway.append(
+        (dict(sd_models.checkpoints_list), list(reload_pkg.EVENTS))))
+
+    assert midway == [({}, [("before_reload", 2), ("unloaded", 2)])]
+    assert [e[:2] for e in reload_pkg.EVENTS[:3]] == [
+        ("before_reload", 2), ("unloaded", 2), ("loaded", 2)]
+    name, demo, app = reload_pkg.EVENTS[3]
+    assert name == "app_started" and len(reload_pkg.EVENTS) == 4
+    assert demo is webui.demo is shared.demo and demo is not old_demo
+    assert app is webui.app and app is not old_app
+    assert list(sd_models.checkpoints_list) == titles
+    assert len(script_callbacks.callback_map["callbacks_app_started"]) == 1
+    assert webui.client().get("/sdapi/v1/options").status_code == 200
+    assert shared.state.server_command is None and shared.state.interrupted is True
+
+
+def test_while_reload_ui_lists_checkpoints_a_generation_finds_none(fake_webui):
+    webui = fake_webui()
+    import threading
+
+    from modules import processing, sd_models, shared
+
+    reached, release = threading.Event(), threading.Event()
+
+    def midway():
+        reached.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=webui.reload_ui, kwargs={"midway": midway})
+    thread.start()
+    try:
+        assert reached.wait(10)
+        assert sd_models.checkpoints_list == {} and sd_models.checkpoint_aliases == {}
+        with pytest.raises(FileNotFoundError):
+            processing.process_images(_txt2img())
+    finally:
+        release.set()
+        thread.join(10)
+    assert len(sd_models.checkpoints_list) == 2
+    # The restart's interrupt is still set: only a job that begins anew makes images.
+    assert processing.process_images(_txt2img()).images == []
+    shared.state.begin(job="after the reload")
+    assert len(processing.process_images(_txt2img()).images) == 1
+
+
+def test_reload_ui_reloads_the_ui_modules_only_when_the_option_is_on(fake_webui):
+    webui = fake_webui()
+    from modules import shared, ui
+
+    assert shared.opts.enable_reloading_ui_scripts is False
+    before = ui.create_ui
+    webui.reload_ui()
+    assert ui.create_ui is before
+    shared.opts.enable_reloading_ui_scripts = True
+    webui.reload_ui()
+    assert ui.create_ui is not before
+
+
+@pytest.mark.parametrize(("args", "non_local", "no_extension_access", "server_name"), [
+    ([], False, False, None),
+    (["--gradio-auth", "ann:pw"], False, False, None),
+    (["--listen"], True, True, "0.0.0.0"),
+    (["--share"], True, True, None),
+    (["--ngrok", "token123"], True, True, None),
+    (["--server-name", "box.lan", "--listen"], True, True, "box.lan"),
+    (["--listen", "--enable-insecure-extension-access"], True, False, "0.0.0.0"),
+])
+def test_command_line_says_whether_the_webui_is_reachable_from_elsewhere(
+        fake_webui, args, non_local, no_extension_access, server_name):
+    fake_webui(args=args)
+    from modules import initialize_util, shared
+
+    assert shared.cmd_opts.webui_is_non_local is non_local
+    assert shared.cmd_opts.disable_extension_access is no_extension_access
+    assert initialize_util.gradio_server_name() == server_name
+
+
+def test_gradio_logins_come_from_the_flag_and_the_file(fake_webui, tmp_path):
+    logins = tmp_path / "logins.txt"
+    logins.write_text("cy:pw3\n\ndee:pw:4,\n")
+    fake_webui(args=["--gradio-auth", "ann:pw1, bob:pw2", "--gradio-auth-path", str(logins)])
+    from modules import initialize_util
+
+    assert list(initialize_util.get_gradio_auth_creds()) == [
+        ("ann", "pw1"), ("bob", "pw2"), ("cy", "pw3"), ("dee", "pw:4")]
+
+
+@pytest.mark.parametrize(("args", "status"), [([], 404), (["--api"], 200), (["--nowebui"], 200)])
+def test_the_api_is_served_only_with_api_or_nowebui(fake_webui, args, status):
+    webui = fake_webui(args=args)
+    assert webui.client().get("/sdapi/v1/options").status_code == status
+
+
+def test_the_served_page_links_extension_scripts_and_styles_and_survives_a_reload(
+        fake_webui, reload_ext):
+    import re
+    import urllib.request
+
+    webui = fake_webui(extensions=[reload_ext], serve=True)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def get(path):
+        with opener.open(webui.url + path, timeout=10) as response:
+            return response.read().decode()
+
+    for _ in range(2):
+        head, body = get("").split("</head>")
+        links = re.findall(r'(?:src|href)="(file=[^"?]+)\?[^"]*"', head + body)
+        names = [link.rsplit("/", 1)[-1] for link in links]
+        assert names == ["script.js", "probe.js", "probe.mjs", "style.css"]
+        assert '<script type="module" src="file=' in head and "probe.mjs" in head
+        assert '<link rel="stylesheet" property="stylesheet" href="file=' in body
+        assert get(links[1]) == "window.probeLoaded = true;\n"
+        assert "function gradioApp()" in get(links[0])
+        webui.reload_ui()

@@ -2,10 +2,17 @@
 
 The folder gets ``models/Stable-diffusion/`` with small dummy checkpoints, ``outputs/`` and
 ``extensions/`` (the extensions under test are linked or copied there). ``start()`` follows the
-host's start-up: initialize (settings, checkpoints, extension scripts, model load), then the UI
-(settings callbacks, script UIs, tab callbacks), the FastAPI app, progress routes, ``Api`` with
-``--api`` and finally ``app_started``. With ``--nowebui`` the UI is still built (inside ``Api``)
-but ``demo`` stays None. Use it through the ``fake_webui`` fixture.
+host's start-up (``webui.py``): initialize (settings, checkpoints, extension scripts, model
+load), then the UI (before_ui callbacks, settings callbacks, script UIs, tab callbacks), the
+app, progress routes, ``Api`` only with ``--api`` and finally ``app_started(demo, app)``. With
+``--nowebui`` (the host's ``api_only()``) the app gets ``Api`` and the UI is still built inside
+it, but ``demo`` stays None.
+
+fake-only: by default the page is not served and ``app`` is a plain FastAPI app for
+``client()``; with ``serve=True`` the page is launched as the host launches it, on 127.0.0.1 (or
+``--server-name``/``--listen``) at ``--port`` (a free port unless given), and ``app`` is the
+served app. ``reload_ui()`` does what Settings > Reload UI does; ``press_interrupt()`` presses
+the Interrupt button. Use it through the ``fake_webui`` fixture.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -23,6 +31,18 @@ DEFAULT_CHECKPOINTS = ("tiny-sd1.safetensors", "tiny-sd1-b.safetensors")
 # Past 1 MiB, so the host's short "model hash" (read at offset 1 MiB) differs per file.
 CHECKPOINT_BYTES = 1_114_112
 COPY_IGNORE = (".git", ".venv", "tests", "__pycache__", "*.egg-info", "bench")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _bypassing_proxies(no_proxy: str | None) -> str:
+    """A no_proxy list that also names this machine."""
+    names = [name for name in (no_proxy or "").split(",") if name]
+    return ",".join([*names, *(n for n in ("127.0.0.1", "localhost") if n not in names)])
 
 
 def is_host_module(name: str) -> bool:
@@ -51,9 +71,12 @@ def make_checkpoint(path: Path, size: int = CHECKPOINT_BYTES) -> None:
 
 class FakeWebUI:
     def __init__(self, root, *, args=(), extensions=None, checkpoints=DEFAULT_CHECKPOINTS,
-                 copy_extensions=False, config=None):
+                 copy_extensions=False, config=None, serve=False):
         self.root = self.data_dir = Path(root)
         self.args = [str(arg) for arg in args]
+        self.serve = serve
+        if serve and "--port" not in self.args:
+            self.args += ["--port", str(free_port())]
         self.models_dir = self.root / "models" / "Stable-diffusion"
         self.outputs_dir = self.root / "outputs"
         self.extensions_dir = self.root / "extensions"
@@ -76,15 +99,18 @@ class FakeWebUI:
             else:
                 target.symlink_to(Path(src).resolve(), target_is_directory=True)
             self.extension_paths.append(target)
-        self.app = self.demo = self.api = None
+        self.app = self.demo = self.api = self.url = None
         self.started = False
 
     def environ(self) -> dict[str, str]:
-        """What the fake host reads from the environment (the fixture restores it later)."""
+        """What the fake host reads from the environment (the fixture restores it later);
+        clients of the served page never go through a proxy."""
         return {
             "COMMANDLINE_ARGS": shlex.join(["--data-dir", str(self.root), *self.args]),
             "FAKE_WEBUI_PIP_LOG": str(self.pip_log),
             "SD_WEBUI_CACHE_FILE": str(self.root / "cache.json"),
+            "no_proxy": _bypassing_proxies(os.environ.get("no_proxy")),
+            "NO_PROXY": _bypassing_proxies(os.environ.get("NO_PROXY")),
         }
 
     def start(self) -> FakeWebUI:
@@ -95,23 +121,119 @@ class FakeWebUI:
         from modules import initialize
 
         initialize.initialize()
-        from fastapi import FastAPI
-        from modules import call_queue, progress, script_callbacks, shared, ui
-        from modules.api.api import Api
-
-        self.app = FastAPI()
-        if shared.cmd_opts.nowebui:
-            self.api = Api(self.app, call_queue.queue_lock)
-            script_callbacks.before_ui_callback()
-        else:
-            script_callbacks.before_ui_callback()
-            self.demo = shared.demo = ui.create_ui()
-            progress.setup_progress_api(self.app)
-            if shared.cmd_opts.api:
-                self.api = Api(self.app, call_queue.queue_lock)
-        script_callbacks.app_started_callback(self.demo, self.app)
+        self._start_ui()
         self.started = True
         return self
+
+    def _start_ui(self) -> None:
+        from modules import shared
+
+        if shared.cmd_opts.nowebui:
+            self._api_only()
+        else:
+            self._webui()
+
+    def _api_only(self) -> None:
+        """The host's ``api_only()``: an app with the API (which builds the UI), no page."""
+        from fastapi import FastAPI
+        from modules import call_queue, initialize_util, script_callbacks
+        from modules.api.api import Api
+
+        app = FastAPI()
+        initialize_util.setup_middleware(app)
+        self.api = Api(app, call_queue.queue_lock)
+        script_callbacks.before_ui_callback()
+        script_callbacks.app_started_callback(None, app)
+        self.app, self.demo = app, None
+
+    def _webui(self) -> None:
+        """One turn of the host's ``webui()`` loop, up to app_started."""
+        from fastapi import FastAPI
+        from modules import call_queue, initialize_util, progress, script_callbacks, shared, ui
+        from modules.api.api import Api
+
+        script_callbacks.before_ui_callback()
+        demo = shared.demo = ui.create_ui()
+        app = self._launch(demo) if self.serve else FastAPI()
+        initialize_util.setup_middleware(app)
+        progress.setup_progress_api(app)
+        self.api = Api(app, call_queue.queue_lock) if shared.cmd_opts.api else None
+        script_callbacks.app_started_callback(demo, app)
+        self.app, self.demo = app, demo
+
+    def _launch(self, demo):
+        """The page served as the host serves it; gradio's open CORS policy is removed."""
+        from modules import initialize_util, shared
+
+        cmd_opts = shared.cmd_opts
+        if not cmd_opts.no_gradio_queue:
+            demo.queue(64)
+        app, self.url, _share_url = demo.launch(
+            share=cmd_opts.share,
+            server_name=initialize_util.gradio_server_name(),
+            server_port=cmd_opts.port,
+            auth=list(initialize_util.get_gradio_auth_creds()) or None,
+            inbrowser=False,
+            prevent_thread_lock=True,
+            # The host's root is its working directory, which gradio serves files from; the
+            # fake's root is not, so it is allowed by name.
+            allowed_paths=[*cmd_opts.gradio_allowed_path, str(FAKE_ROOT)],
+            app_kwargs={"docs_url": "/docs", "redoc_url": "/redoc"},
+            root_path=f"/{cmd_opts.subpath}" if cmd_opts.subpath else "",
+        )
+        app.user_middleware = [m for m in app.user_middleware
+                               if m.cls.__name__ != "CORSMiddleware"]
+        return app
+
+    def reload_ui(self, midway=None) -> FakeWebUI:
+        """Settings > Reload UI: ``state.request_restart()``, then what the host's main loop
+        does when it reads that command: close the page, fire ``on_before_reload`` then
+        ``on_script_unloaded`` callbacks, ``initialize_rest(reload_script_modules=True)``
+        (checkpoints listed again, every extension script run again, so callbacks are
+        registered anew), then a new UI and app as at start (``app_started`` gets the new
+        ones; ``app`` and ``demo`` are the new ones). All of it runs in the calling thread;
+        ``midway()``, if given, is called inside that listing of checkpoints while their lists
+        are empty (block there to try things from another thread). The host's API-only mode
+        (``--nowebui``) has no Reload UI."""
+        from modules import initialize, script_callbacks, sd_models, shared
+
+        if shared.cmd_opts.nowebui:
+            raise RuntimeError("a WebUI started with --nowebui has no Reload UI")
+        shared.state.request_restart()
+        command = shared.state.wait_for_server_command(timeout=5)
+        if command != "restart":
+            raise RuntimeError(f"the main loop read {command!r}, not 'restart'")
+        shared.demo.close()
+        script_callbacks.app_reload_callback()
+        script_callbacks.script_unloaded_callback()
+        sd_models.models_cleared_hook = midway
+        try:
+            initialize.initialize_rest(reload_script_modules=True)
+        finally:
+            sd_models.models_cleared_hook = None
+        self._webui()
+        return self
+
+    def press_interrupt(self, tab: str = "txt2img") -> None:
+        """fake-only: calls the very function the Interrupt button of ``tab`` (``"txt2img"``
+        or ``"img2img"``) calls when clicked."""
+        self.button_function(f"{tab}_interrupt")()
+
+    def button_function(self, elem_id: str):
+        """fake-only: the function a click on the page's button ``elem_id`` calls."""
+        if self.demo is None:
+            raise RuntimeError("no page: the WebUI was started with --nowebui")
+        ids = [key for key, block in self.demo.blocks.items()
+               if getattr(block, "elem_id", None) == elem_id]
+        for index, dependency in enumerate(self.demo.dependencies):
+            if dependency["trigger"] == "click" and set(dependency["targets"]) & set(ids):
+                return self.demo.fns[index].fn
+        raise LookupError(f"no click event on a button {elem_id!r}")
+
+    def close(self) -> None:
+        """Stops serving the page (nothing to do when it is not served)."""
+        if self.demo is not None:
+            self.demo.close()
 
     @property
     def modules(self):

@@ -1,31 +1,33 @@
-"""Start-up up to (not including) the UI: settings, samplers, extensions, checkpoints, scripts
-and the first model load (which the host does in a thread; the fake does it in line)."""
+"""Start-up up to (not including) the UI. ``initialize()`` runs once per process;
+``initialize_rest()`` is its second half, which Reload UI runs again: samplers, extensions,
+checkpoints, extension scripts (their callbacks registered anew) and the model (which the host
+loads in a thread; the fake loads it in line, and a reload keeps the loaded one)."""
+
+import importlib
+import os
+import sys
 
 
 def initialize():
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import modules.gradio_extensons  # noqa: F401  (patches gradio before any UI is made)
-    from modules import (
-        call_queue,
-        extensions,
-        options,
-        scripts,
-        sd_models,
-        sd_samplers,
-        shared,
-        shared_options,
-        shared_state,
-    )
+    from modules import initialize_util, sd_models, shared_init
 
-    shared.restricted_opts = shared_options.restricted_opts
-    shared.opts = options.Options(shared_options.options_templates, shared.restricted_opts)
-    shared.opts.load(shared.config_filename)
-    shared.state = shared_state.State()
+    shared_init.initialize()
+    initialize_util.configure_opts_onchange()
+    sd_models.setup_model()
+    initialize_rest(reload_script_modules=False)
+
+
+def initialize_rest(*, reload_script_modules=False):
+    from modules import extensions, scripts, sd_models, sd_samplers, shared
+
     sd_samplers.set_samplers()
     extensions.list_extensions()
-    sd_models.setup_model()
     sd_models.list_models()
     scripts.load_scripts()
+    if reload_script_modules and shared.opts.enable_reloading_ui_scripts:
+        for module in [m for name, m in sys.modules.items() if name.startswith("modules.ui")]:
+            importlib.reload(module)
     if not shared.cmd_opts.skip_load_model_at_start:
         sd_models.model_data.get_sd_model()
-    shared.opts.onchange("sd_model_checkpoint", call_queue.wrap_queued_call(
-        lambda: sd_models.reload_model_weights()), call=False)

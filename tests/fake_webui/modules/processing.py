@@ -9,7 +9,8 @@ are (batch, 3, H, W) tensors in -1..1):
 * img2img mixes the resized init image with that pattern by the denoising strength. Like the
   host's VAE encode, reading the init image adds a little noise from torch's global generator,
   so the result depends on the global RNG state. Where the mask is 0 the init image is kept.
-Stopping early (interrupt/skip) leaves the image less denoised; it is still returned.
+Stopping early (interrupt/skip) leaves the image less denoised; it is still returned. A stop
+after the current image (``state.stopping_generation``) is only checked before each batch.
 
 fake-only: ``processed_log`` gets a ``ProcessingCall`` for every ``process_images`` call.
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from modules import images, scripts, sd_models, sd_samplers, shared
+from modules import images, script_callbacks, scripts, sd_models, sd_samplers, shared
 from PIL import Image, ImageFilter, ImageOps
 
 opt_C = 4  # noqa: N816  (the host's name)
@@ -234,8 +235,10 @@ class StableDiffusionProcessing:
         return 0.65 * pattern + 0.35 * tint
 
     def _denoise(self, start, total_steps):
-        """Walks ``state.sampling_step`` from the start towards the targets; stops early on
-        interrupt or skip. ``start`` is (batch, H, W, 3) in 0..1 (None: mid grey)."""
+        """Walks ``state.sampling_step`` from the start towards the targets, firing the
+        ``cfg_denoiser`` callbacks at every step, as the host's denoiser does; stops before the
+        next step on interrupt or skip. ``start`` is (batch, H, W, 3) in 0..1 (None: mid
+        grey)."""
         state = shared.state
         targets = np.stack([self._target(i) for i in range(len(self.prompts))])
         begin = np.full_like(targets, 0.5) if start is None else start
@@ -248,6 +251,8 @@ class StableDiffusionProcessing:
                 break
             state.sampling_step = step
             partial = _as_latent(begin + (targets - begin) * reach * step / total_steps)
+            script_callbacks.cfg_denoiser_callback(script_callbacks.CFGDenoiserParams(
+                partial, None, None, step, total_steps, self.c, self.uc))
             state.current_latent = partial
             shared.total_tqdm.update()
         fraction = done / total_steps if total_steps else 1.0

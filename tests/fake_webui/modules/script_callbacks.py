@@ -218,8 +218,9 @@ def before_ui_callback():
     _fire("before_ui", "before_ui")
 
 
-def before_reload_callback():
-    _fire("on_reload", "before_reload_callback")
+def app_reload_callback():
+    """Fired by the WebUI's main loop when Reload UI restarts it, before the scripts unload."""
+    _fire("on_reload", "callbacks_on_reload")
 
 
 def list_optimizers_callback():

@@ -168,9 +168,19 @@ def list_scripts(scriptdirname, extension, *, include_extensions=True):
     return [f for f in found if Path(f.path).suffix == extension and Path(f.path).is_file()]
 
 
+def list_files_with_name(filename):
+    """``filename`` in the WebUI root and in each active extension's folder, where it is."""
+    from modules import extensions
+
+    folders = [paths.script_path, *(ext.path for ext in extensions.active())]
+    return [str(Path(folder) / filename) for folder in folders
+            if (Path(folder) / filename).is_file()]
+
+
 def load_scripts():
     """Runs every script file by path, with its extension folder first on ``sys.path``, and
-    records the ``Script`` subclasses it defines."""
+    records the ``Script`` subclasses it defines; the callbacks registered before are dropped
+    first, and the script runners are made anew."""
     global current_basedir
     scripts_data.clear()
     postprocessing_scripts_data.clear()
@@ -196,8 +206,10 @@ def load_scripts():
                 scripts_data.append(data)
             elif issubclass(thing, scripts_postprocessing.ScriptPostprocessing):
                 postprocessing_scripts_data.append(data)
-    scripts_txt2img.__init__()
-    scripts_img2img.__init__()
+    global scripts_txt2img, scripts_img2img, scripts_postproc
+    scripts_txt2img = ScriptRunner()
+    scripts_img2img = ScriptRunner()
+    scripts_postproc = scripts_postprocessing.ScriptPostprocessingRunner()
 
 
 BASES = (Script, ScriptBuiltinUI, scripts_postprocessing.ScriptPostprocessing)
@@ -368,7 +380,8 @@ class ScriptRunner:
         raise RuntimeError(f"arg_elem_id {arg_elem_id} not found in script {script_name}")
 
 
-scripts_txt2img = ScriptRunner()
-scripts_img2img = ScriptRunner()
-scripts_postproc = scripts_postprocessing.ScriptPostprocessingRunner()
-scripts_current = None
+# New runners are made by every load_scripts() (so Reload UI replaces them).
+scripts_txt2img: ScriptRunner = None
+scripts_img2img: ScriptRunner = None
+scripts_postproc: scripts_postprocessing.ScriptPostprocessingRunner = None
+scripts_current: ScriptRunner = None

@@ -2,7 +2,8 @@
 whose loading only records which checkpoint it is. sha256 hashes are cached in cache.json
 (``$SD_WEBUI_CACHE_FILE``) as the host caches them.
 
-fake-only: ``weights_load_log`` lists the titles of checkpoints whose weights were loaded.
+fake-only: ``weights_load_log`` lists the titles of checkpoints whose weights were loaded;
+``models_cleared_hook`` lets a test act while ``list_models()`` has emptied the lists.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ checkpoints_list: dict = {}
 checkpoint_aliases: dict = {}
 checkpoints_loaded: dict = {}
 weights_load_log: list[str] = []
+# fake-only: if set, list_models() calls it once both lists are empty, before refilling them.
+models_cleared_hook = None
 
 
 def _cache_file() -> Path:
@@ -140,6 +143,8 @@ def setup_model():
 def list_models():
     checkpoints_list.clear()
     checkpoint_aliases.clear()
+    if models_cleared_hook is not None:
+        models_cleared_hook()
     folders = [model_path, shared.cmd_opts.ckpt_dir]
     found = [str(p) for folder in folders if folder and Path(folder).is_dir()
              for p in Path(folder).rglob("*") if p.suffix.lower() in (".ckpt", ".safetensors")]

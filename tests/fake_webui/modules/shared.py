@@ -1,4 +1,4 @@
-"""The host's shared globals. ``opts`` and ``state`` are made by ``initialize.initialize()``;
+"""The host's shared globals. ``opts`` and ``state`` are made by ``shared_init.initialize()``;
 ``sd_model`` is a property of the module that loads the checkpoint on first read."""
 
 import os
@@ -20,6 +20,7 @@ styles_filename = [cmd_opts.styles_file or str(Path(data_path) / "styles.csv")]
 hf_endpoint = os.getenv("HF_ENDPOINT", "https://huggingface.co")
 parallel_processing_allowed = not (cmd_opts.lowvram or cmd_opts.medvram)
 
+options_templates = None
 opts = None
 restricted_opts = None
 state = None

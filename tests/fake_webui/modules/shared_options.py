@@ -80,6 +80,12 @@ options_templates.update(options_section(("ui", "User interface"), {
     "ui_reorder_list": OptionInfo([], "Order of the generation page's parts"),
     "disabled_extensions": OptionInfo([], "Disabled extensions"),
     "disable_all_extensions": OptionInfo("none", "Disable all extensions"),
+    "enable_reloading_ui_scripts": OptionInfo(
+        False, "Reload UI scripts when using Reload UI option"),
+}))
+options_templates.update(options_section(("ui_alternatives", "UI alternatives", "ui"), {
+    "interrupt_after_current": OptionInfo(True, "Don't Interrupt in the middle").info(
+        "with more than one image to make, Interrupt first lets the current image finish"),
 }))
 options_templates.update(options_section(("ui", "Live previews"), {
     "live_previews_enable": OptionInfo(True, "Show live previews"),

@@ -1,7 +1,9 @@
-"""``State``: the progress of the current job, read by the progress routes."""
+"""``State``: the progress of the current job, read by the progress routes, and the server
+command (``"restart"``, ``"stop"``) that the WebUI's main loop waits for."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 
@@ -23,7 +25,10 @@ class State:
     id_live_preview = 0
     textinfo = None
     time_start = None
-    server_command = None
+    server_start = None
+    # Class attributes, as in the host: every State shares the one signal.
+    _server_command_signal = threading.Event()
+    _server_command = None
 
     def __init__(self):
         self.server_start = time.time()
@@ -36,6 +41,30 @@ class State:
     def need_restart(self, value: bool) -> None:
         if value:
             self.server_command = "restart"
+
+    @property
+    def server_command(self):
+        return self._server_command
+
+    @server_command.setter
+    def server_command(self, value):
+        """Sets the command and wakes whoever waits for one."""
+        self._server_command = value
+        self._server_command_signal.set()
+
+    def wait_for_server_command(self, timeout=None):
+        """The command once one is set (then it is cleared), or None after ``timeout`` s."""
+        if not self._server_command_signal.wait(timeout):
+            return None
+        self._server_command_signal.clear()
+        command, self._server_command = self._server_command, None
+        return command
+
+    def request_restart(self):
+        """What Settings > Reload UI calls: interrupts the current job and asks the main loop
+        to restart the UI."""
+        self.interrupt()
+        self.server_command = "restart"
 
     def skip(self):
         self.skipped = True

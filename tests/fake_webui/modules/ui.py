@@ -1,10 +1,12 @@
 """The page: the built-in tabs are placeholders, except that txt2img and img2img build their
-scripts' UIs (which fills the script runners). Order as in the host: settings callbacks, the
-two generation tabs, then the extensions' tabs."""
+prompt row (``ui_toprow``) and their scripts' UIs (which fills the script runners). Order as in
+the host: the page's scripts and styles (``ui_gradio_extensions``), settings callbacks, the two
+generation tabs, then the extensions' tabs."""
 
 import gradio as gr
-from modules import script_callbacks, scripts, shared
+from modules import script_callbacks, scripts, shared, ui_toprow
 from modules.ui_common import create_refresh_button  # noqa: F401  (also importable from here)
+from modules.ui_gradio_extensions import reload_javascript
 
 refresh_symbol = "\U0001f504"
 
@@ -13,6 +15,7 @@ def _generation_tab(runner, is_img2img):
     scripts.scripts_current = runner
     runner.initialize_scripts(is_img2img=is_img2img)
     with gr.Blocks(analytics_enabled=False) as tab:
+        ui_toprow.Toprow(is_img2img=is_img2img)
         runner.build_ui()
     scripts.scripts_current = None
     return tab
@@ -25,6 +28,7 @@ def _placeholder(label):
 
 
 def create_ui():
+    reload_javascript()
     script_callbacks.ui_settings_callback()
     tabs = [(_generation_tab(scripts.scripts_txt2img, False), "txt2img", "txt2img"),
             (_generation_tab(scripts.scripts_img2img, True), "img2img", "img2img")]
