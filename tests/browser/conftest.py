@@ -1,6 +1,10 @@
-"""Browser tests of the Keyframes tab: the standalone page (`python -m lib_animation ui`, the
-preview host) in headless Chromium from the system's packages, driven by Playwright with no
-browser download. They skip, saying why, where Chromium or Playwright is missing.
+"""Browser tests of the Keyframes tab in headless Chromium from the system's packages, driven
+by Playwright with no browser download. They skip, saying why, where Chromium or Playwright is
+missing.
+
+The `page` fixture opens the standalone page (the `server` site); a test parametrized with
+`@pytest.mark.parametrize("site", SITES, indirect=True)` also runs on the Keyframes tab inside
+the fake WebUI's page (the `webui_server` site). See sites.py.
 
 Screenshots go to $KEYFRAMES_SCREENSHOTS, else to a folder under pytest's temporary folder.
 """
@@ -8,22 +12,14 @@ Screenshots go to $KEYFRAMES_SCREENSHOTS, else to a folder under pytest's tempor
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.browser.sites import ROOT, SLOW_EXTENSION, Console, Server, WebUIServer, open_keyframes
+from tests.fake_webui.fixtures import fake_webui_session
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-ROOT = Path(__file__).resolve().parents[2]
-FRAME_DELAY_S = 0.12  # per generation, so a run lasts long enough to interrupt
-# Failed loads of outside resources (fonts, CDN scripts) are expected with no network.
-OUTSIDE_RESOURCE_ERRORS = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED",
-                           "net::ERR_CONNECTION_REFUSED", "Unable to preload CSS for https://")
 
 
 def chromium_path() -> str | None:
@@ -58,63 +54,6 @@ def screenshots(tmp_path_factory) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.out = folder / "out"
-        self.presets = folder / "presets"
-        self.last_settings = folder / "last-settings.json"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        env = dict(os.environ, KEYFRAMES_PRESETS=str(self.presets),
-                   KEYFRAMES_LAST_SETTINGS=str(self.last_settings),
-                   GRADIO_ANALYTICS_ENABLED="False", no_proxy="127.0.0.1,localhost",
-                   NO_PROXY="127.0.0.1,localhost")
-        self.log = open(folder / "server.log", "wb")  # noqa: SIM115 (kept open while it runs)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "lib_animation", "ui", "--port", str(self.port), "--out",
-             str(self.out), "--frame-delay", str(FRAME_DELAY_S)],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait()
-
-    def _wait(self) -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the UI server stopped: {self.read_log()}")
-            try:
-                opener.open(self.url, timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"the UI server did not start: {self.read_log()}")
-
-    def read_log(self) -> str:
-        self.log.flush()
-        return (self.folder / "server.log").read_text(errors="replace")[-4000:]
-
-    def run_folders(self) -> list[Path]:
-        if not self.out.is_dir():
-            return []
-        return sorted(p for p in self.out.iterdir() if (p / "settings.json").is_file())
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
     started = Server(tmp_path_factory.mktemp("keyframes-ui"))
@@ -122,43 +61,27 @@ def server(tmp_path_factory, browser):
     started.stop()
 
 
-class Console:
-    """The page's console errors and failed requests, without outside resources."""
-
-    def __init__(self, page, server_url: str) -> None:
-        self.problems: list[str] = []
-        self.server_url = server_url
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on("requestfailed", self._failed)
-        page.on("response", self._response)
-
-    def _console(self, message) -> None:
-        if message.type == "error" and not any(
-                text in message.text for text in OUTSIDE_RESOURCE_ERRORS):
-            self.problems.append(f"console: {message.text}")
-
-    def _failed(self, request) -> None:
-        if request.url.startswith(self.server_url):
-            self.problems.append(f"request failed: {request.url} {request.failure}")
-
-    def _response(self, response) -> None:
-        if response.url.startswith(self.server_url) and response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
+@pytest.fixture(scope="module")
+def webui_server(tmp_path_factory, browser):
+    with fake_webui_session(tmp_path_factory.mktemp("keyframes-webui")) as start:
+        webui = start(extensions={"keyframes": ROOT, "slow": SLOW_EXTENSION}, args=["--api"],
+                      serve=True)
+        yield WebUIServer(webui)
 
 
 @pytest.fixture
-def page(browser, server):
-    server.last_settings.unlink(missing_ok=True)  # every test starts from the defaults
+def site(request):
+    """The standalone page, or with the parameter "webui" the fake WebUI's page."""
+    which = getattr(request, "param", "standalone")
+    return request.getfixturevalue("webui_server" if which == "webui" else "server")
+
+
+@pytest.fixture
+def page(browser, site):
+    site.last_settings.unlink(missing_ok=True)  # every test starts from the defaults
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
-    opened.console = Console(opened, server.url.rstrip("/"))
-    opened.goto(server.url)
-    opened.wait_for_selector("#keyframes_generate", timeout=60_000)
-    # The page has loaded its settings and drawn the plan.
-    opened.wait_for_selector("#keyframes_plot img", timeout=60_000)
+    opened.console = Console(opened, site.url.rstrip("/"))
+    open_keyframes(opened, site)
     yield opened
     context.close()
-
-
-

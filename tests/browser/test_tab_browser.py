@@ -1,4 +1,5 @@
-"""The Keyframes tab in a real browser (headless Chromium): what a user sees and does."""
+"""The Keyframes tab in a real browser (headless Chromium): what a user sees and does. The
+main checks run on the standalone page and on the tab inside the (fake) WebUI's page."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ import pytest
 
 from lib_animation.presets import SHIPPED_PRESETS
 from lib_animation.schema import BY_NAME
+from tests.browser.sites import SITES, open_keyframes
 
 pytestmark = pytest.mark.browser
+ON_BOTH_SITES = pytest.mark.parametrize("site", SITES, indirect=True)
 
 WIDTHS = (1280, 1920)
+
+
+def shot(screenshots, site, name: str) -> str:
+    """Where a screenshot of `site` goes (the WebUI's have a prefix)."""
+    return str(screenshots / f"{site.screenshot_prefix}{name}")
 
 
 def section(page, title: str) -> None:
@@ -76,17 +84,22 @@ def small_run(page, frames: int) -> None:
     page.keyboard.press("Tab")
 
 
-def test_the_tab_loads_without_errors_and_looks_right_at_1280_and_1920(page, screenshots):
+@ON_BOTH_SITES
+def test_the_tab_loads_without_errors_and_looks_right_at_1280_and_1920(page, site, screenshots):
+    # The page runs keyframes.js and applies style.css (the WebUI links both into its page).
+    assert page.evaluate("window.keyframesTabLoaded === true")
+    assert page.eval_on_selector("#keyframes_help", "e => getComputedStyle(e).display") == "none"
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 1000})
         section(page, "Run")
-        page.screenshot(path=str(screenshots / f"tab-run-{width}.png"), full_page=True)
+        page.screenshot(path=shot(screenshots, site, f"tab-run-{width}.png"), full_page=True)
         section(page, "Keyframes")
         subtab(page, "Motion")
-        page.screenshot(path=str(screenshots / f"tab-keyframes-motion-{width}.png"),
+        page.screenshot(path=shot(screenshots, site, f"tab-keyframes-motion-{width}.png"),
                         full_page=True)
         section(page, "Prompts")
-        page.screenshot(path=str(screenshots / f"tab-prompts-{width}.png"), full_page=True)
+        page.screenshot(path=shot(screenshots, site, f"tab-prompts-{width}.png"),
+                        full_page=True)
         # No label is cut: every visible label fits its box.
         cut = page.evaluate("""() => [...document.querySelectorAll(
               '#keyframes_settings label span, #keyframes_side button')]
@@ -106,6 +119,7 @@ def test_hover_help_comes_from_the_schema(page):
         "frame: (value)" in page.inner_text("#keyframes_tab_keyframes")
 
 
+@ON_BOTH_SITES
 def test_a_broken_schedule_shows_its_error_under_the_field_and_fixing_it_redraws_the_plot(page):
     section(page, "Keyframes")
     subtab(page, "Motion")
@@ -180,12 +194,13 @@ def test_preview_motion_plays_a_video(page):
     assert page.console.problems == []
 
 
-def test_generate_interrupt_then_resume_gives_every_frame(page, server, screenshots):
+@ON_BOTH_SITES
+def test_generate_interrupt_then_resume_gives_every_frame(page, site, screenshots):
     small_run(page, 40)
     page.focus("#keyframes_max_frames input")
-    page.keyboard.press("Control+Enter")  # the shortcut for Generate
+    page.keyboard.press("Control+Enter")  # the shortcut for Generate (the WebUI's, in it)
     wait_progress(page, r"Frame ([2-9]|[1-3]\d) of 40")
-    page.screenshot(path=str(screenshots / "tab-generating-1280.png"), full_page=True)
+    page.screenshot(path=shot(screenshots, site, "tab-generating-1280.png"), full_page=True)
     page.click("#keyframes_interrupt")
     found = wait_progress(page, r"Interrupted after (\d+) of 40")
     assert 0 < int(found.group(1)) < 40
@@ -200,11 +215,11 @@ def test_generate_interrupt_then_resume_gives_every_frame(page, server, screensh
     assert "flicker" in page.inner_text("#keyframes_report")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 1000})
-        page.screenshot(path=str(screenshots / f"tab-result-{width}.png"), full_page=True)
+        page.screenshot(path=shot(screenshots, site, f"tab-result-{width}.png"),
+                        full_page=True)
     assert page.console.problems == []
     # The last used settings come back on the next visit.
-    page.reload()
-    page.wait_for_selector("#keyframes_plot img", timeout=60_000)
+    open_keyframes(page, site)
     section(page, "Keyframes")
     page.wait_for_function(
         "() => document.querySelector('#keyframes_max_frames input').value === '40'")
