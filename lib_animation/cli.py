@@ -218,13 +218,11 @@ def _validate(arguments: argparse.Namespace) -> int:
 def _validate_one(file: str) -> int:
     """What `render` checks before it makes a run folder: the settings, the plan (Video Input's
     frame count from its video) and every input file the settings use."""
-    from lib_animation.inputs.gather import load_inputs
-    from lib_animation.runs.start import plan_run
+    from lib_animation.runs import check_run
 
     try:
         loaded = load_file_or_preset(file, user_presets_dir())
-        plan = plan_run(loaded.settings)
-        load_inputs(plan.settings)
+        plan = check_run(loaded.settings).plan
     except KeyframesError as error:
         _report(error, file)
         return EXIT_INVALID

@@ -15,11 +15,19 @@ from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder, load_run_settings
 from lib_animation.runs.record import describe_host, host_identity, load_origin
-from lib_animation.runs.render import RenderResult, render_run
-from lib_animation.runs.start import Run, open_run, start_run
+from lib_animation.runs.render import RenderResult, prepare_run, render_run
+from lib_animation.runs.start import (
+    CheckedRun,
+    Run,
+    check_run,
+    open_run,
+    plan_run,
+    start_run,
+)
 from lib_animation.runs.state import RunState, read_run_state
 
 __all__ = [
+    "CheckedRun",
     "SETTINGS_NAME",
     "DepthModelCache",
     "RenderOptions",
@@ -29,6 +37,7 @@ __all__ = [
     "RunOutputs",
     "RunState",
     "WarpOptions",
+    "check_run",
     "describe_host",
     "find_run_folder",
     "finish_run",
@@ -36,6 +45,8 @@ __all__ = [
     "load_origin",
     "load_run_settings",
     "open_run",
+    "plan_run",
+    "prepare_run",
     "read_run_state",
     "render_run",
     "start_run",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
@@ -28,6 +28,14 @@ class RenderResult(LoopResult):
     run: Run
 
 
+def prepare_run(run: Run) -> Run:
+    """The run with Video Input's frames extracted into its folder: slow decoding that needs no
+    generator, so a caller can do it before taking the host's queue lock."""
+    if run.inputs.video_frames:
+        return run
+    return replace(run, inputs=with_video_frames(run.inputs, run.plan.settings, run.folder))
+
+
 def render_run(
     run: Run,
     host: Host,
@@ -42,7 +50,7 @@ def render_run(
     folder = run.folder
     with RunLock(folder):
         remove_temp_files(folder)
-        inputs = with_video_frames(run.inputs, run.plan.settings, folder)
+        inputs = prepare_run(run).inputs
         total = run.plan.max_frames
         seeds: dict[int, int] = {}
         if manifest_path(folder).exists():
