@@ -81,6 +81,38 @@ class FramePlan:
         }
 
 
+    def to_compact_json(self) -> dict[str, Any]:
+        """The plan with each per-frame series as its changes only: `[[frame, value], ...]`,
+        each value holding from its frame until the next pair (a constant is one pair);
+        `diffused` lists the diffused frames."""
+        return {
+            "max_frames": self.max_frames,
+            "form": "changes",
+            "values": {name: changes(values) for name, values in self.values.items()},
+            "seeds": changes(self.seeds),
+            "subseeds": changes(self.subseeds),
+            "subseed_strengths": changes(self.subseed_strengths),
+            "prompts": [[frame, {"positive": pos, "negative": neg}]
+                        for frame, (pos, neg) in changes(self.prompts)],
+            "diffused": self.diffused_frames().tolist(),
+        }
+
+
+def changes(values: np.ndarray | tuple | list) -> list[list[Any]]:
+    """`[frame, value]` for frame 0 and every frame whose value differs from the one before."""
+    if isinstance(values, np.ndarray):
+        if not values.size:
+            return []
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        return [[int(frame), value] for frame, value in zip(starts, values[starts].tolist(),
+                                                            strict=True)]
+    found: list[list[Any]] = []
+    for frame, value in enumerate(values):
+        if not found or found[-1][1] != value:
+            found.append([frame, value])
+    return found
+
+
 def effective_cadence(settings: Settings) -> int:
     return 1 if settings.animation_mode in NO_CADENCE_MODES else settings.diffusion_cadence
 
