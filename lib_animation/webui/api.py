@@ -1,31 +1,41 @@
 """REST routes on the WebUI's FastAPI app, under /keyframes/v1, guarded by --api-auth as the
-WebUI's own routes are.
+WebUI's own routes are, and mounted only where the WebUI serves its own API (`entry.py`).
 
 Bad input gets 422 with the same one-line errors the command line prints; nothing is started
-and nothing is written. Jobs go through the job manager, so they wait for the WebUI's queue.
+and nothing is written. A job may read input files only inline or inside the folders the owner
+allows, and must stay inside the owner's limits (Settings > Keyframes). Request bodies are read
+with a size limit, and planning, checking and encoding answers run off the server's event loop,
+so one large request never stalls the WebUI. Jobs go through the job manager, so they wait for
+the WebUI's queue.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable
+from pathlib import Path
 from secrets import compare_digest
 from typing import Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from modules import shared
+from starlette.concurrency import run_in_threadpool
 
 from lib_animation.errors import KeyframesError, KeyframesErrors
-from lib_animation.inputs.gather import load_inputs
 from lib_animation.job_settings import JobSettings, job_settings
 from lib_animation.presets import list_presets
-from lib_animation.runs.start import plan_run
+from lib_animation.runs import check_run
 from lib_animation.schema import Settings
 from lib_animation.webui.jobs import JobManager
+from lib_animation.webui.limits import check_job_limits
 from lib_animation.webui.options import KeyframesOptions, current_options
 
 PREFIX = "/keyframes/v1"
+PLAN_FORMS = ("changes", "full")
 
 
 def error_lines(error: KeyframesError) -> list[str]:
@@ -35,6 +45,10 @@ def error_lines(error: KeyframesError) -> list[str]:
 def _refuse(error: KeyframesError) -> HTTPException:
     lines = error_lines(error)
     return HTTPException(status_code=422, detail={"error": lines[0], "errors": lines})
+
+
+def _refuse_line(line: str) -> HTTPException:
+    return HTTPException(status_code=422, detail={"error": line, "errors": [line]})
 
 
 def _credentials() -> dict[str, str]:
@@ -57,29 +71,85 @@ def _auth_dependencies() -> list[Any]:
     return [Depends(check)]
 
 
+def client_of(request: Request) -> str:
+    """Who sends a request, for the per-client job limit: the --api-auth login, else the
+    address it comes from."""
+    if getattr(shared.cmd_opts, "api_auth", None):
+        user = _basic_login(request.headers.get("authorization", ""))
+        if user:
+            return f"login:{user}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def _basic_login(header: str) -> str | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, _password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, ValueError):
+        return None
+    return user or None
+
+
+async def read_json_body(request: Request, max_bytes: int) -> Any:
+    """The request's JSON body, refused (422) past `max_bytes` before it is all read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _body_too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _body_too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _body_too_large(max_bytes: int) -> HTTPException:
+    return _refuse_line(f"request: the body is larger than this WebUI's limit of "
+                        f"{max_bytes // 2**20} MiB (the owner sets it in Settings > Keyframes)")
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise _refuse_line("request: the body is not valid JSON") from None
+
+
 def mount(app: FastAPI, manager: JobManager,
           options: Callable[[], KeyframesOptions] = current_options) -> None:
     """Add the routes to the WebUI's app (on_app_started)."""
     dependencies = _auth_dependencies()
 
-    def settings_of(body: Any) -> JobSettings:
-        chosen = options()
-        return job_settings(body, base=Settings(chosen.run_defaults()),
+    def settings_of(raw: bytes, chosen: KeyframesOptions) -> JobSettings:
+        return job_settings(_parse(raw), base=Settings(chosen.run_defaults()),
                             presets_dir=chosen.presets_dir, output_dir=chosen.output_dir,
-                            allowed_dirs=chosen.input_dirs)
+                            allowed_dirs=chosen.input_dirs,
+                            max_inline_bytes=chosen.limits.max_inline_mib * 2**20)
 
-    def post_job(body: Any = Body(...)) -> JSONResponse:
+    async def body_of(request: Request, chosen: KeyframesOptions) -> bytes:
+        return await read_json_body(request, chosen.limits.max_body_mib * 2**20)
+
+    def start_job(raw: bytes, chosen: KeyframesOptions, client: str) -> JSONResponse:
+        request = _checked(lambda: settings_of(raw, chosen))
         try:
-            request = settings_of(body)
-        except KeyframesError as error:
-            raise _refuse(error) from None
-        try:
-            job = manager.submit(request.loaded.settings)
-        except KeyframesError as error:
+            job = manager.submit(request.loaded.settings, client=client,
+                                 confined_to=_readable(request, chosen), staged=request.staged)
+        except BaseException as error:
             request.discard()
-            raise _refuse(error) from None
+            if isinstance(error, KeyframesError):
+                raise _refuse(error) from None
+            raise
         answer = {**job.to_json(), "warnings": list(request.loaded.warnings)}
         return JSONResponse(answer, status_code=202)
+
+    async def post_job(request: Request) -> JSONResponse:
+        chosen = options()
+        raw = await body_of(request, chosen)
+        return await run_in_threadpool(start_job, raw, chosen, client_of(request))
 
     def list_jobs() -> dict[str, Any]:
         return {"jobs": [job.to_json() for job in manager.jobs()]}
@@ -90,11 +160,11 @@ def mount(app: FastAPI, manager: JobManager,
     def cancel_job(job_id: str) -> dict[str, Any]:
         return _job_or_404(manager.cancel, job_id).to_json()
 
-    def resume_job(job_id: str) -> JSONResponse:
-        try:
-            job = _job_or_404(manager.resume, job_id)
-        except KeyframesError as error:
-            raise _refuse(error) from None
+    def resume_job(job_id: str, request: Request) -> JSONResponse:
+        chosen = options()
+        job = _checked(lambda: _job_or_404(
+            lambda name: manager.resume(name, client=client_of(request),
+                                        confined_to=chosen.input_dirs), job_id))
         return JSONResponse(job.to_json(), status_code=202)
 
     def presets() -> dict[str, Any]:
@@ -103,28 +173,36 @@ def mount(app: FastAPI, manager: JobManager,
             for preset in list_presets(options().presets_dir)
         ]}
 
-    def checked(body: Any):
-        request = settings_of(body)
+    def checked(raw: bytes, chosen: KeyframesOptions):
+        request = _checked(lambda: settings_of(raw, chosen))
         try:
-            plan = plan_run(request.loaded.settings)
-            load_inputs(plan.settings)
+            plan = _checked(lambda: check_run(
+                request.loaded.settings, confined_to=_readable(request, chosen),
+                plan_check=lambda plan: check_job_limits(plan, chosen.limits)).plan)
         finally:
             request.discard()
         return request.loaded, plan
 
-    def validate(body: Any = Body(...)) -> dict[str, Any]:
-        try:
-            loaded, plan = checked(body)
-        except KeyframesError as error:
-            raise _refuse(error) from None
-        return {"valid": True, "warnings": [*loaded.warnings, *plan.warnings]}
+    def validate_answer(raw: bytes, chosen: KeyframesOptions) -> JSONResponse:
+        loaded, plan = checked(raw, chosen)
+        return JSONResponse({"valid": True, "warnings": [*loaded.warnings, *plan.warnings]})
 
-    def plan_route(body: Any = Body(...)) -> dict[str, Any]:
-        try:
-            loaded, plan = checked(body)
-        except KeyframesError as error:
-            raise _refuse(error) from None
-        return {"plan": plan.to_json(), "warnings": [*loaded.warnings, *plan.warnings]}
+    def plan_answer(raw: bytes, chosen: KeyframesOptions, form: str) -> JSONResponse:
+        loaded, plan = checked(raw, chosen)
+        body = plan.to_json() if form == "full" else plan.to_compact_json()
+        return JSONResponse({"plan": body, "warnings": [*loaded.warnings, *plan.warnings]})
+
+    async def validate(request: Request) -> JSONResponse:
+        chosen = options()
+        raw = await body_of(request, chosen)
+        return await run_in_threadpool(validate_answer, raw, chosen)
+
+    async def plan_route(request: Request, form: str = "changes") -> JSONResponse:
+        if form not in PLAN_FORMS:
+            raise _refuse_line(f"form: must be one of {', '.join(PLAN_FORMS)}, not {form!r}")
+        chosen = options()
+        raw = await body_of(request, chosen)
+        return await run_in_threadpool(plan_answer, raw, chosen, form)
 
     routes: list[tuple[str, Callable[..., Any], str]] = [
         ("/jobs", post_job, "POST"), ("/jobs", list_jobs, "GET"),
@@ -134,6 +212,19 @@ def mount(app: FastAPI, manager: JobManager,
     ]  # fmt: skip
     for path, endpoint, method in routes:
         app.add_api_route(PREFIX + path, endpoint, methods=[method], dependencies=dependencies)
+
+
+def _readable(request: JobSettings, chosen: KeyframesOptions) -> list[Path]:
+    """The folders a job's input files may come from: the owner's, and its own inline files'."""
+    return [*chosen.input_dirs, *([request.staged] if request.staged else [])]
+
+
+def _checked(action: Callable[[], Any]) -> Any:
+    """The action's result; its KeyframesError as a 422."""
+    try:
+        return action()
+    except KeyframesError as error:
+        raise _refuse(error) from None
 
 
 def _job_or_404(action: Callable[[str], Any], job_id: str):

@@ -1,6 +1,10 @@
 """What `scripts/keyframes.py` calls when the WebUI loads the extension: the Settings section,
 the tab and the REST routes, or, where Keyframes cannot run, a tab and a route that say why.
 
+The routes follow the WebUI's own rule for its API: they exist only when it was started with
+`--api` (or `--nowebui`). While the WebUI reloads its UI no job starts: its scripts and model
+lists are being rebuilt, and the entry script runs again and registers anew.
+
 Only the standard library and the host are imported before the checks, so a missing package or
 an unsupported WebUI never stops the WebUI from starting.
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from modules import script_callbacks
+from modules import script_callbacks, shared
 
 from lib_animation.webui import compat
 
@@ -23,14 +27,32 @@ def register() -> None:
         for problem in problems:
             LOG.warning("Keyframes cannot run: %s", problem)
         script_callbacks.on_ui_tabs(lambda: _problems_tab(problems))
-        script_callbacks.on_app_started(lambda _demo, app: _problems_route(app, problems))
+        if api_enabled():
+            script_callbacks.on_app_started(lambda _demo, app: _problems_route(app, problems))
         return
-    from lib_animation.webui import api, options, tab
+    from lib_animation.webui import options, tab
 
     manager = job_manager()
     script_callbacks.on_ui_settings(options.add_options)
     script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager))
-    script_callbacks.on_app_started(lambda _demo, app: api.mount(app, manager))
+    script_callbacks.on_app_started(lambda _demo, app: _started(app, manager))
+    before_reload = getattr(script_callbacks, "on_before_reload", None)
+    if before_reload is not None:
+        before_reload(manager.pause)
+
+
+def api_enabled() -> bool:
+    """The WebUI serves its API only with --api, or --nowebui (the API alone)."""
+    options = shared.cmd_opts
+    return bool(getattr(options, "api", False) or getattr(options, "nowebui", False))
+
+
+def _started(app, manager) -> None:
+    from lib_animation.webui import api
+
+    if api_enabled():
+        api.mount(app, manager)
+    manager.ready()
 
 
 def job_manager():
@@ -40,7 +62,8 @@ def job_manager():
         from lib_animation.webui.jobs import JobManager
         from lib_animation.webui.options import current_options
 
-        _MANAGER = JobManager(WebUISession(), lambda: current_options().output_dir)
+        _MANAGER = JobManager(WebUISession(), lambda: current_options().output_dir,
+                              limits=lambda: current_options().limits)
     return _MANAGER
 
 

@@ -9,6 +9,7 @@ host's progress state; this module only fills that state per frame.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,23 +20,36 @@ from lib_animation.errors import RenderError
 from lib_animation.generation_fields import OVERRIDDEN, generation_fields
 from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse
 from lib_animation.host_names import HostNames, check_names, lower_set
-from lib_animation.motion.depth import DepthModelCache
-from lib_animation.motion.frame_motion import WarpOptions
-from lib_animation.render import RenderOptions
+from lib_animation.runs import DepthModelCache, RenderOptions, WarpOptions
 from lib_animation.webui import compat
 from lib_animation.webui.options import current_options
 
 _ABSENT = object()
 
 
+@dataclass(frozen=True)
+class JobProgress:
+    """The WebUI's progress state for a run: its title and how many generations it takes."""
+
+    title: str
+    generations: int
+
+
 class WebUIHost:
     """`outpath` is where the WebUI's processing may write side files (it saves nothing itself:
     samples and grids are off). `always_on_scripts` runs other extensions' always-on scripts on
-    every frame, with their default settings, as in img2img."""
+    every frame, with their default settings, as in img2img. `checkpoint`: the one frames
+    without a checkpoint schedule use (the run's, pinned when it started), so a checkpoint the
+    user picks during the run waits for the run to end. `job`: the progress state to keep up,
+    as other WebUI calls ending meanwhile clear it."""
 
-    def __init__(self, outpath: str, *, always_on_scripts: bool = True) -> None:
+    def __init__(self, outpath: str, *, always_on_scripts: bool = True,
+                 checkpoint: str | None = None, job: JobProgress | None = None) -> None:
         self.outpath = outpath
         self.always_on_scripts = always_on_scripts
+        self.checkpoint = checkpoint
+        self.job = job
+        self.sent_options: dict[str, list[Any]] = {}  # every option value a frame overrode
         self._infotext: str | None = None
 
     # Host protocol ----------------------------------------------------------------------------
@@ -51,7 +65,9 @@ class WebUIHost:
         if processed is None:
             raise RenderError("the WebUI produced nothing (is a checkpoint loaded?)",
                               frame=request.frame)
-        if self.interrupted() or not processed.images:
+        # "Stop after the current image" (the Interrupt button's default) leaves this image
+        # whole: it is kept, and the loop stops before the next generation.
+        if shared.state.interrupted or not processed.images:
             raise GenerationInterrupted
         if shared.state.skipped:
             shared.state.skipped = False
@@ -64,7 +80,10 @@ class WebUIHost:
         return _as_frame(processed.images[index], request)
 
     def progress(self, done: int, total: int, text: str) -> None:
-        shared.state.textinfo = f"Keyframes: {text}"
+        state = shared.state
+        if self.job is not None and state.job_count <= 0:
+            state.job, state.job_count = self.job.title, self.job.generations
+        state.textinfo = f"Keyframes: {text}"
 
     def interrupted(self) -> bool:
         state = shared.state
@@ -75,8 +94,19 @@ class WebUIHost:
 
     # The processing object --------------------------------------------------------------------
 
+    def _checkpoint_moved(self) -> bool:
+        """Whether the user picked another checkpoint since the run began. Only then is the
+        run's own one asked for: the WebUI puts an overridden option back after the call to
+        what it was before the call, which would undo a pick made during that call."""
+        selected = shared.opts.data.get("sd_model_checkpoint")
+        return bool(self.checkpoint) and selected != self.checkpoint
+
     def _processing(self, request: FrameRequest):
+        if request.checkpoint is None and self._checkpoint_moved():
+            request = replace(request, checkpoint=self.checkpoint)
         fields = compat.supported_fields(generation_fields(request))
+        for key, value in fields["override_settings"].items():
+            self.sent_options.setdefault(key, []).append(value)
         fields.update(outpath_samples=self.outpath, outpath_grids=self.outpath,
                       do_not_save_samples=True, do_not_save_grid=True)
         if request.init_image is None:
@@ -133,29 +163,46 @@ class WebUISession:
     def __init__(self) -> None:
         self.depth_cache = DepthModelCache()
         self._saved_options: dict[str, Any] = {}
+        self._job: JobProgress | None = None
+        self._checkpoint: str | None = None
+        self._hosts: list[WebUIHost] = []
 
     def lock(self):
         return call_queue.queue_lock
 
     def begin(self, title: str, generations: int) -> None:
-        # The WebUI restores an overridden option only if the user's config already held it;
-        # keep our own copy so the options are exactly as before, whatever happens.
+        """A run starts: its checkpoint is the one selected now, and the options it may
+        override are noted, to put back those that only Keyframes changed."""
         self._saved_options = {key: shared.opts.data.get(key, _ABSENT) for key in OVERRIDDEN}
+        self._checkpoint = shared.opts.data.get("sd_model_checkpoint") or None
+        self._job = JobProgress(title, generations)
         shared.state.begin(job=title)
         shared.state.job_count = generations
         shared.state.textinfo = "Keyframes: starting"
 
     def end(self) -> None:
-        for key, value in self._saved_options.items():
-            if value is _ABSENT:
+        """Options the run's frames overrode and the WebUI left set are put back; one the user
+        changed during the run keeps the user's value."""
+        sent = {key: values for host in self._hosts for key, values in host.sent_options.items()}
+        for key, before in self._saved_options.items():
+            now = shared.opts.data.get(key, _ABSENT)
+            if now is _ABSENT or now == before or now not in sent.get(key, ()):
+                continue
+            if before is _ABSENT:
                 shared.opts.data.pop(key, None)
             else:
-                shared.opts.data[key] = value
+                shared.opts.data[key] = before
+        self._hosts.clear()
+        self._job = self._checkpoint = None
         shared.state.end()
 
     def make_host(self) -> WebUIHost:
         options = current_options()
-        return WebUIHost(str(options.output_dir), always_on_scripts=options.always_on_scripts)
+        host = WebUIHost(str(options.output_dir), always_on_scripts=options.always_on_scripts,
+                         checkpoint=self._checkpoint, job=self._job)
+        if self._job is not None:
+            self._hosts.append(host)
+        return host
 
     def render_options(self) -> RenderOptions:
         device = devices.device
@@ -195,5 +242,12 @@ class WebUICatalog:
         return list(host_names().checkpoints)
 
     def refresh_checkpoints(self) -> list[str]:
-        sd_models.list_models()
+        """As the WebUI's own refresh route: under its queue lock, so a run never sees the list
+        half rebuilt. While a generation holds the lock the list is given as it is."""
+        lock = call_queue.queue_lock
+        if lock.acquire(blocking=False):
+            try:
+                sd_models.list_models()
+            finally:
+                lock.release()
         return self.checkpoints()

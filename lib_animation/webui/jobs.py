@@ -1,18 +1,20 @@
 """The job manager the tab and the REST API share: a job is a run folder and its state.
 
-Jobs render one at a time, on one worker thread, each holding the WebUI's queue lock for the
-whole run (as the WebUI's own generate buttons hold it for a whole batch), so other WebUI work
-waits instead of interleaving with a run's frames. Jobs of earlier sessions are read back from
-their run folders, and an interrupted one can be resumed.
+Jobs render one at a time, on one worker thread, each holding the WebUI's queue lock while its
+frames are generated (as the WebUI's own generate buttons hold it for a whole batch), so other
+WebUI work waits instead of interleaving with a run's frames; extracting Video Input's frames and
+encoding the video happen outside the lock. Jobs of earlier sessions are read back from their
+run folders, and an interrupted one can be resumed.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,20 +24,25 @@ from lib_animation.batch_name import safe_folder_name
 from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
 from lib_animation.output.frames import frame_files
-from lib_animation.render import RenderOptions, RenderProgress
 from lib_animation.runs import (
+    RenderOptions,
+    RenderProgress,
+    RenderResult,
     Run,
     finish_run,
     open_run,
+    prepare_run,
     read_run_state,
     render_run,
     start_run,
 )
 from lib_animation.runs.folder import SETTINGS_NAME
-from lib_animation.schema import Settings
+from lib_animation.schema import NAME, Settings
+from lib_animation.webui.limits import JobLimits, check_job_limits, over_client_limit
 
 LOG = logging.getLogger("keyframes")
 QUEUED, RUNNING, DONE, FAILED, INTERRUPTED = "queued", "running", "done", "failed", "interrupted"
+LOCAL_CLIENT = "local"
 _STATE_OF_RUN = {"finished": DONE, "interrupted": INTERRUPTED, "failed": FAILED,
                  "running": INTERRUPTED, "new": INTERRUPTED, "damaged": FAILED}
 
@@ -77,6 +84,12 @@ class Job:
     report: Path | None = None
     started_at: float = field(default_factory=time.time)
     cancel_requested: bool = False
+    client: str = LOCAL_CLIENT
+    staged: Path | None = None  # an API request's inline input files, removed once it is done
+
+    @property
+    def active(self) -> bool:
+        return self.state in (QUEUED, RUNNING)
 
     @property
     def resumable(self) -> bool:
@@ -99,50 +112,105 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, session: HostSession, output_dir: Callable[[], Path]) -> None:
+    """Every change of a job's state happens under one lock; a job is queued at most once; the
+    worker survives any error (that job fails, the next one runs); and no job starts while the
+    WebUI reloads its UI (`pause` until `ready`)."""
+
+    def __init__(self, session: HostSession, output_dir: Callable[[], Path], *,
+                 limits: Callable[[], JobLimits] = JobLimits.defaults) -> None:
         self._session = session
         self._output_dir = output_dir
+        self._limits = limits
         self._jobs: dict[str, Job] = {}
         self._runs: dict[str, Run] = {}
         self._queue: deque[str] = deque()
-        self._wakeup = threading.Condition()
+        self._opening: set[str] = set()  # jobs being resumed: checked, not yet queued
+        self._starting: list[str] = []  # the client of each job being started
+        self._generating: Job | None = None  # the job holding the host's queue lock
+        self._ready = True
+        self._changes = threading.Condition()
         self._worker: threading.Thread | None = None
 
     # Asking for work ----------------------------------------------------------------------------
 
-    def submit(self, settings: Settings) -> Job:
-        """Check and start a run (plan, inputs, host names, folder) and queue it. A run that
-        cannot start raises KeyframesError and leaves nothing behind."""
-        run = start_run(settings, self._output_dir(), self._session.make_host())
-        return self._enqueue(run)
+    def submit(self, settings: Settings, *, client: str = LOCAL_CLIENT,
+               confined_to: Sequence[Path] | None = None, staged: Path | None = None) -> Job:
+        """Check and start a run (plan, the owner's limits, inputs, host names, disk space,
+        folder) and queue it. A run that cannot start raises KeyframesError and leaves nothing
+        behind. `confined_to`: the only folders its input files may come from."""
+        limits = self._limits()
+        with self._changes:
+            over = over_client_limit(self._active_of(client), limits)
+            if over is not None:
+                raise over
+            self._starting.append(client)
+        try:
+            run = start_run(settings, self._output_dir(), self._session.make_host(),
+                            confined_to=confined_to,
+                            plan_check=lambda plan: check_job_limits(plan, limits))
+            with self._changes:
+                if self._taken(run.folder.name):
+                    raise RenderError(f"run {run.folder.name} is already queued or running",
+                                      setting=NAME.resume_timestring,
+                                      hint="cancel it first, or wait for it to end")
+                return self._enqueue(run, client=client, staged=staged)
+        finally:
+            with self._changes:
+                self._starting.remove(client)
 
-    def resume(self, job_id: str) -> Job:
-        job = self.get(job_id)
-        if job.state in (QUEUED, RUNNING):
-            return job
-        if not job.resumable:
-            raise RenderError(f"job {job_id} is {job.state} and cannot be resumed")
-        return self._enqueue(open_run(job.folder, self._session.make_host()))
+    def resume(self, job_id: str, *, client: str = LOCAL_CLIENT,
+               confined_to: Sequence[Path] | None = None) -> Job:
+        """Queue an interrupted or failed job again; a job already queued, running or being
+        resumed is returned as it is."""
+        with self._changes:
+            job = self.get(job_id)
+            if self._taken(job_id):
+                return self._jobs.get(job_id, job)
+            if not job.resumable:
+                raise RenderError(f"job {job_id} is {job.state} and cannot be resumed")
+            self._opening.add(job_id)
+        try:
+            run = open_run(job.folder, self._session.make_host(), confined_to=confined_to)
+            with self._changes:
+                return self._enqueue(run, client=client, staged=job.staged)
+        finally:
+            with self._changes:
+                self._opening.discard(job_id)
 
     def cancel(self, job_id: str) -> Job:
         """A queued job leaves the queue; a running one stops after stopping the generation in
-        progress. Either can be resumed later."""
-        job = self.get(job_id)
-        with self._wakeup:
+        progress (so within one generation). Either can be resumed later."""
+        with self._changes:
+            job = self.get(job_id)
             if job.state == QUEUED:
                 if job_id in self._queue:
                     self._queue.remove(job_id)
+                    self._runs.pop(job_id, None)
                 job.cancel_requested = True  # the worker may hold it, waiting for the lock
                 job.state = INTERRUPTED
             elif job.state == RUNNING:
                 job.cancel_requested = True
-                self._session.interrupt()
+                if self._generating is job:
+                    self._session.interrupt()
         return job
+
+    # The WebUI reloading its UI -----------------------------------------------------------------
+
+    def pause(self) -> None:
+        """No job starts until `ready` (the WebUI is rebuilding its scripts and model lists)."""
+        with self._changes:
+            self._ready = False
+
+    def ready(self) -> None:
+        with self._changes:
+            self._ready = True
+            self._changes.notify_all()
 
     # Reading ------------------------------------------------------------------------------------
 
     def get(self, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
+        with self._changes:
+            job = self._jobs.get(job_id)
         if job is not None:
             return job
         folder = self._folder_of(job_id)
@@ -152,75 +220,118 @@ class JobManager:
 
     def jobs(self) -> list[Job]:
         """This session's jobs and every earlier run in the output folder, newest first."""
-        found = dict(self._jobs)
+        with self._changes:
+            found = dict(self._jobs)
         for folder in self._run_folders():
             if folder.name not in found:
                 found[folder.name] = _job_from_folder(folder)
         return sorted(found.values(), key=lambda job: job.started_at, reverse=True)
 
     def busy(self) -> bool:
-        return any(job.state in (QUEUED, RUNNING) for job in self._jobs.values())
+        with self._changes:
+            return any(job.active for job in self._jobs.values())
 
-    # The worker ---------------------------------------------------------------------------------
+    # Under the lock -----------------------------------------------------------------------------
 
-    def _enqueue(self, run: Run) -> Job:
+    def _active_of(self, client: str) -> int:
+        active = sum(1 for job in self._jobs.values() if job.active and job.client == client)
+        return active + self._starting.count(client)
+
+    def _taken(self, job_id: str) -> bool:
+        job = self._jobs.get(job_id)
+        return job_id in self._opening or (job is not None and job.active)
+
+    def _enqueue(self, run: Run, *, client: str, staged: Path | None) -> Job:
         """Queued jobs wait for the worker and then for the WebUI's queue lock."""
         job_id = run.folder.name
         job = Job(job_id, run.folder, QUEUED, total_frames=run.plan.max_frames,
-                  frames_done=len(frame_files(run.folder)))
-        with self._wakeup:
-            self._jobs[job_id] = job
-            self._runs[job_id] = run
-            self._queue.append(job_id)
-            self._wakeup.notify()
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._work, name="keyframes-jobs",
-                                                daemon=True)
-                self._worker.start()
+                  frames_done=len(frame_files(run.folder)), client=client, staged=staged)
+        self._jobs[job_id] = job
+        self._runs[job_id] = run
+        self._queue.append(job_id)
+        self._changes.notify_all()
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="keyframes-jobs",
+                                            daemon=True)
+            self._worker.start()
         return job
+
+    # The worker ---------------------------------------------------------------------------------
 
     def _work(self) -> None:
         while True:
-            with self._wakeup:
-                while not self._queue:
-                    self._wakeup.wait()
-                job_id = self._queue.popleft()
-                job, run = self._jobs[job_id], self._runs.pop(job_id)
-            self._render(job, run)
-
-    def _render(self, job: Job, run: Run) -> None:
-        host = self._session.make_host()
-        with self._session.lock():
-            with self._wakeup:
-                if job.cancel_requested:
-                    return
-                job.state = RUNNING
-            self._session.begin(f"Keyframes {job.id}", planned_generations(run))
+            job, run = self._next()
             try:
-                self._render_locked(job, run, host)
-            except KeyframesError as error:
-                job.state, job.error = FAILED, str(error)
-            except Exception as error:  # a bug or a host failure must not kill the worker
+                self._run_job(job, run)
+            except Exception as error:  # a bug or a host failure must not stop the worker
                 LOG.exception("Keyframes job %s failed", job.id)
-                job.state, job.error = FAILED, f"{type(error).__name__}: {error}"
-            finally:
-                self._session.end()
-                self._session.after_run()
+                self._fail(job, f"{type(error).__name__}: {error}")
 
-    def _render_locked(self, job: Job, run: Run, host: Host) -> None:
-        def progress(update: RenderProgress) -> None:
-            job.frames_done = update.done
+    def _next(self) -> tuple[Job, Run]:
+        with self._changes:
+            while not (self._queue and self._ready):
+                self._changes.wait()
+            job_id = self._queue.popleft()
+            return self._jobs[job_id], self._runs.pop(job_id)
 
-        result = render_run(run, host, self._session.render_options(), on_progress=progress,
-                            should_stop=lambda: job.cancel_requested)
-        job.frames_done = result.completed
-        if result.interrupted:
-            job.state = INTERRUPTED
+    def _run_job(self, job: Job, run: Run) -> None:
+        """Extract Video Input's frames, render under the queue lock, then encode outside it."""
+        try:
+            run = prepare_run(run)
+        except KeyframesError as error:
+            self._fail(job, str(error))
+            return
+        result = self._render(job, run)
+        if result is None or result.interrupted:
             return
         outputs = finish_run(run)
-        job.videos = tuple(path for path in (outputs.video, outputs.gif) if path)
-        job.report = outputs.report_json
-        job.state = DONE
+        with self._changes:
+            job.videos = tuple(path for path in (outputs.video, outputs.gif) if path)
+            job.report = outputs.report_json
+            job.state = DONE
+        if job.staged is not None:
+            shutil.rmtree(job.staged, ignore_errors=True)
+
+    def _render(self, job: Job, run: Run) -> RenderResult | None:
+        with self._session.lock():
+            with self._changes:
+                if job.cancel_requested:
+                    return None
+                if not self._ready:  # the WebUI began reloading while this job waited
+                    self._queue.appendleft(job.id)
+                    self._runs[job.id] = run
+                    return None
+                job.state = RUNNING
+                self._generating = job
+            try:
+                self._session.begin(f"Keyframes {job.id}", planned_generations(run))
+                result = render_run(run, self._session.make_host(),
+                                    self._session.render_options(),
+                                    on_progress=lambda update: _count(job, update),
+                                    should_stop=lambda: job.cancel_requested)
+            except KeyframesError as error:
+                self._fail(job, str(error))
+                return None
+            finally:
+                with self._changes:
+                    self._generating = None
+                self._session_done()
+        with self._changes:
+            job.frames_done = result.completed
+            if result.interrupted:
+                job.state = INTERRUPTED
+        return result
+
+    def _session_done(self) -> None:
+        for step in (self._session.end, self._session.after_run):
+            try:
+                step()
+            except Exception:
+                LOG.exception("Keyframes could not tidy up after a job")
+
+    def _fail(self, job: Job, message: str) -> None:
+        with self._changes:
+            job.state, job.error = FAILED, message
 
     # Folders ------------------------------------------------------------------------------------
 
@@ -237,6 +348,10 @@ class JobManager:
             return None
         folder = self._output_dir() / job_id
         return folder if (folder / SETTINGS_NAME).is_file() else None
+
+
+def _count(job: Job, update: RenderProgress) -> None:
+    job.frames_done = update.done
 
 
 def planned_generations(run: Run) -> int:

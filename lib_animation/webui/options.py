@@ -2,8 +2,9 @@
 
 Defaults that are settings of a run (video format and quality) come from the schema, so they are
 never declared twice; the rest are the extension's own: where runs, presets and depth models go,
-which folders an API caller may read input files from, and whether other extensions' always-on
-scripts run on every frame. Folder options cannot be changed through the API.
+which folders an API caller may read input files from, whether other extensions' always-on
+scripts run on every frame, and the limits that keep one caller from jamming the WebUI. Folders
+and limits cannot be changed through the API.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gradio as gr
 from modules import paths_internal, shared
 
 from lib_animation.schema import BY_NAME, NAME
+from lib_animation.webui.limits import LIMITS, JobLimits
 
 SECTION = ("keyframes", "Keyframes")
 PREFIX = "keyframes_"
@@ -38,6 +40,11 @@ def _schema_int(name: str, label: str):
     args = {"minimum": setting.minimum, "maximum": setting.maximum, "step": setting.step}
     return _option(setting.default, label, gr.Slider, args,
                    info="the default for new runs; a settings file's own value wins")
+
+
+def _limit(default: int, label: str, info: str):
+    return _option(default, label, gr.Number, {"precision": 0, "minimum": 1},
+                   restrict_api=True, info=info)
 
 
 def declared_options() -> dict[str, object]:
@@ -67,7 +74,13 @@ def declared_options() -> dict[str, object]:
             "", "Extra folders API jobs may read input files from", restrict_api=True,
             info="one per line; the outputs and inputs folders in the WebUI's data folder and "
                  "the Keyframes output folder are always allowed"),
+        **limit_options(),
     }
+
+
+def limit_options() -> dict[str, object]:
+    return {f"{PREFIX}{limit.key}": _limit(limit.default, limit.label, limit.info)
+            for limit in LIMITS}
 
 
 def add_options() -> None:
@@ -99,6 +112,7 @@ class KeyframesOptions:
     presets_dir: Path
     always_on_scripts: bool
     input_dirs: tuple[Path, ...]
+    limits: JobLimits = JobLimits.defaults()
 
     def run_defaults(self) -> dict[str, object]:
         """The settings a new run takes from these options unless its file says otherwise."""
@@ -123,7 +137,17 @@ def current_options() -> KeyframesOptions:
         presets_dir=Path(get("presets_dir", default_presets_dir())),
         always_on_scripts=bool(get("always_on_scripts", True)),
         input_dirs=_input_dirs(str(get("input_dirs", "")), output_dir),
+        limits=JobLimits(**{limit.key: _positive_int(get(limit.key, limit.default), limit.default)
+                            for limit in LIMITS}),
     )
+
+
+def _positive_int(value: object, default: int) -> int:
+    try:
+        number = int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if number >= 1 else default
 
 
 def _input_dirs(extra: str, output_dir: Path) -> tuple[Path, ...]:

@@ -118,7 +118,7 @@ def test_validate_and_plan_answer_what_the_cli_prints(fake_webui):
     answer = client.post("/keyframes/v1/validate", json={**SMALL, "angel": "0:(1)"})
     assert answer.status_code == 200
     assert any("angle" in warning for warning in answer.json()["warnings"])
-    plan = client.post("/keyframes/v1/plan", json=SMALL).json()["plan"]
+    plan = client.post("/keyframes/v1/plan?form=full", json=SMALL).json()["plan"]
     assert plan["max_frames"] == 6 and len(plan["seeds"]) == 6
     assert plan["diffused"] == [True, False, True, False, True, True]
     assert _folders() == []

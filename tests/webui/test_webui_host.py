@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -227,3 +230,81 @@ def test_stopped_midway_generation_raises_so_nothing_is_written(fake_webui):
     with pytest.raises(GenerationInterrupted):
         _host().generate(_request(checkpoint=None))
     shared.state.interrupted = False
+
+
+def test_a_checkpoint_picked_during_a_run_waits_for_the_run_to_end(fake_webui):
+    start(fake_webui, probe=True)
+    from modules import processing, sd_models, shared
+
+    probe = probe_module()
+    titles = sorted(info.title for info in sd_models.checkpoints_list.values())
+    run_checkpoint = shared.opts.sd_model_checkpoint
+    picked = next(title for title in titles if title != run_checkpoint)
+
+    def pick_in_quicksettings():  # the user's own page: waits for the queue like the WebUI
+        threading.Thread(target=shared.opts.set, args=("sd_model_checkpoint", picked),
+                         daemon=True).start()
+        while shared.opts.data.get("sd_model_checkpoint") != picked:
+            time.sleep(0.01)
+
+    probe.ACTIONS[2] = pick_in_quicksettings
+    assert wait(_submit().id).state == "done"
+    used = [call.checkpoint for call in processing.processed_log]
+    assert len(used) == 4 and set(used) == {run_checkpoint}
+    # The user's pick is kept (and loaded once the run lets go of the queue).
+    assert shared.opts.data["sd_model_checkpoint"].split(" ")[0] == picked.split(" ")[0]
+
+
+def test_a_cancel_stops_the_job_within_one_generation_whatever_clears_the_flags(fake_webui):
+    start(fake_webui, probe=True)
+    from modules import call_queue, processing
+
+    probe = probe_module()
+    job_ids: list[str] = []
+
+    def cancel_then_another_page_finishes():
+        manager().cancel(job_ids[0])
+        call_queue.wrap_gradio_call(lambda: ["", ""])()  # clears the WebUI's interrupt flag
+
+    probe.ACTIONS[2] = cancel_then_another_page_finishes
+    job = _submit(max_frames=20, diffusion_cadence=1)
+    job_ids.append(job.id)
+    stopped = wait(job.id)
+    assert stopped.state == "interrupted" and len(processing.processed_log) <= 3
+    behind = wait(_submit(batch_name="behind").id)
+    assert behind.state == "done"
+
+
+def test_stop_after_the_current_image_keeps_that_frame(fake_webui):
+    webui = start(fake_webui, probe=True)
+    probe = probe_module()
+    whole = wait(_submit(batch_name="whole", max_frames=9).id)
+    probe.SEEN.clear()
+    probe.ACTIONS[3] = webui.press_interrupt  # "Don't interrupt in the middle" is the default
+    stopped = wait(_submit(batch_name="stopped", max_frames=9).id)
+    assert stopped.state == "interrupted" and stopped.resumable
+    assert stopped.frames_done == 5  # frames 0-4: the third generation (frame 4) finished
+    assert wait(manager().resume(stopped.id).id).state == "done"
+    for index in range(9):
+        name = f"frame_{index:06d}.png"
+        assert (stopped.folder / name).read_bytes() == (whole.folder / name).read_bytes()
+
+
+def test_frames_are_extracted_and_the_video_encoded_outside_the_queue_lock(fake_webui,
+                                                                           monkeypatch):
+    start(fake_webui)
+    from modules import call_queue
+
+    from lib_animation.webui import jobs
+
+    held: dict[str, bool] = {}
+    for name in ("prepare_run", "finish_run"):
+        real = getattr(jobs, name)
+
+        def spy(run, *args, _real=real, _name=name, **kwargs):
+            held[_name] = call_queue.queue_lock.held_by_current_thread()
+            return _real(run, *args, **kwargs)
+
+        monkeypatch.setattr(jobs, name, spy)
+    assert wait(_submit(video_format="mp4").id).state == "done"
+    assert held == {"prepare_run": False, "finish_run": False}

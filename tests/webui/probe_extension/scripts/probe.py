@@ -4,7 +4,8 @@ asks, presses Interrupt or Skip while a chosen generation is sampling."""
 from modules import scripts, shared
 
 SEEN: list[int] = []
-ACTIONS: dict[int, str] = {}  # generation number (1-based) -> "interrupt" or "skip"
+# generation number (1-based) -> "interrupt", "skip", or something to call during it
+ACTIONS: dict = {}
 
 
 class Probe(scripts.Script):
@@ -23,3 +24,5 @@ class Probe(scripts.Script):
             shared.state.interrupt()
         elif action == "skip":
             shared.state.skip()
+        elif callable(action):
+            action()
