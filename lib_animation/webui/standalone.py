@@ -16,10 +16,11 @@ import numpy as np
 
 from lib_animation.host import FrameRequest, PreviewHost
 from lib_animation.presets import user_presets_dir
-from lib_animation.render import RenderOptions
+from lib_animation.runs import RenderOptions
 from lib_animation.schema import SAMPLERS, SCHEDULERS
 from lib_animation.webui.jobs import JobManager
-from lib_animation.webui.tab import TabContext, build_tab
+from lib_animation.webui.tab import build_tab
+from lib_animation.webui.tab_actions import TabContext
 from lib_animation.webui.tab_model import last_settings_file_standalone
 
 EXTENSION_ROOT = Path(__file__).resolve().parents[2]
@@ -104,19 +105,29 @@ def page_script() -> str:
 def build_standalone(output_dir: Path, *, presets_dir: Path | None = None,
                      last_settings: Path | None = None, delay_s: float = 0.0):
     """The standalone page's Blocks and its job manager."""
+    context = standalone_context(output_dir, presets_dir=presets_dir,
+                                 last_settings=last_settings, delay_s=delay_s)
+    return build_tab(context), context.manager
+
+
+def standalone_context(output_dir: Path, *, presets_dir: Path | None = None,
+                       last_settings: Path | None = None, delay_s: float = 0.0) -> TabContext:
+    """The tab's context without a WebUI: the preview host, files in and beside `output_dir`
+    (the page serves this machine only, so it reads any path)."""
     manager = JobManager(PreviewSession(delay_s), lambda: Path(output_dir))
     presets = Path(presets_dir) if presets_dir else user_presets_dir()
     last = Path(last_settings) if last_settings else last_settings_file_standalone()
-    context = TabContext(
+    return TabContext(
         manager=manager,
         catalog=PreviewCatalog(),
         presets_dir=lambda: presets,
         last_settings_file=lambda: last,
+        previews_dir=lambda: Path(output_dir) / ".previews",
+        uploads_dir=lambda: Path(output_dir) / ".uploads",
         page_js=page_script(),
         page_css=STYLE_FILE.read_text(encoding="utf-8") + STANDALONE_CSS,
         host_note=HOST_NOTE,
     )
-    return build_tab(context), manager
 
 
 def serve(port: int, output_dir: Path, *, presets_dir: Path | None = None,

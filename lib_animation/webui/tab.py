@@ -11,37 +11,35 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 import numpy as np
 
 from lib_animation.errors import KeyframesError
-from lib_animation.host import PreviewHost
 from lib_animation.output.frames import frame_name
 from lib_animation.output.report import REPORT_PNG
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import finish_run, render_run, start_run
-from lib_animation.runs.start import plan_run
+from lib_animation.runs import plan_run
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
-from lib_animation.setting_kinds import FLOAT, INT, SCHEDULE_KINDS
+from lib_animation.setting_kinds import FLOAT, INT, PATH, SCHEDULE_KINDS
 from lib_animation.settings_files import dumps_settings, load_settings
+from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
+from lib_animation.webui.tab_actions import Catalog, TabContext
 from lib_animation.webui.tab_plot import plot_plan
 
 POLL_S = 0.4
 REFRESH = "↻"
 MAX_GALLERY_FRAMES = 36
 MAX_RUNS_LISTED = 40
-PREVIEW_SIDE = 256
 SYNTAX_REMINDER = (
     "Schedules: `frame: (value)` keyframes, comma-separated, e.g. "
     "`0: (1.0), 30: (1.0+0.5*sin(t/10))` · variables `t` (frame), `max_f`, `s` (seed), `fps` · "
@@ -50,57 +48,52 @@ SYNTAX_REMINDER = (
 )
 
 
-class Catalog(Protocol):
-    """The sampler, scheduler and checkpoint names the host offers."""
-
-    def samplers(self) -> list[str]: ...
-
-    def schedulers(self) -> list[str]: ...
-
-    def checkpoints(self) -> list[str]: ...
-
-    def refresh_checkpoints(self) -> list[str]: ...
-
-
-@dataclass
-class TabContext:
-    """Everything host-dependent the tab needs."""
-
-    manager: JobManager
-    catalog: Catalog
-    presets_dir: Callable[[], Path]
-    last_settings_file: Callable[[], Path | None]
-    base_settings: Callable[[], Settings] = Settings
-    preview_dir: Path = field(
-        default_factory=lambda: Path(tempfile.gettempdir()) / "keyframes-preview")
-    skip: Callable[[], None] | None = None  # the host's Skip (None: no Skip button)
-    page_js: str | None = None  # run on page load (standalone: the extension's JavaScript)
-    page_css: str | None = None  # the page's CSS (standalone: the extension's style.css)
-    host_note: str = ""
-
-
 # The WebUI ---------------------------------------------------------------------------------------
 
 
 def webui_tab(manager: JobManager):
     """on_ui_tabs: the tab inside the WebUI, with its catalog, options and Skip."""
-    from modules import shared
+    return [(build_tab(webui_context(manager)), "Keyframes", "keyframes")]
+
+
+def webui_context(manager: JobManager) -> TabContext:
+    """The tab's context inside the WebUI: its files live in the WebUI's data folder, and where
+    anyone on the network can reach the page, input files are confined as for the API."""
+    from modules import paths_internal, shared
 
     from lib_animation.webui.host import WebUICatalog
     from lib_animation.webui.options import current_options
 
-    def last_file() -> Path:
-        return current_options().presets_dir.parent / "keyframes-last-settings.json"
+    own = Path(paths_internal.data_path) / "keyframes"
 
-    context = TabContext(
+    def confined_to() -> list[Path] | None:
+        return list(current_options().input_dirs) if open_to_network(shared.cmd_opts) else None
+
+    return TabContext(
         manager=manager,
         catalog=WebUICatalog(),
         presets_dir=lambda: current_options().presets_dir,
-        last_settings_file=last_file,
+        last_settings_file=lambda: own / "last-settings.json",
+        previews_dir=lambda: own / "previews",
+        uploads_dir=lambda: own / "uploads",
+        confined_to=confined_to,
         base_settings=lambda: Settings(current_options().run_defaults()),
         skip=lambda: shared.state.skip(),
     )
-    return [(build_tab(context), "Keyframes", "keyframes")]
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def open_to_network(cmd_opts: Any) -> bool:
+    """The WebUI's rule for risky features: it listens beyond this machine (--listen, --share,
+    --ngrok, a --server-name that is not a loopback name) and asks no login (--gradio-auth)."""
+    server_name = getattr(cmd_opts, "server_name", None)
+    beyond = any(getattr(cmd_opts, flag, None) for flag in ("listen", "share", "ngrok")) or (
+        bool(server_name) and server_name not in LOOPBACK_NAMES)
+    logins = getattr(cmd_opts, "gradio_auth", None) or getattr(
+        cmd_opts, "gradio_auth_path", None)
+    return beyond and not logins
 
 
 # Building the tab --------------------------------------------------------------------------------
@@ -207,11 +200,24 @@ class _Tab:
                                         elem_id=f"keyframes_refresh_{name}")
                 refresh.click(lambda n=name: gr.update(choices=_choices(n, self.context.catalog)),
                               None, control, queue=False, show_progress="hidden")
+            elif BY_NAME[name].kind == PATH:
+                with gr.Row(elem_classes=["kf-with-tool"]):
+                    control = _make_control(name, self.initial[name], self.context.catalog)
+                    upload = gr.UploadButton("📂", elem_classes=["tool", "kf-tool"],
+                                             elem_id=f"keyframes_upload_{name}")
+                upload.upload(lambda file, n=name: self.uploaded(n, file), upload, control,
+                              queue=False)
             else:
                 control = _make_control(name, self.initial[name], self.context.catalog)
             error = gr.HTML("", visible=False, elem_id=f"keyframes_error_{name}",
                             elem_classes=["kf-error"])
         self.controls[name], self.fields[name], self.errors[name] = control, column, error
+
+    def uploaded(self, name: str, file: Any):
+        try:
+            return str(actions.store_upload(self.context, name, file))
+        except (KeyframesError, OSError):
+            return gr.update()
 
     def panel(self, panel: model.Panel) -> None:
         body = model.panel_body(panel, self.placed)
@@ -307,6 +313,8 @@ def build_tab(context: TabContext) -> gr.Blocks:
                                          elem_id="keyframes_generate", scale=2, min_width=120)
                     interrupt = gr.Button("Interrupt", elem_id="keyframes_interrupt",
                                           min_width=90)
+                    interrupt_every = gr.Button("Interrupt all", elem_id="keyframes_interrupt_all",
+                                                min_width=110, size="sm")
                     skip = gr.Button("Skip", elem_id="keyframes_skip", min_width=70,
                                      visible=context.skip is not None)
                 with gr.Row(elem_id="keyframes_buttons_preview"):
@@ -392,7 +400,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         # The plan: plot, table, summary and the list of problems.
         def make_plan_view(edited_name, *values):
             shown = model.visibility([values[names.index(n)] for n in model.DRIVERS])
-            problems_found, plan = _check(values)
+            problems_found, plan = _check(context, values)
             field_messages = _field_messages(values, shown, problems_found)
             out: dict[Any, Any] = {
                 problems: _problems_update(problems_found, "Before generating")}
@@ -494,20 +502,18 @@ def build_tab(context: TabContext) -> gr.Blocks:
         # Preview motion: the preview host at low resolution, no GPU, in seconds.
         def preview_motion(*values):
             try:
-                settings = model.settings_from_ui(values)
-                path, seconds, frames_made = _render_preview(context, settings)
+                made = actions.render_preview(context, values)
             except KeyframesError as error:
                 return {problems: _problems_update(error), progress: ""}
-            model.save_last_settings(context.last_settings_file(), settings)
             return {
                 problems: _problems_update(None),
-                video: str(path),
-                progress: _progress_html(f"Preview: {frames_made} frames in {seconds:.1f} s "
+                video: str(made.video),
+                progress: _progress_html(f"Preview: {made.frames} frames in {made.seconds:.1f} s "
                                          "(preview host, no diffusion, low resolution)", 1.0),
                 results: gr.update(selected="result"),
                 live: gr.update(visible=False),
                 resume: gr.update(visible=False),
-                folder: str(path.parent),
+                folder: str(made.video.parent),
                 report_text: "", frames: None, report_image: None,
             }
 
@@ -516,19 +522,17 @@ def build_tab(context: TabContext) -> gr.Blocks:
         preview.click(preview_motion, controls, result_outputs, show_progress="minimal")
 
         # Generate, Interrupt, Skip, Resume: the job manager runs the job; this follows it.
-        def start(*values):
+        def start(request: gr.Request, *values):
             try:
-                settings = model.settings_from_ui(values)
-                job = context.manager.submit(settings)
+                job = actions.start_job(context, values, _client(request))
             except KeyframesError as error:
                 yield {problems: _problems_update(error)}
                 return
-            model.save_last_settings(context.last_settings_file(), settings)
             yield from _follow(context, job, outputs)
 
-        def resume_job(current):
+        def resume_job(request: gr.Request, current):
             try:
-                job = context.manager.resume(current)
+                job = actions.resume_job(context, current, _client(request))
             except (KeyError, KeyframesError) as error:
                 yield {problems: _problems_update(error)}
                 return
@@ -538,13 +542,10 @@ def build_tab(context: TabContext) -> gr.Blocks:
                            report_text, frames, report_image, job_id)
         generate.click(start, controls, result_outputs, show_progress="hidden")
         resume.click(resume_job, job_id, result_outputs, show_progress="hidden")
-
-        def interrupt_all():
-            for job in context.manager.jobs():
-                if job.state in (QUEUED, RUNNING):
-                    context.manager.cancel(job.id)
-
-        interrupt.click(interrupt_all, None, None, queue=False)
+        interrupt.click(lambda current: actions.interrupt_job(context, current) and None,
+                        job_id, None, queue=False)
+        interrupt_every.click(lambda: actions.interrupt_all(context) and None, None, None,
+                              queue=False)
         if context.skip is not None:
             skip.click(context.skip, None, None, queue=False)
 
@@ -581,6 +582,12 @@ def build_tab(context: TabContext) -> gr.Blocks:
 # Handlers' helpers -------------------------------------------------------------------------------
 
 
+def _client(request: gr.Request | None) -> str:
+    """The tab's jobs count per address toward the owner's per-client limit."""
+    host = getattr(getattr(request, "client", None), "host", None)
+    return f"{actions.TAB_CLIENT}:{host or 'unknown'}"
+
+
 @dataclass(frozen=True)
 class _Outputs:
     problems: Any
@@ -596,15 +603,17 @@ class _Outputs:
     job_id: Any
 
 
-def _check(values) -> tuple[KeyframesError | None, FramePlan | None]:
+def _check(context: TabContext, values) -> tuple[KeyframesError | None, FramePlan | None]:
     """The problems of the settings, and their plan where there is one. A Video Input run
-    whose video cannot be read yet is planned over max_frames, so its curves still show."""
+    whose video cannot be read (or may not be) is planned over max_frames, so its curves
+    still show."""
     try:
         settings = model.settings_from_ui(values)
     except KeyframesError as error:
         return error, None
     try:
-        return None, plan_run(settings)
+        actions.check_paths(context, settings)
+        return None, plan_run(settings, confined_to=context.readable_dirs())
     except KeyframesError as error:
         if settings.animation_mode != Mode.VIDEO_INPUT:
             return error, None
@@ -682,21 +691,6 @@ def _save_preset(context: TabContext, name: str, values, *, overwrite: bool):
     label = model.preset_label(model.find_listed_preset(name, context.presets_dir()))
     return (gr.update(choices=model.preset_choices(context.presets_dir()), value=label),
             f"Saved preset **{name}**.")
-
-
-def _render_preview(context: TabContext, settings: Settings) -> tuple[Path, float, int]:
-    started = time.perf_counter()
-    root = context.preview_dir
-    if root.is_dir():
-        for old in root.iterdir():
-            shutil.rmtree(old, ignore_errors=True)
-    host = PreviewHost()
-    run = start_run(model.preview_settings(settings, PREVIEW_SIDE), root, host)
-    result = render_run(run, host)
-    outputs = finish_run(run, report=False)
-    if outputs.video is None:
-        raise KeyframesError("the preview made no video")
-    return outputs.video, time.perf_counter() - started, result.completed
 
 
 def _progress_html(text: str, fraction: float | None) -> str:

@@ -1,0 +1,100 @@
+"""The tab's buttons, called as the tab calls them: inside the WebUI its files live in the
+WebUI's data folder, a tab open to the network reads input files only as the API does, and
+Interrupt stops this page's job only."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lib_animation.errors import KeyframesError
+from lib_animation.schema import Settings
+from lib_animation.webui import tab_actions as actions
+from lib_animation.webui import tab_model as model
+from tests.webui.harness import ROOT, SMALL, manager, wait
+
+
+def _values(**changes):
+    return model.ui_values(Settings({**SMALL, **changes}))
+
+
+def _context(fake_webui, *args: str):
+    fake_webui(extensions={"keyframes": ROOT}, args=list(args))
+    from lib_animation.webui.tab import webui_context
+
+    return webui_context(manager())
+
+
+def _picture(path: Path) -> Path:
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("args", [["--listen"], ["--share"], ["--server-name", "0.0.0.0"]])
+def test_a_tab_anyone_can_reach_reads_input_files_only_as_the_api_does(fake_webui, tmp_path,
+                                                                        args):
+    context = _context(fake_webui, *args)
+    private = _picture(tmp_path / "private.png")
+    for setting in ("init_image", "mask_file"):
+        values = _values(use_init=setting == "init_image", use_mask=setting == "mask_file",
+                         **{setting: str(private)})
+        with pytest.raises(KeyframesError, match=setting):
+            actions.start_job(context, values)
+        with pytest.raises(KeyframesError, match=setting):
+            actions.render_preview(context, values)
+    uploaded = actions.store_upload(context, "init_image", str(private))
+    job = actions.start_job(context, _values(use_init=True, init_image=str(uploaded)))
+    assert wait(job.id).state == "done"
+
+
+@pytest.mark.parametrize("args", [[], ["--listen", "--gradio-auth", "me:secret"],
+                                  ["--server-name", "127.0.0.1"]])
+def test_a_tab_on_this_machine_or_behind_a_login_reads_the_users_files(fake_webui, tmp_path,
+                                                                       args):
+    context = _context(fake_webui, *args)
+    assert context.confined_to() is None
+    private = _picture(tmp_path / "mine.png")
+    job = actions.start_job(context, _values(use_init=True, init_image=str(private)))
+    assert wait(job.id).state == "done"
+
+
+def test_previews_and_last_settings_live_in_the_webuis_data_folder(fake_webui):
+    context = _context(fake_webui)
+    from modules import paths_internal
+
+    own = Path(paths_internal.data_path) / "keyframes"
+    first = actions.render_preview(context, _values(max_frames=4, video_format="mp4"))
+    second = actions.render_preview(context, _values(max_frames=4, video_format="mp4"))
+    assert first.video.is_file() and second.video.is_file()  # one preview keeps the other
+    first_folder, second_folder = (own / "previews" / path.relative_to(own / "previews").parts[0]
+                                   for path in (first.video, second.video))
+    assert first_folder != second_folder
+    assert (own / "last-settings.json").is_file()
+    two_hours_ago = time.time() - 7200
+    os.utime(first_folder, (two_hours_ago, two_hours_ago))
+    actions.render_preview(context, _values(max_frames=4, video_format="mp4"))
+    assert not first_folder.exists() and second.video.is_file()
+
+
+def test_interrupt_stops_this_pages_job_and_interrupt_all_stops_every_job(tmp_path):
+    from lib_animation.webui.standalone import standalone_context
+
+    context = standalone_context(tmp_path / "out", presets_dir=tmp_path / "p",
+                                 last_settings=tmp_path / "l.json", delay_s=0.05)
+    mine = actions.start_job(context, _values(max_frames=30, batch_name="mine"))
+    theirs = context.manager.submit(Settings({**SMALL, "max_frames": 30, "batch_name": "theirs"}))
+    actions.interrupt_job(context, mine.id)
+    deadline = time.monotonic() + 60
+    while context.manager.get(mine.id).active and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert context.manager.get(mine.id).state == "interrupted"
+    assert context.manager.get(theirs.id).active
+    stopped = actions.interrupt_all(context)
+    assert [job.id for job in stopped] == [theirs.id]
+    while context.manager.get(theirs.id).active and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert context.manager.get(theirs.id).state == "interrupted"
