@@ -197,9 +197,12 @@ class JobManager:
     # The WebUI reloading its UI -----------------------------------------------------------------
 
     def pause(self) -> None:
-        """No job starts until `ready` (the WebUI is rebuilding its scripts and model lists)."""
+        """No job renders until `ready` (the WebUI is rebuilding its scripts and model lists):
+        the one rendering stops after its generation and continues once the WebUI is ready."""
         with self._changes:
             self._ready = False
+            if self._generating is not None:
+                self._session.interrupt()
 
     def ready(self) -> None:
         with self._changes:
@@ -308,7 +311,7 @@ class JobManager:
                 result = render_run(run, self._session.make_host(),
                                     self._session.render_options(),
                                     on_progress=lambda update: _count(job, update),
-                                    should_stop=lambda: job.cancel_requested)
+                                    should_stop=lambda: job.cancel_requested or not self._ready)
             except KeyframesError as error:
                 self._fail(job, str(error))
                 return None
@@ -318,6 +321,11 @@ class JobManager:
                 self._session_done()
         with self._changes:
             job.frames_done = result.completed
+            if result.interrupted and not job.cancel_requested and not self._ready:
+                job.state = QUEUED  # stopped for the WebUI's reload: it goes on afterwards
+                self._queue.appendleft(job.id)
+                self._runs[job.id] = run
+                return None
             if result.interrupted:
                 job.state = INTERRUPTED
         return result

@@ -308,3 +308,32 @@ def test_frames_are_extracted_and_the_video_encoded_outside_the_queue_lock(fake_
         monkeypatch.setattr(jobs, name, spy)
     assert wait(_submit(video_format="mp4").id).state == "done"
     assert held == {"prepare_run": False, "finish_run": False}
+
+
+def test_no_job_renders_while_the_webui_reloads_its_ui(fake_webui):
+    webui = start(fake_webui, probe=True)
+    from modules import processing, sd_models
+
+    probe = probe_module()
+    counted: dict[str, int] = {}
+    reloaded = threading.Event()
+
+    def midway():  # the WebUI is rebuilding its scripts and checkpoint list
+        time.sleep(0.1)
+        counted["before"] = len(processing.processed_log)
+        counted["checkpoints"] = len(sd_models.checkpoints_list)
+        time.sleep(0.4)
+        counted["after"] = len(processing.processed_log)
+
+    def reload_in_the_settings_tab():
+        threading.Thread(target=lambda: (webui.reload_ui(midway=midway), reloaded.set()),
+                         daemon=True).start()
+
+    probe.ACTIONS[2] = reload_in_the_settings_tab
+    first = _submit(batch_name="first", max_frames=9)
+    second = _submit(batch_name="second")
+    assert reloaded.wait(60)
+    assert counted["checkpoints"] == 0 and counted["before"] == counted["after"]
+    assert wait(second.id).state == "done"
+    assert wait(first.id).state in ("done", "interrupted")
+    assert len(probe_module().SEEN) >= 4  # the reloaded always-on scripts ran on its frames
