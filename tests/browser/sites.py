@@ -110,9 +110,10 @@ class WebUIServer:
 
     @property
     def last_settings(self) -> Path:
-        from lib_animation.webui.options import current_options
+        from lib_animation.webui.entry import job_manager
+        from lib_animation.webui.tab import webui_context
 
-        return current_options().presets_dir.parent / "keyframes-last-settings.json"
+        return webui_context(job_manager()).last_settings_file()
 
     def run_folders(self) -> list[Path]:
         from lib_animation.webui.options import current_options
