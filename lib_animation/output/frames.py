@@ -27,10 +27,6 @@ from lib_animation.png_frames import (
     read_frame,
 )
 
-# Still imported from here by webui/jobs.py and runs/render.py, which are being changed apart.
-from lib_animation.png_frames import frame_files as frame_files
-from lib_animation.png_frames import remove_temp_files as remove_temp_files
-
 DEFAULT_MAX_PENDING = 4
 PARAMETERS_KEY = "parameters"
 

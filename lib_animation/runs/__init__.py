@@ -24,7 +24,15 @@ from lib_animation.runs.start import (
     plan_run,
     start_run,
 )
-from lib_animation.runs.state import RunState, read_run_state
+from lib_animation.runs.state import (
+    RunState,
+    frame_path,
+    frames_on_disk,
+    named_run_folder,
+    read_run_state,
+    report_image,
+    run_folders,
+)
 
 __all__ = [
     "CheckedRun",
@@ -41,13 +49,18 @@ __all__ = [
     "describe_host",
     "find_run_folder",
     "finish_run",
+    "frame_path",
+    "frames_on_disk",
     "host_identity",
     "load_origin",
     "load_run_settings",
+    "named_run_folder",
     "open_run",
     "plan_run",
     "prepare_run",
     "read_run_state",
     "render_run",
+    "report_image",
+    "run_folders",
     "start_run",
 ]

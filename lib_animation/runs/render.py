@@ -7,14 +7,16 @@ from dataclasses import dataclass, replace
 
 from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
-from lib_animation.output.frames import remove_temp_files
 from lib_animation.output.manifest import (
     ManifestRecorder,
     manifest_path,
     read_frame_log,
     resume_point,
 )
-from lib_animation.render import LoopResult, RenderOptions, RenderProgress, render_frames
+from lib_animation.png_frames import remove_temp_files
+from lib_animation.render import LoopResult, render_frames
+from lib_animation.render_options import RenderOptions
+from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.record import host_identity, save_origin

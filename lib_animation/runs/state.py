@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib_animation.batch_name import safe_folder_name
 from lib_animation.errors import KeyframesError
 from lib_animation.output.manifest import load_manifest, manifest_path
-from lib_animation.output.report import REPORT_JSON
-from lib_animation.png_frames import frame_files
+from lib_animation.output.report import REPORT_JSON, REPORT_PNG
+from lib_animation.png_frames import frame_files, frame_name
 from lib_animation.runs.folder import SETTINGS_NAME
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".gif")
@@ -51,3 +52,37 @@ def read_run_state(folder: Path) -> RunState:
     done = sum(1 for index in frame_files(folder) if index < manifest.total_frames)
     return RunState(folder, manifest.status, done, manifest.total_frames, videos, report_path,
                     manifest.updated_at)
+
+
+def frames_on_disk(folder: Path) -> list[int]:
+    """The indices of the frame files in a run folder, in order."""
+    return sorted(frame_files(folder))
+
+
+def frame_path(folder: Path, index: int) -> Path:
+    """Where frame `index` of a run lives (whether or not it is made yet)."""
+    return Path(folder) / frame_name(index)
+
+
+def report_image(folder: Path) -> Path | None:
+    """The quality report's picture, once the run is finished."""
+    path = Path(folder) / REPORT_PNG
+    return path if path.is_file() else None
+
+
+def run_folders(output_dir: Path) -> list[Path]:
+    """Every run folder (one holding its settings) directly inside `output_dir`."""
+    root = Path(output_dir)
+    if not root.is_dir():
+        return []
+    return [entry for entry in root.iterdir()
+            if entry.is_dir() and (entry / SETTINGS_NAME).is_file()]
+
+
+def named_run_folder(output_dir: Path, name: str) -> Path | None:
+    """The run folder called `name` inside `output_dir`; None for any other name (a path, `..`,
+    a name no run folder could have)."""
+    if not name or safe_folder_name(name) != name:
+        return None
+    folder = Path(output_dir) / name
+    return folder if (folder / SETTINGS_NAME).is_file() else None

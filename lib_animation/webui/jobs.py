@@ -14,29 +14,32 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from lib_animation.batch_name import safe_folder_name
 from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
-from lib_animation.output.frames import frame_files
 from lib_animation.runs import (
+    SETTINGS_NAME,
     RenderOptions,
     RenderProgress,
     RenderResult,
     Run,
     finish_run,
+    frame_path,
+    frames_on_disk,
+    named_run_folder,
     open_run,
     prepare_run,
     read_run_state,
     render_run,
+    report_image,
+    run_folders,
     start_run,
 )
-from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.schema import NAME, Settings
 from lib_animation.webui.limits import JobLimits, check_job_limits, over_client_limit
 
@@ -94,6 +97,15 @@ class Job:
     @property
     def resumable(self) -> bool:
         return self.state in (INTERRUPTED, FAILED) and (self.folder / SETTINGS_NAME).is_file()
+
+    def frame(self, index: int) -> Path | None:
+        """Frame `index` of the job's run, once it is made."""
+        path = frame_path(self.folder, index)
+        return path if path.is_file() else None
+
+    @property
+    def report_image(self) -> Path | None:
+        return report_image(self.folder)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -248,7 +260,7 @@ class JobManager:
         """Queued jobs wait for the worker and then for the WebUI's queue lock."""
         job_id = run.folder.name
         job = Job(job_id, run.folder, QUEUED, total_frames=run.plan.max_frames,
-                  frames_done=len(frame_files(run.folder)), client=client, staged=staged)
+                  frames_done=len(frames_on_disk(run.folder)), client=client, staged=staged)
         self._jobs[job_id] = job
         self._runs[job_id] = run
         self._queue.append(job_id)
@@ -343,19 +355,11 @@ class JobManager:
 
     # Folders ------------------------------------------------------------------------------------
 
-    def _run_folders(self) -> Iterator[Path]:
-        root = self._output_dir()
-        if not root.is_dir():
-            return
-        for entry in root.iterdir():
-            if entry.is_dir() and (entry / SETTINGS_NAME).is_file():
-                yield entry
+    def _run_folders(self) -> list[Path]:
+        return run_folders(self._output_dir())
 
     def _folder_of(self, job_id: str) -> Path | None:
-        if not job_id or safe_folder_name(job_id) != job_id:
-            return None
-        folder = self._output_dir() / job_id
-        return folder if (folder / SETTINGS_NAME).is_file() else None
+        return named_run_folder(self._output_dir(), job_id)
 
 
 def _count(job: Job, update: RenderProgress) -> None:
@@ -365,7 +369,7 @@ def _count(job: Job, update: RenderProgress) -> None:
 def planned_generations(run: Run) -> int:
     """About how many generations the run's missing frames take (the progress bar's length)."""
     plan, settings = run.plan, run.plan.settings
-    done = set(frame_files(run.folder))
+    done = set(frames_on_disk(run.folder))
     missing = sum(1 for frame in plan.diffused_frames() if int(frame) not in done)
     per_frame = 1 + settings.diffusion_redo + (settings.optical_flow_redo_generation != "None")
     return max(1, missing * per_frame)

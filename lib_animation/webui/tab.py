@@ -22,11 +22,9 @@ import gradio as gr
 import numpy as np
 
 from lib_animation.errors import KeyframesError
-from lib_animation.output.frames import frame_name
-from lib_animation.output.report import REPORT_PNG
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import plan_run
+from lib_animation.runs import check_run
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
 from lib_animation.setting_kinds import FLOAT, INT, PATH, SCHEDULE_KINDS
 from lib_animation.settings_files import dumps_settings, load_settings
@@ -612,8 +610,7 @@ def _check(context: TabContext, values) -> tuple[KeyframesError | None, FramePla
     except KeyframesError as error:
         return error, None
     try:
-        actions.check_paths(context, settings)
-        return None, plan_run(settings, confined_to=context.readable_dirs())
+        return None, check_run(settings, confined_to=context.readable_dirs()).plan
     except KeyframesError as error:
         if settings.animation_mode != Mode.VIDEO_INPUT:
             return error, None
@@ -732,9 +729,9 @@ def _job_view(job: Job, outputs: _Outputs, *, final: bool, elapsed: float = 0.0)
             if elapsed > 0 and job.frames_done:
                 text += f" · {elapsed:.0f} s"
         view[outputs.progress] = _progress_html(text, job.frames_done / total if total else 0)
-        newest = job.folder / frame_name(job.frames_done - 1) if job.frames_done else None
-        view[outputs.live] = gr.update(visible=newest is not None and newest.is_file(),
-                                       value=str(newest) if newest and newest.is_file() else None)
+        newest = job.frame(job.frames_done - 1) if job.frames_done else None
+        view[outputs.live] = gr.update(visible=newest is not None,
+                                       value=str(newest) if newest else None)
         return view
     view[outputs.live] = gr.update(visible=False, value=None)
     view[outputs.resume] = gr.update(visible=job.resumable)
@@ -748,8 +745,8 @@ def _job_view(job: Job, outputs: _Outputs, *, final: bool, elapsed: float = 0.0)
     videos = [path for path in job.videos if path.suffix in (".mp4", ".webm")]
     view[outputs.video] = str(videos[0]) if videos else None
     view[outputs.frames] = _gallery_frames(job)
-    report_png = job.folder / REPORT_PNG
-    view[outputs.report_image] = str(report_png) if report_png.is_file() else None
+    report_png = job.report_image
+    view[outputs.report_image] = str(report_png) if report_png else None
     view[outputs.report_text] = _report_summary(job.report)
     if job.error and job.state != DONE:
         view[outputs.problems] = gr.update(visible=True, value=(
@@ -762,8 +759,8 @@ def _gallery_frames(job: Job) -> list[str]:
     if not done:
         return []
     picks = sorted(set(np.linspace(0, done - 1, min(done, MAX_GALLERY_FRAMES)).astype(int)))
-    paths = [job.folder / frame_name(int(index)) for index in picks]
-    return [str(path) for path in paths if path.is_file()]
+    paths = [job.frame(int(index)) for index in picks]
+    return [str(path) for path in paths if path]
 
 
 def _report_summary(path: Path | None) -> str:
@@ -790,9 +787,9 @@ _BLANK_TILE = np.full((64, 64, 3), 60, dtype=np.uint8)
 
 
 def _run_tile(job: Job):
-    first = job.folder / frame_name(0)
+    first = job.frame(0)
     caption = f"{job.id} · {job.state} {job.frames_done}/{job.total_frames or '?'}"
-    return (str(first) if first.is_file() else _BLANK_TILE, caption)
+    return (str(first) if first else _BLANK_TILE, caption)
 
 
 def _help_html() -> str:

@@ -9,6 +9,7 @@ uploaded through the tab.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import time
@@ -17,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from lib_animation.batch_name import safe_folder_name
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
-from lib_animation.inputs.allowed import check_allowed_paths
 from lib_animation.runs import finish_run, render_run, start_run
 from lib_animation.schema import BY_NAME, Settings
 from lib_animation.webui import tab_model as model
@@ -29,6 +28,7 @@ from lib_animation.webui.jobs import Job, JobManager
 PREVIEW_SIDE = 256
 PREVIEW_KEEP_S = 3600.0  # a preview's folder outlives the page showing it by this much
 TAB_CLIENT = "tab"
+_UNSAFE_IN_NAMES = re.compile(r"[^\w.-]+")
 
 
 class Catalog(Protocol):
@@ -68,17 +68,9 @@ class TabContext:
         return [*confined, self.uploads_dir()]
 
 
-def check_paths(context: TabContext, settings: Settings) -> None:
-    """SettingsError for an input path the tab may not read (only where it is confined)."""
-    readable = context.readable_dirs()
-    if readable is not None:
-        check_allowed_paths(settings, readable)
-
-
 def start_job(context: TabContext, values: Sequence[Any], client: str = TAB_CLIENT) -> Job:
     """Generate: the controls' values as a queued job (KeyframesError when they cannot run)."""
     settings = model.settings_from_ui(values)
-    check_paths(context, settings)
     job = context.manager.submit(settings, client=client, confined_to=context.readable_dirs())
     model.save_last_settings(context.last_settings_file(), settings)
     return job
@@ -114,7 +106,6 @@ def render_preview(context: TabContext, values: Sequence[Any]) -> Preview:
     """Preview motion: the preview host at low resolution, in a folder of its own."""
     started = time.perf_counter()
     settings = model.settings_from_ui(values)
-    check_paths(context, settings)
     root = context.previews_dir()
     remove_old_previews(root)
     host = PreviewHost()
@@ -144,7 +135,7 @@ def store_upload(context: TabContext, setting: str, uploaded: Any) -> Path:
     source = Path(getattr(uploaded, "name", uploaded) or "")
     if setting not in BY_NAME or not source.is_file():
         raise SettingsError("no file was uploaded", setting=setting)
-    name = safe_folder_name(source.name) or "upload"
+    name = _UNSAFE_IN_NAMES.sub("_", source.name).strip("._") or "upload"
     target = context.uploads_dir() / _token() / name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from lib_animation.docs import GENERATED, architecture_picture
 from lib_animation.layers import LAYERS
 
@@ -151,8 +149,6 @@ def test_the_command_line_takes_only_the_faces_api_from_the_core():
     assert _face_imports(list(COMMAND_LINE)) == []
 
 
-@pytest.mark.xfail(strict=False, reason="webui/ moves to the run service's face in the lead's "
-                                        "part of issue 14 (render options, frame files, folders)")
 def test_the_webui_adapter_takes_only_the_faces_api_from_the_core():
     assert _face_imports([module for module in GRAPH if _under(module, WEBUI)]) == []
 
