@@ -110,6 +110,8 @@ def test_an_init_image_can_come_inline_as_base64(fake_webui):
     first = processing.processed_log[0].p
     assert np.asarray(first.init_images[0])[0, 0].tolist() == [10, 200, 30]
     assert body["state"] == "done"
+    staged = _output_dir() / ".inputs"  # the inline file is removed once its job is done
+    assert not staged.exists() or list(staged.iterdir()) == []
 
 
 def test_validate_and_plan_answer_what_the_cli_prints(fake_webui):
