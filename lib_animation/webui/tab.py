@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,12 +21,8 @@ import gradio as gr
 import numpy as np
 
 from lib_animation.errors import KeyframesError
-from lib_animation.plan import FramePlan, make_plan
-from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import check_run
-from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
+from lib_animation.schema import BY_NAME, NAME, SETTINGS, Settings
 from lib_animation.setting_kinds import FLOAT, INT, PATH, SCHEDULE_KINDS
-from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
@@ -397,18 +392,15 @@ def build_tab(context: TabContext) -> gr.Blocks:
 
         # The plan: plot, table, summary and the list of problems.
         def make_plan_view(edited_name, *values):
-            shown = model.visibility([values[names.index(n)] for n in model.DRIVERS])
-            problems_found, plan = _check(context, values)
-            field_messages = _field_messages(values, shown, problems_found)
-            out: dict[Any, Any] = {
-                problems: _problems_update(problems_found, "Before generating")}
+            view = actions.plan_view(context, values)
+            out: dict[Any, Any] = {problems: _problems_update(view.problems, "Before generating")}
             for name in names:
-                out[tab.errors[name]] = _error_update(field_messages.get(name, ""))
-            if plan is not None:
-                out[plot] = plot_plan(plan, edited_name or None)
-                random_seed = _is_random_seed(values[names.index(NAME.seed)])
-                out[table] = gr.update(value=model.plan_table(plan, random_seed=random_seed))
-                out[plan_text] = model.plan_summary(plan, random_seed=random_seed)
+                out[tab.errors[name]] = _error_update(view.field_messages.get(name, ""))
+            if view.plan is not None:
+                out[plot] = plot_plan(view.plan, edited_name or None)
+                out[table] = gr.update(value=model.plan_table(view.plan,
+                                                              random_seed=view.random_seed))
+                out[plan_text] = model.plan_summary(view.plan, random_seed=view.random_seed)
             return out
 
         plan_outputs = [problems, plot, table, plan_text, *errors]
@@ -416,86 +408,43 @@ def build_tab(context: TabContext) -> gr.Blocks:
                      show_progress="hidden")
 
         # Presets and settings files.
-        def refresh_preset_list(selected=None):
+        def preset_list(selected=None):
             return gr.update(choices=model.preset_choices(context.presets_dir()),
                              value=selected)
 
-        refresh_presets.click(lambda p: refresh_preset_list(p), preset, preset, queue=False)
+        def form(change: actions.FormChange):
+            if change.settings is None:
+                return [*(gr.update() for _ in names), change.message]
+            return [*model.ui_values(change.settings), change.message]
 
-        def loaded(settings: Settings, message: str):
-            return [*model.ui_values(settings), message]
+        def preset_change(change: actions.PresetChange):
+            selected = gr.update() if change.selected is None else preset_list(change.selected)
+            return selected, change.message
 
-        def load_chosen(label):
-            chosen = model.find_listed_preset(label, context.presets_dir())
-            if chosen is None:
-                return [*(gr.update() for _ in names), "Choose a preset to load."]
-            try:
-                result = load_preset(chosen.name, context.presets_dir(),
-                                     base=context.base_settings())
-            except KeyframesError as error:
-                return [*(gr.update() for _ in names), _md_problems(error)]
-            note = f"Loaded preset **{chosen.name}**" + (
-                f": {chosen.description}" if chosen.description else ".")
-            return loaded(result.settings, note + _md_warnings(result.warnings))
+        def download(*values):
+            path, message = actions.settings_download(context, values)
+            return gr.update(value=str(path) if path else None, visible=path is not None), message
 
         after_load = {"fn": make_plan_view, "inputs": [edited, *controls],
                       "outputs": plan_outputs, "queue": False, "show_progress": "hidden"}
-        load_button.click(load_chosen, preset, [*controls, preset_status],
-                          queue=False).then(**after_load)
-
-        def upload_file(file):
-            path = getattr(file, "name", file)
-            try:
-                result = load_settings(path)
-            except KeyframesError as error:
-                return [*(gr.update() for _ in names), _md_problems(error)]
-            what = {"flat": "Deforum / flat settings file", "preset": "preset"}.get(
-                result.source_format, "settings file")
-            return loaded(result.settings,
-                          f"Loaded the {what} **{Path(path).name}**." +
-                          _md_warnings(result.warnings))
-
-        upload.upload(upload_file, upload, [*controls, preset_status],
-                      queue=False).then(**after_load)
-
-        def download(*values):
-            try:
-                settings = model.settings_from_ui(values)
-            except KeyframesError as error:
-                return gr.update(visible=False), _md_problems(error)
-            folder_ = Path(tempfile.mkdtemp(prefix="keyframes-download-"))
-            target = folder_ / "keyframes-settings.json"
-            target.write_text(dumps_settings(settings), encoding="utf-8")
-            return gr.update(value=str(target), visible=True), "Settings file ready below."
-
+        refresh_presets.click(preset_list, preset, preset, queue=False)
+        load_button.click(lambda label: form(actions.load_listed_preset(context, label)), preset,
+                          [*controls, preset_status], queue=False).then(**after_load)
+        upload.upload(lambda file: form(actions.load_uploaded_settings(file)), upload,
+                      [*controls, preset_status], queue=False).then(**after_load)
         download_button.click(download, controls, [download_file, preset_status], queue=False)
-
-        def save_as(new_name, *values):
-            return _save_preset(context, new_name, values, overwrite=False)
-
-        def overwrite(label, *values):
-            chosen = model.find_listed_preset(label, context.presets_dir())
-            if chosen is None or chosen.shipped:
-                return gr.update(), "Choose one of *your* presets to overwrite " \
-                                    "(shipped presets are read-only)."
-            return _save_preset(context, chosen.name, values, overwrite=True)
-
-        save_button.click(save_as, [preset_new, *controls], [preset, preset_status], queue=False)
-        overwrite_button.click(overwrite, [preset, *controls], [preset, preset_status],
-                               queue=False,
-                               _js="(p, ...v) => confirm('Overwrite the preset ' + p + "
-                                   "' with the current settings?') ? [p, ...v] : ['', ...v]")
-
-        def delete(label, _confirmed):
-            if not label:
-                return refresh_preset_list(), "Not deleted."
-            message = model.delete_user_preset(label, context.presets_dir())
-            return refresh_preset_list(), message
-
-        delete_button.click(delete, [preset, preset_status], [preset, preset_status],
-                            queue=False,
-                            _js="(p, s) => (p && confirm('Delete the preset ' + p + '?')) "
-                                "? [p, s] : ['', s]")
+        save_button.click(
+            lambda name, *values: preset_change(actions.save_preset(context, name, values)),
+            [preset_new, *controls], [preset, preset_status], queue=False)
+        overwrite_button.click(
+            lambda label, *values: preset_change(actions.overwrite_preset(context, label, values)),
+            [preset, *controls], [preset, preset_status], queue=False,
+            _js="(p, ...v) => confirm('Overwrite the preset ' + p + "
+                "' with the current settings?') ? [p, ...v] : ['', ...v]")
+        delete_button.click(
+            lambda label, _status: (preset_list(), actions.delete_preset(context, label)),
+            [preset, preset_status], [preset, preset_status], queue=False,
+            _js="(p, s) => (p && confirm('Delete the preset ' + p + '?')) ? [p, s] : ['', s]")
 
         # Preview motion: the preview host at low resolution, no GPU, in seconds.
         def preview_motion(*values):
@@ -549,7 +498,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
 
         # Earlier runs.
         def list_runs():
-            jobs = context.manager.jobs()[:MAX_RUNS_LISTED]
+            jobs = actions.listed_jobs(context, MAX_RUNS_LISTED)
             return [_run_tile(job) for job in jobs], [job.id for job in jobs]
 
         refresh_runs.click(list_runs, None, [runs, run_ids], queue=False)
@@ -564,12 +513,8 @@ def build_tab(context: TabContext) -> gr.Blocks:
         runs.select(open_run, run_ids, result_outputs, queue=False)
 
         # Page load: the last used settings, the plan, the runs list.
-        def restore():
-            base = context.base_settings()
-            settings = model.load_last_settings(context.last_settings_file(), base)
-            return model.ui_values(settings)
-
-        load_event = blocks.load(restore, None, controls, queue=False)
+        load_event = blocks.load(lambda: model.ui_values(actions.restored_settings(context)),
+                                 None, controls, queue=False)
         load_event.then(**after_load)
         load_event.then(list_runs, None, [runs, run_ids], queue=False)
         if context.page_js:
@@ -601,54 +546,6 @@ class _Outputs:
     job_id: Any
 
 
-def _check(context: TabContext, values) -> tuple[KeyframesError | None, FramePlan | None]:
-    """The problems of the settings, and their plan where there is one. A Video Input run
-    whose video cannot be read (or may not be) is planned over max_frames, so its curves
-    still show."""
-    try:
-        settings = model.settings_from_ui(values)
-    except KeyframesError as error:
-        return error, None
-    try:
-        return None, check_run(settings, confined_to=context.readable_dirs()).plan
-    except KeyframesError as error:
-        if settings.animation_mode != Mode.VIDEO_INPUT:
-            return error, None
-        try:
-            return error, make_plan(settings)
-        except KeyframesError:
-            return error, None
-
-
-def _is_random_seed(value: Any) -> bool:
-    try:
-        return int(float(value)) == -1
-    except (TypeError, ValueError):
-        return False
-
-
-def _field_messages(values, shown, error: KeyframesError | None) -> dict[str, str]:
-    """The message under each shown field: its own check, then the plan's problems with it."""
-    names = [setting.name for setting in SETTINGS]
-    by_name = dict(zip(names, values, strict=True))
-    messages: dict[str, str] = {}
-    for name in names:
-        if not shown[name]:
-            continue
-        kind = model.control_type(BY_NAME[name])
-        if kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER, model.SLIDER,
-                    model.TEXT):
-            message = model.field_problem(name, by_name[name], by_name[NAME.max_frames],
-                                          by_name[NAME.seed], by_name[NAME.fps])
-            if message:
-                messages[name] = message
-    if error is not None:
-        for name, message in model.problems_by_field(error).items():
-            if shown.get(name):
-                messages.setdefault(name, message)
-    return messages
-
-
 def _error_update(message: str):
     if not message:
         return gr.update(value="", visible=False)
@@ -663,31 +560,6 @@ def _problems_update(error: BaseException | None, heading: str = "Not started"):
     return gr.update(visible=True, value=(
         f"<div><b>{heading}: {len(lines)} problem{'s' if len(lines) != 1 else ''} to fix"
         f"</b><ul>{items}</ul></div>"))
-
-
-def _md_problems(error: KeyframesError) -> str:
-    return "**Not loaded:** " + "; ".join(model.problem_lines(error))
-
-
-def _md_warnings(warnings) -> str:
-    return "".join(f"\n\n⚠ {warning}" for warning in warnings)
-
-
-def _save_preset(context: TabContext, name: str, values, *, overwrite: bool):
-    name = (name or "").strip()
-    if not name:
-        return gr.update(), "Not saved: give the preset a name."
-    existing = model.find_listed_preset(name, context.presets_dir())
-    if existing is not None and not overwrite and not existing.shipped:
-        return gr.update(), f"A preset named **{name}** exists: choose it and press Overwrite."
-    try:
-        settings = model.settings_from_ui(values)
-        save_user_preset(settings, name, context.presets_dir())
-    except KeyframesError as error:
-        return gr.update(), "**Not saved:** " + "; ".join(model.problem_lines(error))
-    label = model.preset_label(model.find_listed_preset(name, context.presets_dir()))
-    return (gr.update(choices=model.preset_choices(context.presets_dir()), value=label),
-            f"Saved preset **{name}**.")
 
 
 def _progress_html(text: str, fraction: float | None) -> str:

@@ -1,6 +1,7 @@
-"""What the tab's buttons do, as plain functions over the tab's context: start a job, interrupt
-this page's job or every job, preview the motion, take an uploaded input file. `tab.py` wires
-them to gradio; tests call them as the buttons do.
+"""What the tab's buttons do, as plain functions over the tab's context: plan and check, load,
+save and delete presets and settings files, start a job, interrupt this page's job or every job,
+preview the motion, take an uploaded input file, list the runs. `tab.py` lays out the page and
+turns these results into gradio updates; tests call them as the buttons do.
 
 A tab that anyone on the network can reach (the WebUI listening beyond this machine without
 `--gradio-auth`) reads input files only as the REST API does: inside the owner's folders, or
@@ -20,8 +21,11 @@ from typing import Any, Protocol
 
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
-from lib_animation.runs import finish_run, render_run, start_run
-from lib_animation.schema import BY_NAME, Settings
+from lib_animation.plan import FramePlan, make_plan
+from lib_animation.presets import load_preset, save_user_preset
+from lib_animation.runs import check_run, finish_run, render_run, start_run
+from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
+from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import Job, JobManager
 
@@ -29,6 +33,8 @@ PREVIEW_SIDE = 256
 PREVIEW_KEEP_S = 3600.0  # a preview's folder outlives the page showing it by this much
 TAB_CLIENT = "tab"
 _UNSAFE_IN_NAMES = re.compile(r"[^\w.-]+")
+SETTING_NAMES = tuple(setting.name for setting in SETTINGS)
+CHECKED_AS_TYPED = (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER, model.SLIDER, model.TEXT)
 
 
 class Catalog(Protocol):
@@ -144,3 +150,178 @@ def store_upload(context: TabContext, setting: str, uploaded: Any) -> Path:
 
 def _token() -> str:
     return f"{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(4)}"
+
+
+# The plan view -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What Update plan shows: the problems, the message under each field, and the plan (None
+    when the settings cannot be planned)."""
+
+    problems: KeyframesError | None
+    field_messages: dict[str, str]
+    plan: FramePlan | None
+    random_seed: bool  # seed -1: the table shows seeds as offsets from the start seed
+
+
+def plan_view(context: TabContext, values: Sequence[Any]) -> PlanView:
+    by_name = dict(zip(SETTING_NAMES, values, strict=True))
+    shown = model.visibility([by_name[name] for name in model.DRIVERS])
+    problems, plan = _checked_plan(context, values)
+    return PlanView(problems, _field_messages(by_name, shown, problems), plan,
+                    _is_random_seed(by_name[NAME.seed]))
+
+
+def _checked_plan(context: TabContext, values) -> tuple[KeyframesError | None,
+                                                       FramePlan | None]:
+    """A Video Input run whose video cannot be read (or may not be) is planned over
+    max_frames, so its curves still show."""
+    try:
+        settings = model.settings_from_ui(values)
+    except KeyframesError as error:
+        return error, None
+    try:
+        return None, check_run(settings, confined_to=context.readable_dirs()).plan
+    except KeyframesError as error:
+        if settings.animation_mode != Mode.VIDEO_INPUT:
+            return error, None
+        try:
+            return error, make_plan(settings)
+        except KeyframesError:
+            return error, None
+
+
+def _is_random_seed(value: Any) -> bool:
+    try:
+        return int(float(value)) == -1
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _field_messages(by_name: dict[str, Any], shown: dict[str, bool],
+                    error: KeyframesError | None) -> dict[str, str]:
+    """The message under each shown field: its own check, then the plan's problems with it."""
+    messages: dict[str, str] = {}
+    for name in SETTING_NAMES:
+        if shown[name] and model.control_type(BY_NAME[name]) in CHECKED_AS_TYPED:
+            message = model.field_problem(name, by_name[name], by_name[NAME.max_frames],
+                                          by_name[NAME.seed], by_name[NAME.fps])
+            if message:
+                messages[name] = message
+    if error is not None:
+        for name, message in model.problems_by_field(error).items():
+            if shown.get(name):
+                messages.setdefault(name, message)
+    return messages
+
+
+# Presets and settings files ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormChange:
+    """Settings to put in the controls (None: leave them) and the status line's message."""
+
+    settings: Settings | None
+    message: str
+
+
+def load_listed_preset(context: TabContext, label: str | None) -> FormChange:
+    chosen = model.find_listed_preset(label, context.presets_dir())
+    if chosen is None:
+        return FormChange(None, "Choose a preset to load.")
+    try:
+        result = load_preset(chosen.name, context.presets_dir(), base=context.base_settings())
+    except KeyframesError as error:
+        return FormChange(None, _not_loaded(error))
+    note = f"Loaded preset **{chosen.name}**" + (
+        f": {chosen.description}" if chosen.description else ".")
+    return FormChange(result.settings, note + _warnings(result.warnings))
+
+
+def load_uploaded_settings(uploaded: Any) -> FormChange:
+    """A settings file, preset or Deforum file uploaded through the tab."""
+    path = Path(getattr(uploaded, "name", uploaded) or "")
+    try:
+        result = load_settings(path)
+    except KeyframesError as error:
+        return FormChange(None, _not_loaded(error))
+    what = {"flat": "Deforum / flat settings file", "preset": "preset"}.get(
+        result.source_format, "settings file")
+    return FormChange(result.settings,
+                      f"Loaded the {what} **{path.name}**." + _warnings(result.warnings))
+
+
+def settings_download(context: TabContext, values: Sequence[Any]) -> tuple[Path | None, str]:
+    """The controls' settings as a file to download (in a folder of its own), and a message."""
+    try:
+        settings = model.settings_from_ui(values)
+    except KeyframesError as error:
+        return None, _not_loaded(error)
+    target = context.previews_dir().parent / "downloads" / _token() / "keyframes-settings.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dumps_settings(settings), encoding="utf-8")
+    return target, "Settings file ready below."
+
+
+@dataclass(frozen=True)
+class PresetChange:
+    """The preset list's new choices and selection (None: leave it) and a message."""
+
+    selected: str | None
+    message: str
+
+
+def save_preset(context: TabContext, name: str | None, values: Sequence[Any], *,
+                overwrite: bool = False) -> PresetChange:
+    name = (name or "").strip()
+    if not name:
+        return PresetChange(None, "Not saved: give the preset a name.")
+    existing = model.find_listed_preset(name, context.presets_dir())
+    if existing is not None and not overwrite and not existing.shipped:
+        return PresetChange(None,
+                            f"A preset named **{name}** exists: choose it and press Overwrite.")
+    try:
+        save_user_preset(model.settings_from_ui(values), name, context.presets_dir())
+    except KeyframesError as error:
+        return PresetChange(None, "**Not saved:** " + "; ".join(model.problem_lines(error)))
+    saved = model.find_listed_preset(name, context.presets_dir())
+    return PresetChange(model.preset_label(saved) if saved else None, f"Saved preset **{name}**.")
+
+
+def overwrite_preset(context: TabContext, label: str | None,
+                     values: Sequence[Any]) -> PresetChange:
+    chosen = model.find_listed_preset(label, context.presets_dir())
+    if chosen is None or chosen.shipped:
+        return PresetChange(None, "Choose one of *your* presets to overwrite "
+                                  "(shipped presets are read-only).")
+    return save_preset(context, chosen.name, values, overwrite=True)
+
+
+def delete_preset(context: TabContext, label: str | None) -> str:
+    if not label:
+        return "Not deleted."
+    return model.delete_user_preset(label, context.presets_dir())
+
+
+def _not_loaded(error: KeyframesError) -> str:
+    return "**Not loaded:** " + "; ".join(model.problem_lines(error))
+
+
+def _warnings(warnings: Sequence[str]) -> str:
+    return "".join(f"\n\n⚠ {warning}" for warning in warnings)
+
+
+# The page ----------------------------------------------------------------------------------------
+
+
+def restored_settings(context: TabContext) -> Settings:
+    """The settings the page opens with: the last used ones, else the defaults."""
+    return model.load_last_settings(context.last_settings_file(), context.base_settings())
+
+
+def listed_jobs(context: TabContext, most: int) -> list[Job]:
+    """The newest jobs and earlier runs, for the Runs gallery."""
+    return context.manager.jobs()[:most]

@@ -98,3 +98,51 @@ def test_interrupt_stops_this_pages_job_and_interrupt_all_stops_every_job(tmp_pa
     while context.manager.get(theirs.id).active and time.monotonic() < deadline:
         time.sleep(0.02)
     assert context.manager.get(theirs.id).state == "interrupted"
+
+
+def _standalone(tmp_path):
+    from lib_animation.webui.standalone import standalone_context
+
+    return standalone_context(tmp_path / "out", presets_dir=tmp_path / "presets",
+                              last_settings=tmp_path / "last.json")
+
+
+def test_update_plan_shows_each_problem_under_its_field_and_plans_what_it_can(tmp_path):
+    context = _standalone(tmp_path)
+    typed = _values(max_frames=12)
+    typed[actions.SETTING_NAMES.index("zoom")] = "0:(1), 10:(1+)"  # as typed, not yet valid
+    view = actions.plan_view(context, typed)
+    assert view.plan is None
+    assert view.field_messages["zoom"] == "keyframe 2, column 14: expected a value, found ')'"
+    fine = actions.plan_view(context, _values(max_frames=12, seed=-1))
+    assert fine.problems is None and fine.plan.max_frames == 12 and fine.random_seed
+    missing = actions.plan_view(context, _values(animation_mode="Video Input",
+                                                 video_init_path=str(tmp_path / "none.mp4")))
+    assert "video_init_path" in str(missing.problems) and missing.plan is not None
+
+
+def test_presets_are_saved_loaded_overwritten_and_deleted_as_the_buttons_do(tmp_path):
+    context = _standalone(tmp_path)
+    saved = actions.save_preset(context, "slow zoom", _values(max_frames=77))
+    assert saved.selected == "slow zoom" and saved.message == "Saved preset **slow zoom**."
+    again = actions.save_preset(context, "slow zoom", _values(max_frames=12))
+    assert again.selected is None and "exists" in again.message
+    assert actions.overwrite_preset(context, "slow zoom", _values(max_frames=12)).selected
+    loaded = actions.load_listed_preset(context, "slow zoom")
+    assert loaded.settings.max_frames == 12 and loaded.message.startswith("Loaded preset")
+    shipped = actions.overwrite_preset(context, "2d-zoom-rotate (shipped)", _values())
+    assert shipped.selected is None and "read-only" in shipped.message
+    assert actions.delete_preset(context, "slow zoom") == "Deleted preset 'slow zoom'."
+    assert actions.load_listed_preset(context, "slow zoom").settings is None
+
+
+def test_a_settings_file_goes_out_and_comes_back_through_the_tab(tmp_path):
+    context = _standalone(tmp_path)
+    path, message = actions.settings_download(context, _values(max_frames=21))
+    assert path.is_file() and message == "Settings file ready below."
+    back = actions.load_uploaded_settings(str(path))
+    assert back.settings.max_frames == 21 and "settings file" in back.message
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    refused = actions.load_uploaded_settings(str(broken))
+    assert refused.settings is None and refused.message.startswith("**Not loaded:**")
