@@ -33,6 +33,7 @@ from lib_animation.runs.state import (
     report_image,
     run_folders,
 )
+from lib_animation.runs.whole import WholeRun, render_whole_run
 
 __all__ = [
     "CheckedRun",
@@ -45,6 +46,7 @@ __all__ = [
     "RunOutputs",
     "RunState",
     "WarpOptions",
+    "WholeRun",
     "check_run",
     "describe_host",
     "find_run_folder",
@@ -60,6 +62,7 @@ __all__ = [
     "prepare_run",
     "read_run_state",
     "render_run",
+    "render_whole_run",
     "report_image",
     "run_folders",
     "start_run",

@@ -23,7 +23,7 @@ from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import check_run, finish_run, render_run, start_run
+from lib_animation.runs import check_run, render_whole_run
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
@@ -114,15 +114,12 @@ def render_preview(context: TabContext, values: Sequence[Any]) -> Preview:
     settings = model.settings_from_ui(values)
     root = context.previews_dir()
     remove_old_previews(root)
-    host = PreviewHost()
-    run = start_run(model.preview_settings(settings, PREVIEW_SIDE), root / _token(), host,
-                    confined_to=context.readable_dirs())
-    result = render_run(run, host)
-    outputs = finish_run(run, report=False)
-    if outputs.video is None:
+    whole = render_whole_run(model.preview_settings(settings, PREVIEW_SIDE), root / _token(),
+                             PreviewHost(), report=False, confined_to=context.readable_dirs())
+    if whole.outputs is None or whole.outputs.video is None:
         raise KeyframesError("the preview made no video")
     model.save_last_settings(context.last_settings_file(), settings)
-    return Preview(outputs.video, time.perf_counter() - started, result.completed)
+    return Preview(whole.outputs.video, time.perf_counter() - started, whole.result.completed)
 
 
 def remove_old_previews(root: Path, keep_s: float = PREVIEW_KEEP_S) -> None:
