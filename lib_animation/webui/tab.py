@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -265,33 +266,10 @@ def _add_checkpoint(schedule: str, name: str | None, frame: Any):
 
 def build_tab(context: TabContext) -> gr.Blocks:
     tab = _Tab(context)
-    names = [setting.name for setting in SETTINGS]
+    ui = SimpleNamespace()  # the page's components other than the settings' own
     with gr.Blocks(analytics_enabled=False, title="Keyframes", css=context.page_css) as blocks:
         gr.HTML(_help_html(), elem_id="keyframes_help", elem_classes=["kf-hidden"])
-        with gr.Row(elem_id="keyframes_presets", equal_height=False):
-            preset = gr.Dropdown(choices=model.preset_choices(context.presets_dir()),
-                                 label="Preset", elem_id="keyframes_preset", scale=3,
-                                 min_width=200)
-            refresh_presets = gr.Button(REFRESH, elem_classes=["tool", "kf-tool"],
-                                        elem_id="keyframes_refresh_presets")
-            load_button = gr.Button("Load", elem_id="keyframes_preset_load", scale=1,
-                                    min_width=70)
-            preset_new = gr.Textbox(label="New preset name", elem_id="keyframes_preset_name",
-                                    scale=2, min_width=160, max_lines=1)
-            save_button = gr.Button("Save as", elem_id="keyframes_preset_save", scale=1,
-                                    min_width=80)
-            overwrite_button = gr.Button("Overwrite", elem_id="keyframes_preset_overwrite",
-                                         scale=1, min_width=90)
-            delete_button = gr.Button("Delete", elem_id="keyframes_preset_delete", scale=1,
-                                      min_width=70)
-            upload = gr.UploadButton("Upload", file_types=[".json", ".txt"],
-                                     elem_id="keyframes_upload", scale=1, min_width=90)
-            download_button = gr.Button("Download", elem_id="keyframes_download", scale=1,
-                                        min_width=100)
-        with gr.Row(elem_classes=["kf-status-row"]):
-            preset_status = gr.Markdown("", elem_id="keyframes_preset_status")
-            download_file = gr.File(label="Settings file", visible=False,
-                                    elem_id="keyframes_download_file")
+        _preset_row(ui, context)
         if context.host_note:
             gr.Markdown(context.host_note, elem_classes=["kf-note"], elem_id="keyframes_host_note")
         with gr.Row(elem_id="keyframes_main", equal_height=False):
@@ -300,226 +278,281 @@ def build_tab(context: TabContext) -> gr.Blocks:
                 for panel in model.LAYOUT:
                     with gr.Tab(panel.title, elem_id=f"keyframes_tab_{panel.key}"):
                         tab.panel(panel)
-            with gr.Column(scale=2, elem_id="keyframes_side", min_width=380):
-                with gr.Row(elem_id="keyframes_buttons"):
-                    generate = gr.Button("Generate", variant="primary",
-                                         elem_id="keyframes_generate", scale=2, min_width=120)
-                    interrupt = gr.Button("Interrupt", elem_id="keyframes_interrupt",
-                                          min_width=90)
-                    interrupt_every = gr.Button("Interrupt all", elem_id="keyframes_interrupt_all",
-                                                min_width=110, size="sm")
-                    skip = gr.Button("Skip", elem_id="keyframes_skip", min_width=70,
-                                     visible=context.skip is not None)
-                with gr.Row(elem_id="keyframes_buttons_preview"):
-                    preview = gr.Button("Preview motion (no GPU, low resolution)",
-                                        elem_id="keyframes_preview", size="sm")
-                problems = gr.HTML("", visible=False, elem_id="keyframes_problems",
-                                   elem_classes=["kf-problems"])
-                progress = gr.HTML("", elem_id="keyframes_progress")
-                with gr.Tabs(elem_id="keyframes_results") as results:
-                    with gr.Tab("Plan", id="plan", elem_id="keyframes_tab_plan"):
-                        with gr.Row():
-                            replan = gr.Button("Update plan", elem_id="keyframes_replan",
-                                               size="sm")
-                            edited = gr.Textbox("", elem_id="keyframes_edited", show_label=False,
-                                                elem_classes=["kf-hidden"], container=False)
-                        plan_text = gr.Markdown("", elem_id="keyframes_plan_summary")
-                        plot = gr.Image(label="Schedules", type="numpy", interactive=False,
-                                        elem_id="keyframes_plot", show_label=False,
-                                        show_download_button=False)
-                        table = gr.Dataframe(headers=model.TABLE_HEADERS, label="Every frame",
-                                             interactive=False, wrap=False,
-                                             elem_id="keyframes_table", height=420)
-                    with gr.Tab("Result", id="result", elem_id="keyframes_tab_result"):
-                        live = gr.Image(label="Frame being made", interactive=False,
-                                        elem_id="keyframes_live", visible=False,
-                                        show_download_button=False)
-                        video = gr.Video(label="Video", interactive=False, height=400,
-                                         elem_id="keyframes_video")
-                        resume = gr.Button("Resume this run", variant="primary", visible=False,
-                                           elem_id="keyframes_resume")
-                        folder = gr.Textbox(label="Run folder", interactive=False,
-                                            elem_id="keyframes_folder", show_copy_button=True)
-                        report_text = gr.Markdown("", elem_id="keyframes_report")
-                        frames = gr.Gallery(label="Frames", columns=6, height="auto",
-                                            elem_id="keyframes_frames", object_fit="contain")
-                        report_image = gr.Image(label="Quality report", interactive=False,
-                                                elem_id="keyframes_report_image",
-                                                show_download_button=False)
-                    with gr.Tab("Runs", id="runs", elem_id="keyframes_tab_runs"):
-                        refresh_runs = gr.Button("Refresh", elem_id="keyframes_runs_refresh",
-                                                 size="sm")
-                        runs = gr.Gallery(label="Earlier runs (click one to open it)",
-                                          columns=4, height="auto", allow_preview=False,
-                                          elem_id="keyframes_runs", object_fit="cover")
-                        run_ids = gr.State([])
-        job_id = gr.State("")
-
-        controls = [tab.controls[name] for name in names]
-        drivers = [tab.controls[name] for name in model.DRIVERS]
-        field_columns = [tab.fields[name] for name in names]
-        rows = [row for row, _names in tab.rows]
-        errors = [tab.errors[name] for name in names]
-        panels = list(model.all_panels())
-        notes = [tab.notes[panel.key] for panel in panels]
-
-        # Which fields apply: follows the mode and every switch, never touching a value.
-        def show(*driver_values):
-            shown = model.visibility(driver_values)
-            mode = driver_values[0]
-            updates = [gr.update(visible=shown[name]) for name in names]
-            updates += [gr.update(visible=any(shown[name] for name in row_names))
-                        for _row, row_names in tab.rows]
-            updates += [gr.update(value=model.panel_note(panel, shown, mode, tab.placed))
-                        for panel in panels]
-            return updates
-
-        for control in drivers:
-            control.change(show, drivers, field_columns + rows + notes, queue=False,
-                           show_progress="hidden")
-
-        # Checking each field as it is typed (its own value only: cheap).
-        frame_inputs = [tab.controls[NAME.max_frames], tab.controls[NAME.seed],
-                        tab.controls[NAME.fps]]
-        for name in names:
-            kind = model.control_type(BY_NAME[name])
-            if kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER):
-                tab.controls[name].change(
-                    lambda value, m, s, f, n=name: _error_update(
-                        model.field_problem(n, value, m, s, f)),
-                    [tab.controls[name], *frame_inputs], tab.errors[name], queue=False,
-                    show_progress="hidden")
-
-        # The plan: plot, table, summary and the list of problems.
-        def make_plan_view(edited_name, *values):
-            view = actions.plan_view(context, values)
-            out: dict[Any, Any] = {problems: _problems_update(view.problems, "Before generating")}
-            for name in names:
-                out[tab.errors[name]] = _error_update(view.field_messages.get(name, ""))
-            if view.plan is not None:
-                out[plot] = plot_plan(view.plan, edited_name or None)
-                out[table] = gr.update(value=model.plan_table(view.plan,
-                                                              random_seed=view.random_seed))
-                out[plan_text] = model.plan_summary(view.plan, random_seed=view.random_seed)
-            return out
-
-        plan_outputs = [problems, plot, table, plan_text, *errors]
-        replan.click(make_plan_view, [edited, *controls], plan_outputs, queue=False,
-                     show_progress="hidden")
-
-        # Presets and settings files.
-        def preset_list(selected=None):
-            return gr.update(choices=model.preset_choices(context.presets_dir()),
-                             value=selected)
-
-        def form(change: actions.FormChange):
-            if change.settings is None:
-                return [*(gr.update() for _ in names), change.message]
-            return [*model.ui_values(change.settings), change.message]
-
-        def preset_change(change: actions.PresetChange):
-            selected = gr.update() if change.selected is None else preset_list(change.selected)
-            return selected, change.message
-
-        def download(*values):
-            path, message = actions.settings_download(context, values)
-            return gr.update(value=str(path) if path else None, visible=path is not None), message
-
-        after_load = {"fn": make_plan_view, "inputs": [edited, *controls],
-                      "outputs": plan_outputs, "queue": False, "show_progress": "hidden"}
-        refresh_presets.click(preset_list, preset, preset, queue=False)
-        load_button.click(lambda label: form(actions.load_listed_preset(context, label)), preset,
-                          [*controls, preset_status], queue=False).then(**after_load)
-        upload.upload(lambda file: form(actions.load_uploaded_settings(file)), upload,
-                      [*controls, preset_status], queue=False).then(**after_load)
-        download_button.click(download, controls, [download_file, preset_status], queue=False)
-        save_button.click(
-            lambda name, *values: preset_change(actions.save_preset(context, name, values)),
-            [preset_new, *controls], [preset, preset_status], queue=False)
-        overwrite_button.click(
-            lambda label, *values: preset_change(actions.overwrite_preset(context, label, values)),
-            [preset, *controls], [preset, preset_status], queue=False,
-            _js="(p, ...v) => confirm('Overwrite the preset ' + p + "
-                "' with the current settings?') ? [p, ...v] : ['', ...v]")
-        delete_button.click(
-            lambda label, _status: (preset_list(), actions.delete_preset(context, label)),
-            [preset, preset_status], [preset, preset_status], queue=False,
-            _js="(p, s) => (p && confirm('Delete the preset ' + p + '?')) ? [p, s] : ['', s]")
-
-        # Preview motion: the preview host at low resolution, no GPU, in seconds.
-        def preview_motion(*values):
-            try:
-                made = actions.render_preview(context, values)
-            except KeyframesError as error:
-                return {problems: _problems_update(error), progress: ""}
-            return {
-                problems: _problems_update(None),
-                video: str(made.video),
-                progress: _progress_html(f"Preview: {made.frames} frames in {made.seconds:.1f} s "
-                                         "(preview host, no diffusion, low resolution)", 1.0),
-                results: gr.update(selected="result"),
-                live: gr.update(visible=False),
-                resume: gr.update(visible=False),
-                folder: str(made.video.parent),
-                report_text: "", frames: None, report_image: None,
-            }
-
-        result_outputs = [problems, progress, results, live, video, resume, folder,
-                          report_text, frames, report_image, job_id]
-        preview.click(preview_motion, controls, result_outputs, show_progress="minimal")
-
-        # Generate, Interrupt, Skip, Resume: the job manager runs the job; this follows it.
-        def start(request: gr.Request, *values):
-            try:
-                job = actions.start_job(context, values, _client(request))
-            except KeyframesError as error:
-                yield {problems: _problems_update(error)}
-                return
-            yield from _follow(context, job, outputs)
-
-        def resume_job(request: gr.Request, current):
-            try:
-                job = actions.resume_job(context, current, _client(request))
-            except (KeyError, KeyframesError) as error:
-                yield {problems: _problems_update(error)}
-                return
-            yield from _follow(context, job, outputs)
-
-        outputs = _Outputs(problems, progress, results, live, video, resume, folder,
-                           report_text, frames, report_image, job_id)
-        generate.click(start, controls, result_outputs, show_progress="hidden")
-        resume.click(resume_job, job_id, result_outputs, show_progress="hidden")
-        interrupt.click(lambda current: actions.interrupt_job(context, current) and None,
-                        job_id, None, queue=False)
-        interrupt_every.click(lambda: actions.interrupt_all(context) and None, None, None,
-                              queue=False)
-        if context.skip is not None:
-            skip.click(context.skip, None, None, queue=False)
-
-        # Earlier runs.
-        def list_runs():
-            jobs = actions.listed_jobs(context, MAX_RUNS_LISTED)
-            return [_run_tile(job) for job in jobs], [job.id for job in jobs]
-
-        refresh_runs.click(list_runs, None, [runs, run_ids], queue=False)
-
-        def open_run(ids, event: gr.SelectData):
-            try:
-                job = context.manager.get(ids[event.index])
-            except (KeyError, IndexError):
-                return {}
-            return _job_view(job, outputs, final=True)
-
-        runs.select(open_run, run_ids, result_outputs, queue=False)
-
+            _side_column(ui, context)
+        ui.job_id = gr.State("")
+        ui.controls = [tab.controls[name] for name in actions.SETTING_NAMES]
+        _wire_fields(tab)
+        _wire_plan(tab, ui, context)
+        _wire_presets(ui, context)
+        _wire_run(ui, context)
+        _wire_runs(ui, context)
         # Page load: the last used settings, the plan, the runs list.
         load_event = blocks.load(lambda: model.ui_values(actions.restored_settings(context)),
-                                 None, controls, queue=False)
-        load_event.then(**after_load)
-        load_event.then(list_runs, None, [runs, run_ids], queue=False)
+                                 None, ui.controls, queue=False)
+        load_event.then(**ui.after_load)
+        load_event.then(ui.list_runs, None, [ui.runs, ui.run_ids], queue=False)
         if context.page_js:
             blocks.load(None, None, None, _js=context.page_js)
     return blocks
+
+
+def _preset_row(ui: SimpleNamespace, context: TabContext) -> None:
+    with gr.Row(elem_id="keyframes_presets", equal_height=False):
+        ui.preset = gr.Dropdown(choices=model.preset_choices(context.presets_dir()),
+                                label="Preset", elem_id="keyframes_preset", scale=3,
+                                min_width=200)
+        ui.refresh_presets = gr.Button(REFRESH, elem_classes=["tool", "kf-tool"],
+                                       elem_id="keyframes_refresh_presets")
+        ui.load_button = gr.Button("Load", elem_id="keyframes_preset_load", scale=1,
+                                   min_width=70)
+        ui.preset_new = gr.Textbox(label="New preset name", elem_id="keyframes_preset_name",
+                                   scale=2, min_width=160, max_lines=1)
+        ui.save_button = gr.Button("Save as", elem_id="keyframes_preset_save", scale=1,
+                                   min_width=80)
+        ui.overwrite_button = gr.Button("Overwrite", elem_id="keyframes_preset_overwrite",
+                                        scale=1, min_width=90)
+        ui.delete_button = gr.Button("Delete", elem_id="keyframes_preset_delete", scale=1,
+                                     min_width=70)
+        ui.upload = gr.UploadButton("Upload", file_types=[".json", ".txt"],
+                                    elem_id="keyframes_upload", scale=1, min_width=90)
+        ui.download_button = gr.Button("Download", elem_id="keyframes_download", scale=1,
+                                       min_width=100)
+    with gr.Row(elem_classes=["kf-status-row"]):
+        ui.preset_status = gr.Markdown("", elem_id="keyframes_preset_status")
+        ui.download_file = gr.File(label="Settings file", visible=False,
+                                   elem_id="keyframes_download_file")
+
+
+def _side_column(ui: SimpleNamespace, context: TabContext) -> None:
+    with gr.Column(scale=2, elem_id="keyframes_side", min_width=380):
+        with gr.Row(elem_id="keyframes_buttons"):
+            ui.generate = gr.Button("Generate", variant="primary",
+                                    elem_id="keyframes_generate", scale=2, min_width=120)
+            ui.interrupt = gr.Button("Interrupt", elem_id="keyframes_interrupt",
+                                     min_width=90)
+            ui.interrupt_every = gr.Button("Interrupt all", elem_id="keyframes_interrupt_all",
+                                           min_width=110, size="sm")
+            ui.skip = gr.Button("Skip", elem_id="keyframes_skip", min_width=70,
+                                visible=context.skip is not None)
+        with gr.Row(elem_id="keyframes_buttons_preview"):
+            ui.preview = gr.Button("Preview motion (no GPU, low resolution)",
+                                   elem_id="keyframes_preview", size="sm")
+        ui.problems = gr.HTML("", visible=False, elem_id="keyframes_problems",
+                              elem_classes=["kf-problems"])
+        ui.progress = gr.HTML("", elem_id="keyframes_progress")
+        with gr.Tabs(elem_id="keyframes_results") as ui.results:
+            with gr.Tab("Plan", id="plan", elem_id="keyframes_tab_plan"):
+                with gr.Row():
+                    ui.replan = gr.Button("Update plan", elem_id="keyframes_replan",
+                                          size="sm")
+                    ui.edited = gr.Textbox("", elem_id="keyframes_edited", show_label=False,
+                                           elem_classes=["kf-hidden"], container=False)
+                ui.plan_text = gr.Markdown("", elem_id="keyframes_plan_summary")
+                ui.plot = gr.Image(label="Schedules", type="numpy", interactive=False,
+                                   elem_id="keyframes_plot", show_label=False,
+                                   show_download_button=False)
+                ui.table = gr.Dataframe(headers=model.TABLE_HEADERS, label="Every frame",
+                                        interactive=False, wrap=False,
+                                        elem_id="keyframes_table", height=420)
+            with gr.Tab("Result", id="result", elem_id="keyframes_tab_result"):
+                ui.live = gr.Image(label="Frame being made", interactive=False,
+                                   elem_id="keyframes_live", visible=False,
+                                   show_download_button=False)
+                ui.video = gr.Video(label="Video", interactive=False, height=400,
+                                    elem_id="keyframes_video")
+                ui.resume = gr.Button("Resume this run", variant="primary", visible=False,
+                                      elem_id="keyframes_resume")
+                ui.folder = gr.Textbox(label="Run folder", interactive=False,
+                                       elem_id="keyframes_folder", show_copy_button=True)
+                ui.report_text = gr.Markdown("", elem_id="keyframes_report")
+                ui.frames = gr.Gallery(label="Frames", columns=6, height="auto",
+                                       elem_id="keyframes_frames", object_fit="contain")
+                ui.report_image = gr.Image(label="Quality report", interactive=False,
+                                           elem_id="keyframes_report_image",
+                                           show_download_button=False)
+            with gr.Tab("Runs", id="runs", elem_id="keyframes_tab_runs"):
+                ui.refresh_runs = gr.Button("Refresh", elem_id="keyframes_runs_refresh",
+                                            size="sm")
+                ui.runs = gr.Gallery(label="Earlier runs (click one to open it)",
+                                     columns=4, height="auto", allow_preview=False,
+                                     elem_id="keyframes_runs", object_fit="cover")
+                ui.run_ids = gr.State([])
+
+
+def _wire_fields(tab: _Tab) -> None:
+    names = actions.SETTING_NAMES
+    drivers = [tab.controls[name] for name in model.DRIVERS]
+    field_columns = [tab.fields[name] for name in names]
+    rows = [row for row, _names in tab.rows]
+    panels = list(model.all_panels())
+    notes = [tab.notes[panel.key] for panel in panels]
+
+    # Which fields apply: follows the mode and every switch, never touching a value.
+    def show(*driver_values):
+        shown = model.visibility(driver_values)
+        mode = driver_values[0]
+        updates = [gr.update(visible=shown[name]) for name in names]
+        updates += [gr.update(visible=any(shown[name] for name in row_names))
+                    for _row, row_names in tab.rows]
+        updates += [gr.update(value=model.panel_note(panel, shown, mode, tab.placed))
+                    for panel in panels]
+        return updates
+
+    for control in drivers:
+        control.change(show, drivers, field_columns + rows + notes, queue=False,
+                       show_progress="hidden")
+
+    # Checking each field as it is typed (its own value only: cheap).
+    frame_inputs = [tab.controls[NAME.max_frames], tab.controls[NAME.seed],
+                    tab.controls[NAME.fps]]
+    for name in names:
+        kind = model.control_type(BY_NAME[name])
+        if kind in (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER):
+            tab.controls[name].change(
+                lambda value, m, s, f, n=name: _error_update(
+                    model.field_problem(n, value, m, s, f)),
+                [tab.controls[name], *frame_inputs], tab.errors[name], queue=False,
+                show_progress="hidden")
+
+
+def _wire_plan(tab: _Tab, ui: SimpleNamespace, context: TabContext) -> None:
+    names = actions.SETTING_NAMES
+    errors = [tab.errors[name] for name in names]
+    controls = ui.controls
+
+    # The plan: plot, table, summary and the list of problems.
+    def make_plan_view(edited_name, *values):
+        view = actions.plan_view(context, values)
+        out: dict[Any, Any] = {ui.problems: _problems_update(view.problems, "Before generating")}
+        for name in names:
+            out[tab.errors[name]] = _error_update(view.field_messages.get(name, ""))
+        if view.plan is not None:
+            out[ui.plot] = plot_plan(view.plan, edited_name or None)
+            out[ui.table] = gr.update(value=model.plan_table(view.plan,
+                                                             random_seed=view.random_seed))
+            out[ui.plan_text] = model.plan_summary(view.plan, random_seed=view.random_seed)
+        return out
+
+    plan_outputs = [ui.problems, ui.plot, ui.table, ui.plan_text, *errors]
+    ui.replan.click(make_plan_view, [ui.edited, *controls], plan_outputs, queue=False,
+                    show_progress="hidden")
+    ui.after_load = {"fn": make_plan_view, "inputs": [ui.edited, *controls],
+                     "outputs": plan_outputs, "queue": False, "show_progress": "hidden"}
+
+
+def _wire_presets(ui: SimpleNamespace, context: TabContext) -> None:
+    names, controls = actions.SETTING_NAMES, ui.controls
+
+    # Presets and settings files.
+    def preset_list(selected=None):
+        return gr.update(choices=model.preset_choices(context.presets_dir()),
+                         value=selected)
+
+    def form(change: actions.FormChange):
+        if change.settings is None:
+            return [*(gr.update() for _ in names), change.message]
+        return [*model.ui_values(change.settings), change.message]
+
+    def preset_change(change: actions.PresetChange):
+        selected = gr.update() if change.selected is None else preset_list(change.selected)
+        return selected, change.message
+
+    def download(*values):
+        path, message = actions.settings_download(context, values)
+        return gr.update(value=str(path) if path else None, visible=path is not None), message
+
+    after_load = ui.after_load
+    ui.refresh_presets.click(preset_list, ui.preset, ui.preset, queue=False)
+    ui.load_button.click(lambda label: form(actions.load_listed_preset(context, label)), ui.preset,
+                         [*controls, ui.preset_status], queue=False).then(**after_load)
+    ui.upload.upload(lambda file: form(actions.load_uploaded_settings(file)), ui.upload,
+                     [*controls, ui.preset_status], queue=False).then(**after_load)
+    ui.download_button.click(download, controls, [ui.download_file, ui.preset_status], queue=False)
+    ui.save_button.click(
+        lambda name, *values: preset_change(actions.save_preset(context, name, values)),
+        [ui.preset_new, *controls], [ui.preset, ui.preset_status], queue=False)
+    ui.overwrite_button.click(
+        lambda label, *values: preset_change(actions.overwrite_preset(context, label, values)),
+        [ui.preset, *controls], [ui.preset, ui.preset_status], queue=False,
+        _js="(p, ...v) => confirm('Overwrite the preset ' + p + "
+            "' with the current settings?') ? [p, ...v] : ['', ...v]")
+    ui.delete_button.click(
+        lambda label, _status: (preset_list(), actions.delete_preset(context, label)),
+        [ui.preset, ui.preset_status], [ui.preset, ui.preset_status], queue=False,
+        _js="(p, s) => (p && confirm('Delete the preset ' + p + '?')) ? [p, s] : ['', s]")
+
+
+def _wire_run(ui: SimpleNamespace, context: TabContext) -> None:
+    controls = ui.controls
+
+    # Preview motion: the preview host at low resolution, no GPU, in seconds.
+    def preview_motion(*values):
+        try:
+            made = actions.render_preview(context, values)
+        except KeyframesError as error:
+            return {ui.problems: _problems_update(error), ui.progress: ""}
+        return {
+            ui.problems: _problems_update(None),
+            ui.video: str(made.video),
+            ui.progress: _progress_html(f"Preview: {made.frames} frames in {made.seconds:.1f} s "
+                                        "(preview host, no diffusion, low resolution)", 1.0),
+            ui.results: gr.update(selected="result"),
+            ui.live: gr.update(visible=False),
+            ui.resume: gr.update(visible=False),
+            ui.folder: str(made.video.parent),
+            ui.report_text: "", ui.frames: None, ui.report_image: None,
+        }
+
+    ui.result_outputs = result_outputs = [
+        ui.problems, ui.progress, ui.results, ui.live, ui.video, ui.resume, ui.folder,
+        ui.report_text, ui.frames, ui.report_image, ui.job_id]
+    ui.preview.click(preview_motion, controls, result_outputs, show_progress="minimal")
+
+    # Generate, Interrupt, Skip, Resume: the job manager runs the job; this follows it.
+    def start(request: gr.Request, *values):
+        try:
+            job = actions.start_job(context, values, _client(request))
+        except KeyframesError as error:
+            yield {ui.problems: _problems_update(error)}
+            return
+        yield from _follow(context, job, outputs)
+
+    def resume_job(request: gr.Request, current):
+        try:
+            job = actions.resume_job(context, current, _client(request))
+        except (KeyError, KeyframesError) as error:
+            yield {ui.problems: _problems_update(error)}
+            return
+        yield from _follow(context, job, outputs)
+
+    ui.outputs = outputs = _Outputs(*result_outputs)
+    ui.generate.click(start, controls, result_outputs, show_progress="hidden")
+    ui.resume.click(resume_job, ui.job_id, result_outputs, show_progress="hidden")
+    ui.interrupt.click(lambda current: actions.interrupt_job(context, current) and None,
+                       ui.job_id, None, queue=False)
+    ui.interrupt_every.click(lambda: actions.interrupt_all(context) and None, None, None,
+                             queue=False)
+    if context.skip is not None:
+        ui.skip.click(context.skip, None, None, queue=False)
+
+
+def _wire_runs(ui: SimpleNamespace, context: TabContext) -> None:
+    # Earlier runs.
+    def list_runs():
+        jobs = actions.listed_jobs(context, MAX_RUNS_LISTED)
+        return [_run_tile(job) for job in jobs], [job.id for job in jobs]
+
+    ui.refresh_runs.click(list_runs, None, [ui.runs, ui.run_ids], queue=False)
+
+    def open_run(ids, event: gr.SelectData):
+        try:
+            job = context.manager.get(ids[event.index])
+        except (KeyError, IndexError):
+            return {}
+        return _job_view(job, ui.outputs, final=True)
+
+    ui.runs.select(open_run, ui.run_ids, ui.result_outputs, queue=False)
+    ui.list_runs = list_runs
 
 
 # Handlers' helpers -------------------------------------------------------------------------------
