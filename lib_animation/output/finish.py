@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib_animation.inputs.input_file import InputFile
 from lib_animation.output.frames import iter_frames, video_frame_paths
 from lib_animation.output.report import measure_quality, write_report
 from lib_animation.output.video import VideoOptions, encode_video
@@ -30,7 +31,7 @@ class OutputRequest:
     comment: str
     keyframes: list[int]
     diffused_frames: list[int]
-    soundtrack: Path | None = None
+    soundtrack: Path | InputFile | None = None  # an InputFile stays confined to its folders
     warp_errors: Sequence[float | None] | None = None
     delete_frames: bool = False
 

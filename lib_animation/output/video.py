@@ -32,6 +32,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from lib_animation.errors import RenderError
+from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import open_media
 from lib_animation.png_frames import read_frame
 
@@ -89,7 +90,7 @@ def encode_video(
     output: Path,
     options: VideoOptions | None = None,
     *,
-    soundtrack: str | Path | None = None,
+    soundtrack: str | Path | InputFile | None = None,
     comment: str | None = None,
 ) -> Path:
     """Encode the frame files, in order, into `output`; returns `output`.
