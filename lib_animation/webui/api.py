@@ -28,10 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.job_settings import JobSettings, job_settings
 from lib_animation.presets import list_presets
-from lib_animation.runs import check_run
 from lib_animation.schema import Settings
 from lib_animation.webui.jobs import JobManager
-from lib_animation.webui.limits import check_job_limits
 from lib_animation.webui.options import KeyframesOptions, current_options
 
 PREFIX = "/keyframes/v1"
@@ -176,9 +174,8 @@ def mount(app: FastAPI, manager: JobManager,
     def checked(raw: bytes, chosen: KeyframesOptions):
         request = _checked(lambda: settings_of(raw, chosen))
         try:
-            plan = _checked(lambda: check_run(
-                request.loaded.settings, confined_to=_readable(request, chosen),
-                plan_check=lambda plan: check_job_limits(plan, chosen.limits)).plan)
+            plan = _checked(lambda: manager.check(
+                request.loaded.settings, confined_to=_readable(request, chosen)).plan)
         finally:
             request.discard()
         return request.loaded, plan

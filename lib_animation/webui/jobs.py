@@ -24,10 +24,12 @@ from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
 from lib_animation.runs import (
     SETTINGS_NAME,
+    CheckedRun,
     RenderOptions,
     RenderProgress,
     RenderResult,
     Run,
+    check_run,
     finish_run,
     frame_path,
     frames_on_disk,
@@ -169,6 +171,13 @@ class JobManager:
         finally:
             with self._changes:
                 self._starting.remove(client)
+
+    def check(self, settings: Settings, *,
+              confined_to: Sequence[Path] | None = None) -> CheckedRun:
+        """Every check `submit` makes, with nothing started or made: what `validate` says."""
+        limits = self._limits()
+        return check_run(settings, self._session.make_host(), confined_to=confined_to,
+                         plan_check=lambda plan: check_job_limits(plan, limits))
 
     def resume(self, job_id: str, *, client: str = LOCAL_CLIENT,
                confined_to: Sequence[Path] | None = None) -> Job:

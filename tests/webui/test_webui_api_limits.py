@@ -225,3 +225,14 @@ def test_the_plans_changes_match_a_plan_made_directly():
     assert compact["seeds"] == [[0, 5]]
     zoom = np.asarray(_expand(compact["values"]["zoom"], 30))
     assert np.array_equal(zoom, plan.values["zoom"])
+
+
+def test_validate_checks_what_a_job_checks_so_it_never_says_valid_to_a_job_refused(fake_webui):
+    webui = start(fake_webui)
+    client = webui.client()
+    body = {**SMALL, "enable_checkpoint_scheduling": True,
+            "checkpoint_schedule": '0: ("no-such-model")'}
+    for route in ("/keyframes/v1/validate", JOBS):
+        assert "no-such-model" in _error(client.post(route, json=body)), route
+    assert "over this WebUI's limit" in _error(client.post("/keyframes/v1/validate",
+                                                           json={**SMALL, "steps": 999}))
