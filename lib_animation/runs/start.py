@@ -129,7 +129,9 @@ def _folder_to_resume(settings: Settings, output_dir: Path) -> Path:
                             setting=NAME.resume_timestring)
     folder = find_run_folder(settings, output_dir, stamp)
     if folder is None:
-        raise SettingsError(f"no run {stamp!r} to resume in {output_dir}",
+        # The output folder's name only: the API answers with this line too.
+        raise SettingsError(f"no run {stamp!r} to resume in the output folder "
+                            f"{Path(output_dir).name!r}",
                             setting=NAME.resume_timestring,
                             hint="turn resume_from_timestring off to start a new run")
     return folder

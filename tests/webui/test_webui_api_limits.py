@@ -236,3 +236,12 @@ def test_validate_checks_what_a_job_checks_so_it_never_says_valid_to_a_job_refus
         assert "no-such-model" in _error(client.post(route, json=body)), route
     assert "over this WebUI's limit" in _error(client.post("/keyframes/v1/validate",
                                                            json={**SMALL, "steps": 999}))
+
+
+def test_a_run_to_resume_that_is_not_there_is_named_without_the_servers_folders(fake_webui):
+    webui = start(fake_webui)
+    answer = webui.client().post(JOBS, json={**SMALL, "resume_from_timestring": True,
+                                             "resume_timestring": "20200101000000"})
+    error = _error(answer)
+    assert error.startswith("resume_timestring: no run '20200101000000' to resume")
+    assert str(webui.root) not in error
