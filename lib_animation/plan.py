@@ -80,7 +80,6 @@ class FramePlan:
             "diffused": self.diffused.tolist(),
         }
 
-
     def to_compact_json(self) -> dict[str, Any]:
         """The plan with each per-frame series as its changes only: `[[frame, value], ...]`,
         each value holding from its frame until the next pair (a constant is one pair);

@@ -21,22 +21,21 @@ VIDEO_SHARE = 0.05  # the encoded video, next to its frames
 SPARE_BYTES = 64 * 2**20
 
 
-def estimated_bytes(plan: FramePlan, frames: int | None = None) -> int:
-    """About how many bytes `frames` frames of the plan take (all of them by default)."""
+def estimated_bytes(plan: FramePlan) -> int:
+    """About how many bytes the plan's frames take."""
     settings = plan.settings
-    count = plan.max_frames if frames is None else frames
     pixels = settings.W * settings.H
     per_frame = pixels * PNG_BYTES_PER_RGB_PIXEL
     if settings.save_depth_maps and settings.animation_mode == Mode.THREE_D:
         per_frame += pixels * PNG_BYTES_PER_DEPTH_PIXEL
     if settings.animation_mode == Mode.VIDEO_INPUT:
         per_frame += pixels * PNG_BYTES_PER_RGB_PIXEL
-    return int(count * per_frame * (1 + VIDEO_SHARE))
+    return int(plan.max_frames * per_frame * (1 + VIDEO_SHARE))
 
 
-def check_disk_space(plan: FramePlan, output_dir: Path, frames: int | None = None) -> None:
+def check_disk_space(plan: FramePlan, output_dir: Path) -> None:
     """RenderError when the disk holding `output_dir` has less room than the run needs."""
-    needed = estimated_bytes(plan, frames) + SPARE_BYTES
+    needed = estimated_bytes(plan) + SPARE_BYTES
     free = shutil.disk_usage(_existing_parent(Path(output_dir))).free
     if needed > free:
         raise RenderError(

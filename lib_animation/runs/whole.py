@@ -1,5 +1,5 @@
 """A whole run in one call: start, render every frame, finish. For faces that do not follow a
-run's stages one by one (the tab's motion preview, benchmarks)."""
+run's stages one by one (the tab's motion preview)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 from lib_animation.host import Host
 from lib_animation.output.finish import RunOutputs
-from lib_animation.render_options import RenderOptions
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.render import RenderResult, render_run
 from lib_animation.runs.start import start_run
@@ -22,12 +21,11 @@ class WholeRun:
     outputs: RunOutputs | None  # None when the render was interrupted
 
 
-def render_whole_run(settings: Settings, output_dir: Path, host: Host, *,
-                     options: RenderOptions | None = None, report: bool = True,
+def render_whole_run(settings: Settings, output_dir: Path, host: Host, *, report: bool = True,
                      confined_to: Sequence[Path] | None = None) -> WholeRun:
     """A new run in `output_dir`, rendered and, unless interrupted, finished."""
     run = start_run(settings, output_dir, host, confined_to=confined_to)
-    result = render_run(run, host, options)
+    result = render_run(run, host)
     if result.interrupted:
         return WholeRun(result, None)
     return WholeRun(result, finish_run(run, report=report))

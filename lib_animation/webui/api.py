@@ -90,8 +90,8 @@ def _basic_login(header: str) -> str | None:
     return user or None
 
 
-async def read_json_body(request: Request, max_bytes: int) -> Any:
-    """The request's JSON body, refused (422) past `max_bytes` before it is all read."""
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request's body, refused (422) past `max_bytes` before it is all read."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _body_too_large(max_bytes)
@@ -129,18 +129,14 @@ def mount(app: FastAPI, manager: JobManager,
                             max_inline_bytes=chosen.limits.max_inline_mib * 2**20)
 
     async def body_of(request: Request, chosen: KeyframesOptions) -> bytes:
-        return await read_json_body(request, chosen.limits.max_body_mib * 2**20)
+        return await read_body(request, chosen.limits.max_body_mib * 2**20)
 
     def start_job(raw: bytes, chosen: KeyframesOptions, client: str) -> JSONResponse:
         request = _checked(lambda: settings_of(raw, chosen))
-        try:
-            job = manager.submit(request.loaded.settings, client=client,
-                                 confined_to=_readable(request, chosen), staged=request.staged)
-        except BaseException as error:
-            request.discard()
-            if isinstance(error, KeyframesError):
-                raise _refuse(error) from None
-            raise
+        with request.discarded_on_error():
+            job = _checked(lambda: manager.submit(
+                request.loaded.settings, client=client, confined_to=_readable(request, chosen),
+                staged=request.staged))
         answer = {**job.to_json(), "warnings": list(request.loaded.warnings)}
         return JSONResponse(answer, status_code=202)
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
+from lib_animation.plan import FramePlan
 from lib_animation.runs import (
     SETTINGS_NAME,
     CheckedRun,
@@ -152,16 +153,14 @@ class JobManager:
         """Check and start a run (plan, the owner's limits, inputs, host names, disk space,
         folder) and queue it. A run that cannot start raises KeyframesError and leaves nothing
         behind. `confined_to`: the only folders its input files may come from."""
-        limits = self._limits()
         with self._changes:
-            over = over_client_limit(self._active_of(client), limits)
+            over = over_client_limit(self._active_of(client), self._limits())
             if over is not None:
                 raise over
             self._starting.append(client)
         try:
             run = start_run(settings, self._output_dir(), self._session.make_host(),
-                            confined_to=confined_to,
-                            plan_check=lambda plan: check_job_limits(plan, limits))
+                            confined_to=confined_to, plan_check=self._within_limits)
             with self._changes:
                 if self._taken(run.folder.name):
                     raise RenderError(f"run {run.folder.name} is already queued or running",
@@ -175,9 +174,8 @@ class JobManager:
     def check(self, settings: Settings, *,
               confined_to: Sequence[Path] | None = None) -> CheckedRun:
         """Every check `submit` makes, with nothing started or made: what `validate` says."""
-        limits = self._limits()
         return check_run(settings, self._session.make_host(), confined_to=confined_to,
-                         plan_check=lambda plan: check_job_limits(plan, limits))
+                         plan_check=self._within_limits)
 
     def resume(self, job_id: str, *, client: str = LOCAL_CLIENT,
                confined_to: Sequence[Path] | None = None) -> Job:
@@ -237,7 +235,7 @@ class JobManager:
             job = self._jobs.get(job_id)
         if job is not None:
             return job
-        folder = self._folder_of(job_id)
+        folder = named_run_folder(self._output_dir(), job_id)
         if folder is None:
             raise KeyError(job_id)
         return _job_from_folder(folder)
@@ -246,14 +244,21 @@ class JobManager:
         """This session's jobs and every earlier run in the output folder, newest first."""
         with self._changes:
             found = dict(self._jobs)
-        for folder in self._run_folders():
+        for folder in run_folders(self._output_dir()):
             if folder.name not in found:
                 found[folder.name] = _job_from_folder(folder)
         return sorted(found.values(), key=lambda job: job.started_at, reverse=True)
 
-    def busy(self) -> bool:
+    def active(self) -> list[Job]:
+        """The jobs queued or running now."""
         with self._changes:
-            return any(job.active for job in self._jobs.values())
+            return [job for job in self._jobs.values() if job.active]
+
+    def busy(self) -> bool:
+        return bool(self.active())
+
+    def _within_limits(self, plan: FramePlan) -> None:
+        check_job_limits(plan, self._limits())
 
     # Under the lock -----------------------------------------------------------------------------
 
@@ -322,8 +327,7 @@ class JobManager:
                 if job.cancel_requested:
                     return None
                 if not self._ready:  # the WebUI began reloading while this job waited
-                    self._queue.appendleft(job.id)
-                    self._runs[job.id] = run
+                    self._requeue(job, run)
                     return None
                 job.state = RUNNING
                 self._generating = job
@@ -343,13 +347,17 @@ class JobManager:
         with self._changes:
             job.frames_done = result.completed
             if result.interrupted and not job.cancel_requested and not self._ready:
-                job.state = QUEUED  # stopped for the WebUI's reload: it goes on afterwards
-                self._queue.appendleft(job.id)
-                self._runs[job.id] = run
+                self._requeue(job, run)  # stopped for the WebUI's reload: it goes on afterwards
                 return None
             if result.interrupted:
                 job.state = INTERRUPTED
         return result
+
+    def _requeue(self, job: Job, run: Run) -> None:
+        """Back to the front of the queue (under the lock), to go on once the WebUI is ready."""
+        job.state = QUEUED
+        self._queue.appendleft(job.id)
+        self._runs[job.id] = run
 
     def _session_done(self) -> None:
         for step in (self._session.end, self._session.after_run):
@@ -361,15 +369,6 @@ class JobManager:
     def _fail(self, job: Job, message: str) -> None:
         with self._changes:
             job.state, job.error = FAILED, message
-
-    # Folders ------------------------------------------------------------------------------------
-
-    def _run_folders(self) -> list[Path]:
-        return run_folders(self._output_dir())
-
-    def _folder_of(self, job_id: str) -> Path | None:
-        return named_run_folder(self._output_dir(), job_id)
-
 
 def _count(job: Job, update: RenderProgress) -> None:
     job.frames_done = update.done

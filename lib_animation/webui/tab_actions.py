@@ -98,7 +98,7 @@ def interrupt_job(context: TabContext, job_id: str | None) -> Job | None:
 
 def interrupt_all(context: TabContext) -> list[Job]:
     """Interrupt all: stop every queued and running job, whoever started it."""
-    return [context.manager.cancel(job.id) for job in context.manager.jobs() if job.active]
+    return [context.manager.cancel(job.id) for job in context.manager.active()]
 
 
 @dataclass(frozen=True)
