@@ -17,6 +17,7 @@ from typing import Any
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.inputs.input_file import is_allowed, outside_error, resolved_folders
 from lib_animation.inputs.reads import files_read
+from lib_animation.inputs.remote import is_url, looks_like_url
 from lib_animation.schema import SETTINGS, Settings
 from lib_animation.setting_kinds import PATH
 
@@ -50,18 +51,31 @@ def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
     return staged
 
 
-def check_allowed_paths(settings: Settings, allowed: Sequence[Path]) -> None:
+def check_allowed_paths(settings: Settings, allowed: Sequence[Path], *,
+                        urls_allowed: bool = False) -> None:
     """SettingsError (one per setting) for each input file the run reads (`files_read`) whose
-    path is not inside an allowed folder once `..` and symbolic links are resolved."""
+    path is not inside an allowed folder once `..` and symbolic links are resolved, and for each
+    URL unless `urls_allowed` (then http(s) URLs pass)."""
     roots = resolved_folders(allowed)
-    problems: list[KeyframesError] = [
-        outside_error(name) for name, text in files_read(settings).items()
-        if text.strip() and not is_allowed(text, roots)
-    ]
+    problems: list[KeyframesError] = []
+    for name, text in files_read(settings).items():
+        if looks_like_url(text):
+            if not (urls_allowed and is_url(text)):
+                problems.append(url_refused_error(name))
+        elif text.strip() and not is_allowed(text, roots):
+            problems.append(outside_error(name))
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise KeyframesErrors(problems)
+
+
+def url_refused_error(setting: str | None) -> SettingsError:
+    return SettingsError(
+        "is a URL, and this WebUI does not fetch URLs for API jobs", setting=setting,
+        hint="send the file inline as base64, or ask the WebUI's owner to allow URLs in "
+        "Settings > Keyframes",
+    )
 
 
 def _is_inline(value: str) -> bool:
