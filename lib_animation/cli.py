@@ -191,8 +191,10 @@ def _warn(source: str, warnings: Sequence[str]) -> None:
 
 
 def _load_and_plan(file: str) -> tuple[Loaded, FramePlan]:
+    from lib_animation.runs import UrlFetcher, with_manifest_read
+
     loaded = load_file_or_preset(file, user_presets_dir())
-    return loaded, make_plan(loaded.settings)
+    return loaded, make_plan(with_manifest_read(loaded.settings, urls=UrlFetcher()))
 
 
 def _with_plan(file: str, action: Callable[[Loaded, FramePlan], int]) -> int:

@@ -211,7 +211,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
                        plural=True),
     UnsupportedFeature("hybrid video", r"hybrid_\w+",
                        {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
-    UnsupportedFeature("the Parseq manifest", r"parseq_\w+", {"parseq_manifest": ("",)}),
     UnsupportedFeature(
         "guided images",
         r"use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope"
@@ -232,6 +231,7 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
 
 DEFORUM_INFO_KEYS = frozenset({
     "sd_model_name", "sd_model_hash", "deforum_git_commit_id", "show_info_on_ui",
+    "fetched_parseq_manifest_summary",
 })  # fmt: skip
 """Keys Deforum writes for information or its own UI: dropped without a word."""
 

@@ -35,7 +35,7 @@ LAYERS = (
            "job_settings.py"),
           ("plan", "inputs", "declaration", "grammar", "files", "base")),
     Layer("plan", "settings -> every per-frame value: schedules, prompts, seeds; curves",
-          ("plan.py", "prompts.py", "seeds.py", "curves.py"),
+          ("plan.py", "parseq_import.py", "prompts.py", "seeds.py", "curves.py"),
           ("declaration", "grammar", "base")),
     Layer("hosts", "the Host protocol, the preview host, a WebUI over HTTP",
           ("host.py", "http_host.py", "host_names.py", "generation_fields.py"),

@@ -7,12 +7,21 @@ spent, curves can be plotted, and a run is reproducible from its settings file a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
+from lib_animation.parseq_import import (
+    PARSEQ,
+    Managed,
+    applied_settings,
+    managed_values,
+    manifest_of,
+    prompt_keys,
+    run_overrides,
+)
 from lib_animation.prompts import frame_prompts, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
 from lib_animation.schema import (
@@ -44,10 +53,17 @@ class FramePlan:
     diffused: np.ndarray
     warnings: tuple[str, ...]
     prompt_frames: tuple[int, ...] = ()  # frames where a prompt keyframe sits
+    # Setting -> "parseq" for the values a Parseq manifest gave (schedules, prompts, and the
+    # frame count, FPS and cadence it set); everything else comes from the settings.
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def cadence(self) -> int:
         return effective_cadence(self.settings)
+
+    def from_manifest(self, name: str) -> bool:
+        """Whether a Parseq manifest gave this setting's values."""
+        return self.sources.get(name) == PARSEQ
 
     def value(self, name: str, frame: int) -> Any:
         """One schedule's value at one frame, as a Python float or str."""
@@ -78,6 +94,7 @@ class FramePlan:
             "subseed_strengths": self.subseed_strengths.tolist(),
             "prompts": [{"positive": pos, "negative": neg} for pos, neg in self.prompts],
             "diffused": self.diffused.tolist(),
+            "sources": dict(self.sources),
         }
 
     def to_compact_json(self) -> dict[str, Any]:
@@ -94,6 +111,7 @@ class FramePlan:
             "prompts": [[frame, {"positive": pos, "negative": neg}]
                         for frame, (pos, neg) in changes(self.prompts)],
             "diffused": self.diffused_frames().tolist(),
+            "sources": dict(self.sources),
         }
 
 
@@ -131,19 +149,31 @@ def make_plan(
     rng: np.random.Generator | None = None,
 ) -> FramePlan:
     """Plan a run. `max_frames` overrides the setting (Video Input uses the video's length);
-    `rng` only matters when the seed is -1 and must be resolved."""
+    `rng` only matters when the seed is -1 and must be resolved. A Parseq manifest (inline in
+    the settings) replaces the values it manages."""
+    manifest = manifest_of(settings)
+    overridden: list[str] = []
+    if manifest is not None:
+        overridden = [*run_overrides(settings, manifest, video_frames=max_frames)]
+        settings = applied_settings(settings, manifest, video_frames=max_frames)
     seed = resolve_seed(settings.seed, rng=rng)
     settings = settings.replace(seed=seed)
     frames = max_frames if max_frames is not None else settings.max_frames
     if frames != settings.max_frames:
         settings = settings.replace(max_frames=frames)
     variables = ScheduleVariables(max_frames=frames, seed=seed, fps=settings.fps)
+    managed = (None if manifest is None else
+               managed_values(manifest, frames, settings.parseq_use_deltas))
 
     problems: list[KeyframesError] = []
-    warnings: list[str] = []
+    warnings: list[str] = [] if manifest is None else list(manifest.warnings)
     values: dict[str, np.ndarray | tuple[str, ...]] = {}
     keyframes: dict[str, tuple[int, ...]] = {}
     for name in SCHEDULE_NAMES:
+        if managed is not None and name in managed.values:
+            values[name] = managed.values[name]
+            keyframes[name] = manifest.keyframes
+            continue
         try:
             kind = "string" if BY_NAME[name].kind == STRING_SCHEDULE else "number"
             result = parse_schedule(settings[name], setting=name, kind=kind).evaluate(variables)
@@ -161,24 +191,7 @@ def make_plan(
     prompts: list[tuple[str, str]] = []
     prompt_frames: tuple[int, ...] = ()
     try:
-        blend = settings.prompt_blending or settings.animation_mode == Mode.INTERPOLATION
-        prompt_keys, prompt_warnings = parse_animation_prompts(
-            settings.animation_prompts, variables=variables, blend=blend
-        )
-        # The example prompts a new settings object starts with are not the user's to fix.
-        if settings.animation_prompts != BY_NAME[NAME.animation_prompts].default:
-            warnings.extend(prompt_warnings)
-        prompt_frames = tuple(
-            keyframe.frame for keyframe in prompt_keys if keyframe.frame < variables.max_frames
-        )
-        prompts = frame_prompts(
-            prompt_keys,
-            variables=variables,
-            positive_common=settings.animation_prompts_positive,
-            negative_common=settings.animation_prompts_negative,
-            blend=blend,
-            warnings=warnings,
-        )
+        prompts, prompt_frames = _prompts(settings, variables, managed, warnings)
     except KeyframesError as error:
         problems.append(error)
 
@@ -211,7 +224,48 @@ def make_plan(
         diffused=diffused,
         warnings=tuple(warnings),
         prompt_frames=prompt_frames,
+        sources=_sources(managed, overridden),
     )
+
+
+def _prompts(settings: Settings, variables: ScheduleVariables, managed: Managed | None,
+             warnings: list[str]) -> tuple[list[tuple[str, str]], tuple[int, ...]]:
+    """Every frame's prompt and the frames where a prompt keyframe sits. A manifest's prompts
+    are whole ("positive --neg negative"): the common prompts are not added to them."""
+    if managed is not None and managed.prompts is not None:
+        keys, _ = parse_animation_prompts(prompt_keys(managed.prompts), variables=variables,
+                                          setting=NAME.parseq_manifest)
+        prompts = frame_prompts(keys, variables=variables)
+        return prompts, tuple(keyframe.frame for keyframe in keys)
+    blend = settings.prompt_blending or settings.animation_mode == Mode.INTERPOLATION
+    keys, prompt_warnings = parse_animation_prompts(
+        settings.animation_prompts, variables=variables, blend=blend
+    )
+    # The example prompts a new settings object starts with are not the user's to fix.
+    if settings.animation_prompts != BY_NAME[NAME.animation_prompts].default:
+        warnings.extend(prompt_warnings)
+    prompt_frames = tuple(
+        keyframe.frame for keyframe in keys if keyframe.frame < variables.max_frames
+    )
+    prompts = frame_prompts(
+        keys,
+        variables=variables,
+        positive_common=settings.animation_prompts_positive,
+        negative_common=settings.animation_prompts_negative,
+        blend=blend,
+        warnings=warnings,
+    )
+    return prompts, prompt_frames
+
+
+def _sources(managed: Managed | None, overridden: list[str]) -> dict[str, str]:
+    """The settings a manifest gave values to, each as "parseq"."""
+    if managed is None:
+        return {}
+    names = [*managed.values, *overridden]
+    if managed.prompts is not None:
+        names.append(NAME.animation_prompts)
+    return dict.fromkeys(names, PARSEQ)
 
 
 def _out_of_range(name: str, values: np.ndarray | tuple[str, ...]) -> ScheduleError | None:

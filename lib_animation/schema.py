@@ -62,6 +62,7 @@ GROUPS: dict[str, str] = {
     "init": "Init image",
     "mask": "Mask",
     "video_input": "Video input",
+    "parseq": "Parseq",
     "output": "Output",
     "resume": "Resume",
 }
@@ -80,6 +81,8 @@ FLOW_METHODS = ("None", "DIS Medium", "DIS Fine", "Farneback")
 VIDEO_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
 )  # fmt: skip
+
+MAX_MANIFEST_CHARACTERS = 4 * 1024 * 1024  # a run's settings file must still hold it whole
 
 DEFAULT_PROMPTS = {
     "0": "tiny cute bunny, vibrant diffraction, highly detailed, intricate, ultra hd, sharp photo, "
@@ -412,6 +415,18 @@ SETTINGS: tuple[Setting, ...] = (
        modes=VIDEO_ONLY, not_before="extract_from_frame"),
     _b("overwrite_extracted_frames", False, "video_input", "Overwrite extracted frames",
        "Extract the input frames again even if the run folder has them.", modes=VIDEO_ONLY),
+    # parseq
+    _t("parseq_manifest", "", "parseq", "Parseq manifest",
+       "A Parseq manifest: its JSON, the path of its .json file, or its http(s) URL; empty = "
+       "off. The fields it has replace the schedules they match, frame by frame; a path or URL "
+       "is read once when the run starts and the run keeps the manifest itself.",
+       max_length=MAX_MANIFEST_CHARACTERS),
+    _b("parseq_use_deltas", True, "parseq", "Use Parseq deltas for motion",
+       "Take the motion fields from the manifest's *_delta columns (the change per frame) "
+       "rather than its absolute values."),
+    _b("parseq_non_schedule_overrides", True, "parseq", "Take frames, FPS and cadence from Parseq",
+       "The manifest's frame count, output FPS and cadence replace max_frames, fps and "
+       "diffusion_cadence."),
     # output
     _f("fps", 15.0, "output", "FPS", "Frames per second of the video.", 1.0, 240.0, 1.0),
     _c("video_format", "mp4", "output", "Video format",

@@ -64,6 +64,7 @@ class Setting:
     requires: tuple[Requirement, ...] = ()  # other settings' values it needs to matter
     multiple_of: int | None = None
     not_before: str | None = None  # a frame setting that, unless -1 (the end), is at least this one
+    max_length: int = MAX_TEXT_LENGTH  # the most characters a text value may have
     since: str = "0.1.0"
 
     @property
@@ -118,6 +119,11 @@ class Setting:
         if high is not None:
             return f"of at most {format_number(high)}"
         return ""
+
+
+def is_inline_json(text: str) -> bool:
+    """Whether a text setting that may also name a file or URL holds a JSON object itself."""
+    return text.lstrip().startswith("{")
 
 
 def _fail(setting: Setting, value: Any, message: str | None = None) -> SettingsError:
@@ -203,8 +209,9 @@ def _validate_text(setting: Setting, value: Any) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise _fail(setting, value)
-    if len(value) > MAX_TEXT_LENGTH:
-        raise _fail(setting, value, f"is {len(value)} characters long; at most {MAX_TEXT_LENGTH}")
+    if len(value) > setting.max_length:
+        raise _fail(setting, value,
+                    f"is {len(value)} characters long; at most {setting.max_length}")
     if "\x00" in value:
         raise _fail(setting, value, "contains a NUL character")
     return value

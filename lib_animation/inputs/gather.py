@@ -36,7 +36,7 @@ MAX_IMAGE_PIXELS = 64_000_000
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 _WHAT = {NAME.init_image: "image", NAME.mask_file: "image",
          NAME.color_coherence_image_path: "image", NAME.video_init_path: "video",
-         NAME.soundtrack_path: "soundtrack"}
+         NAME.soundtrack_path: "soundtrack", NAME.parseq_manifest: "Parseq manifest"}
 
 
 @dataclass(frozen=True)

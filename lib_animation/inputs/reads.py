@@ -4,6 +4,7 @@ allowed-folder check that must see every one of them."""
 from __future__ import annotations
 
 from lib_animation.schema import NAME, Mode, Settings, applies
+from lib_animation.setting_kinds import is_inline_json
 
 
 def files_read(settings: Settings) -> dict[str, str]:
@@ -20,6 +21,8 @@ def files_read(settings: Settings) -> dict[str, str]:
         read[NAME.video_init_path] = settings.video_init_path
     if _uses_soundtrack_file(settings):
         read[NAME.soundtrack_path] = settings.soundtrack_path
+    if settings.parseq_manifest.strip() and not is_inline_json(settings.parseq_manifest):
+        read[NAME.parseq_manifest] = settings.parseq_manifest
     return read
 
 

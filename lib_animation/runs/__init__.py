@@ -8,6 +8,7 @@ existing folder, to resume), then `render_run` (the frame loop, with `RenderOpti
 A `UrlFetcher` given to them lets a run read input files named by http(s) URLs.
 """
 
+from lib_animation.inputs.manifest_file import with_manifest_read
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
@@ -69,4 +70,5 @@ __all__ = [
     "report_image",
     "run_folders",
     "start_run",
+    "with_manifest_read",
 ]

@@ -19,6 +19,7 @@ from lib_animation.inputs.gather import (
     load_inputs,
     video_frame_count,
 )
+from lib_animation.inputs.manifest_file import with_manifest_read
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.runs.disk import check_disk_space
@@ -121,7 +122,9 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
 def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
              urls: UrlFetcher | None = None) -> FramePlan:
     """The plan of a new run: Video Input takes its frame count from the video (read only
-    inside `confined_to`, when given; by URL only through `urls`)."""
+    inside `confined_to`, when given; by URL only through `urls`); a Parseq manifest's file or
+    URL is read the same way, and the plan's settings keep the manifest itself."""
+    settings = with_manifest_read(settings, confined_to=confined_to, urls=urls)
     if settings.animation_mode == Mode.VIDEO_INPUT:
         count = video_frame_count(settings, confined_to=confined_to, urls=urls)
         return make_plan(settings, max_frames=count)

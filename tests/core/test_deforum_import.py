@@ -76,7 +76,6 @@ def test_misspelt_deforum_keys_get_a_suggestion(tmp_path):
 FEATURES_ON = {
     "hybrid_motion": "Optical Flow", "hybrid_composite": "Normal", "hybrid_flow_method": "DIS",
     "cn_1_enabled": True, "cn_1_model": "control_canny", "cn_3_enabled": "true",
-    "parseq_manifest": '{"options": {}, "rendered_frames": []}', "parseq_use_deltas": True,
     "use_looper": True, "init_images": '{"0": "a.png"}', "blendFactorMax": "0:(0.35)",
     "use_mask": True, "mask_schedule": '0: ("{video_mask} & [circle.png]")',
     "frame_interpolation_engine": "RIFE v4.6", "frame_interpolation_x_amount": 3,
@@ -89,8 +88,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
     assert sorted(loaded.warnings) == sorted([
         "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
-        'parseq_manifest = {"options": {}, "rendered_frames": []}: the Parseq manifest is not '
-        "supported yet; rendering without it",
         "use_looper = true: guided images is not supported yet; rendering without it",
         'mask_schedule = 0: ("{video_mask} & [circle.png]"): composable mask schedules are not '
         "supported yet; rendering without them",
@@ -110,7 +107,7 @@ def test_the_issue_example_of_hybrid_motion():
 
 _feature_keys = st.sampled_from(sorted(set(FEATURES_ON) - set(BY_NAME)) + [
     "cn_2_enabled", "cn_5_weight", "hybrid_motion", "use_noise_mask", "use_mask_video",
-    "noise_mask_schedule", "parseq_non_schedule_overrides", "r_upscale_model",
+    "noise_mask_schedule", "r_upscale_model",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 

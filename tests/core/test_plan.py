@@ -84,7 +84,7 @@ def test_plan_json_has_the_documented_shape():
     plan = make_plan(Settings({"seed": 9, "max_frames": 3}))
     document = plan.to_json()
     assert set(document) == {"max_frames", "values", "seeds", "subseeds", "subseed_strengths",
-                             "prompts", "diffused"}
+                             "prompts", "diffused", "sources"}
     assert document["values"]["sampler_schedule"] == ["Euler a"] * 3
     assert document["prompts"][0]["negative"].endswith("nsfw, nude")
     assert document["diffused"] == [True, False, True]
