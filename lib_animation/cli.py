@@ -258,12 +258,18 @@ def _summary(plan: FramePlan) -> str:
         if isinstance(values, tuple):
             distinct = sorted(set(values))
             shown = ", ".join(distinct[:4]) + (" ..." if len(distinct) > 4 else "")
-            lines.append(f"  {name}: {shown}")
+            lines.append(f"  {name}: {shown}{_source_mark(plan, name)}")
         else:
             low, high = format_number(values.min(), 6), format_number(values.max(), 6)
             span = low if low == high else f"{low} .. {high}"
-            lines.append(f"  {name}: {span}")
+            lines.append(f"  {name}: {span}{_source_mark(plan, name)}")
+    if plan.sources:
+        lines.append(f"  (Parseq) = from the Parseq manifest: {', '.join(plan.sources)}")
     return "\n".join(lines)
+
+
+def _source_mark(plan: FramePlan, name: str) -> str:
+    return " (Parseq)" if plan.from_manifest(name) else ""
 
 
 def _plot(arguments: argparse.Namespace) -> int:

@@ -29,6 +29,12 @@ def changing_schedules(plan: FramePlan) -> list[str]:
     return names
 
 
+def curve_label(plan: FramePlan, name: str) -> str:
+    """A schedule's label on a plot; values from a Parseq manifest say so."""
+    label = BY_NAME[name].label.replace(" schedule", "")
+    return f"{label}\n(Parseq)" if plan.from_manifest(name) else label
+
+
 def plot_curves(plan: FramePlan, path: str | os.PathLike[str]) -> Path:
     """Write a PNG with one panel per changing schedule; returns the path."""
     import matplotlib
@@ -67,5 +73,5 @@ def _plot_one(axis, name: str, frames: np.ndarray, plan: FramePlan) -> None:
         numeric = values
     keys = [k for k in plan.keyframes.get(name, ()) if k < plan.max_frames]
     axis.plot(keys, numeric[keys], "o", color="tab:red", markersize=4, label="keyframe")
-    axis.set_ylabel(BY_NAME[name].label, rotation=0, ha="right", va="center", fontsize=8)
+    axis.set_ylabel(curve_label(plan, name), rotation=0, ha="right", va="center", fontsize=8)
     axis.grid(alpha=0.3)

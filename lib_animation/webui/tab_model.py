@@ -318,15 +318,32 @@ def plan_table(plan: FramePlan, *, random_seed: bool = False) -> list[list[Any]]
         diffused = bool(plan.diffused[frame])
         positive, negative = plan.prompts[frame]
         prompt = positive if not negative else f"{positive} --neg {negative}"
-        strength = f"{plan.value(NAME.strength_schedule, frame):.3g}" if uses_strength else "—"
-        moves = " ".join(f"{MOTION_SHORT[name]} {plan.value(name, frame):.4g}" for name in motion)
+        strength = (f"{plan.value(NAME.strength_schedule, frame):.3g}"
+                    f"{_mark(plan, NAME.strength_schedule)}" if uses_strength else "—")
+        moves = " ".join(f"{MOTION_SHORT[name]} {plan.value(name, frame):.4g}{_mark(plan, name)}"
+                         for name in motion)
+        seed = _seed_text(int(plan.seeds[frame]), settings.seed, random_seed)
+        if plan.from_manifest(NAME.seed_schedule):
+            seed = f"{seed}{PARSEQ_MARK}"
         rows.append([
             frame, "diffused" if diffused else "tween",
-            _seed_text(int(plan.seeds[frame]), settings.seed, random_seed) if diffused else "",
-            strength, f"{plan.value(NAME.cfg_scale_schedule, frame):.3g}", moves or "—",
-            prompt if len(prompt) <= 100 else prompt[:97] + "...",
+            seed if diffused else "",
+            strength,
+            f"{plan.value(NAME.cfg_scale_schedule, frame):.3g}"
+            f"{_mark(plan, NAME.cfg_scale_schedule)}",
+            moves or "—",
+            (prompt if len(prompt) <= 100 else prompt[:97] + "...")
+            + _mark(plan, NAME.animation_prompts),
         ])
     return rows
+
+
+PARSEQ_MARK = " ᴾ"
+
+
+def _mark(plan: FramePlan, name: str) -> str:
+    """Marks a table value that came from a Parseq manifest."""
+    return PARSEQ_MARK if plan.from_manifest(name) else ""
 
 
 def _seed_text(seed: int, start: int, relative: bool) -> Any:
@@ -344,6 +361,9 @@ def plan_summary(plan: FramePlan, *, random_seed: bool = False) -> str:
             f"{settings.fps:g} fps = {plan.max_frames / settings.fps:.1f} s of video")
     if random_seed:
         text += "; seed -1: the start seed *s* is picked when the run starts"
+    if plan.sources:
+        text += (f"\n\nFrom the **Parseq manifest** (marked{PARSEQ_MARK} in the table, "
+                 f"*(Parseq)* on the plot): {', '.join(plan.sources)}")
     if plan.warnings:
         text += "\n\n" + "\n".join(f"- ⚠ {warning}" for warning in plan.warnings[:8])
     return text

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib_animation.curves import changing_schedules
+from lib_animation.curves import changing_schedules, curve_label
 from lib_animation.plan import FramePlan
-from lib_animation.schema import BY_NAME, NAME, applies
+from lib_animation.schema import NAME, applies
 
 MAX_PANELS = 8
 PANEL_HEIGHT = 1.05
@@ -64,8 +64,7 @@ def _panel(axis, name: str, frames: np.ndarray, plan: FramePlan, *, highlighted:
         axis.tick_params(axis="y", labelsize=7)
     keys = [k for k in plan.keyframes.get(name, ()) if k < plan.max_frames]
     axis.plot(keys, numeric[keys], "o", color="tab:red", markersize=3.5)
-    label = BY_NAME[name].label.replace(" schedule", "")
-    axis.set_ylabel(label, rotation=0, ha="right",
+    axis.set_ylabel(curve_label(plan, name), rotation=0, ha="right",
                     va="center", fontsize=8, fontweight="bold" if highlighted else "normal")
     axis.tick_params(axis="x", labelsize=7)
     axis.grid(alpha=0.3)
