@@ -24,7 +24,7 @@ import numpy as np
 from lib_animation.errors import KeyframesError
 from lib_animation.runs import UrlFetcher
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Settings
-from lib_animation.setting_kinds import FLOAT, INT, PATH, SCHEDULE_KINDS
+from lib_animation.setting_kinds import FLOAT, INT, MAX_TEXT_LENGTH, PATH, SCHEDULE_KINDS
 from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
@@ -133,6 +133,8 @@ def _make_control(name: str, value: Any, catalog: Catalog):
                           f"values {setting.value_range()}", **common)
     if kind == model.PROMPTS_BOX:
         return gr.Textbox(value=model.to_ui(name, value), lines=10, max_lines=40, **common)
+    if setting.max_length > MAX_TEXT_LENGTH:  # room for a whole document (a Parseq manifest)
+        return gr.Textbox(value=value, lines=3, max_lines=12, **common)
     return gr.Textbox(value=value, lines=1, **common)
 
 
@@ -200,7 +202,7 @@ class _Tab:
                                         elem_id=f"keyframes_refresh_{name}")
                 refresh.click(lambda n=name: gr.update(choices=_choices(n, self.context.catalog)),
                               None, control, queue=False, show_progress="hidden")
-            elif BY_NAME[name].kind == PATH:
+            elif BY_NAME[name].kind == PATH or name == NAME.parseq_manifest:
                 with gr.Row(elem_classes=["kf-with-tool"]):
                     control = _make_control(name, self.initial[name], self.context.catalog)
                     upload = gr.UploadButton("📂", elem_classes=["tool", "kf-tool"],
@@ -230,11 +232,33 @@ class _Tab:
         self.field_rows(names)
         if panel.key == "checkpoint":
             self.checkpoint_helper()
+        if NAME.parseq_manifest in names:
+            self.parseq_helper()
         if panel.panels:
             with gr.Tabs(elem_classes=["kf-subtabs"]):
                 for sub in panel.panels:
                     with gr.Tab(sub.title, elem_id=f"keyframes_tab_{sub.key}"):
                         self.panel(sub)
+
+    def parseq_helper(self) -> None:
+        """Which settings the manifest manages, updated as the manifest or its switches change
+        (the settings the table reads are wired once every control exists: `wire_parseq`)."""
+        self.parseq_note = gr.Markdown("", elem_id="keyframes_parseq_note")
+        self.parseq_table = gr.Dataframe(headers=actions.PARSEQ_HEADERS, interactive=False,
+                                         wrap=True, elem_id="keyframes_parseq_fields",
+                                         label="Managed by the manifest / left to the settings")
+
+    def wire_parseq(self) -> None:
+        controls = [self.controls[name] for name in actions.SETTING_NAMES]
+
+        def update(*values):
+            fields = actions.parseq_fields(self.context, values)
+            return gr.update(value=fields.rows or None), fields.message
+
+        for name in (NAME.parseq_manifest, NAME.parseq_use_deltas,
+                     NAME.parseq_non_schedule_overrides):
+            self.controls[name].change(update, controls, [self.parseq_table, self.parseq_note],
+                                       queue=False, show_progress="hidden")
 
     def checkpoint_helper(self) -> None:
         catalog = self.context.catalog
@@ -288,6 +312,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         ui.job_id = gr.State("")
         ui.controls = [tab.controls[name] for name in actions.SETTING_NAMES]
         _wire_fields(tab)
+        tab.wire_parseq()
         _wire_plan(tab, ui, context)
         _wire_presets(ui, context)
         _wire_run(ui, context)

@@ -21,9 +21,17 @@ from typing import Any, Protocol
 
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
+from lib_animation.parseq_import import (
+    COLUMNS,
+    PROMPT_COLUMN,
+    managed_columns,
+    manifest_of,
+    run_overrides,
+    unused_columns,
+)
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import UrlFetcher, check_run, render_whole_run
+from lib_animation.runs import UrlFetcher, check_run, render_whole_run, with_manifest_read
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
@@ -218,6 +226,49 @@ def _field_messages(by_name: dict[str, Any], shown: dict[str, bool],
             if shown.get(name):
                 messages.setdefault(name, message)
     return messages
+
+
+# The Parseq section -------------------------------------------------------------------------------
+
+PARSEQ_HEADERS = ["Setting", "Parseq manifest", "Settings"]
+TAKEN = "✓"
+
+
+@dataclass(frozen=True)
+class ParseqFields:
+    """Which settings a manifest manages and which stay with the settings (as Deforum prints
+    to its console), and a line about the manifest (its problem, or the columns unused)."""
+
+    rows: list[list[str]]
+    message: str
+
+
+def parseq_fields(context: TabContext, values: Sequence[Any]) -> ParseqFields:
+    try:
+        settings = with_manifest_read(model.settings_from_ui(values),
+                                      confined_to=context.readable_dirs(), urls=context.urls())
+        manifest = manifest_of(settings)
+    except KeyframesError as error:
+        return ParseqFields([], "**Manifest not used:** " + "; ".join(model.problem_lines(error)))
+    if manifest is None:
+        return ParseqFields([], "No manifest: every value comes from the settings.")
+    columns = managed_columns(manifest, settings.parseq_use_deltas)
+    rows = [[f"{BY_NAME[column.setting].label} ({column.setting})",
+             columns.get(column.setting, ""), "" if column.setting in columns else TAKEN]
+            for column in COLUMNS]
+    prompts = PROMPT_COLUMN in manifest.columns
+    rows.append([f"Prompts ({NAME.animation_prompts})", PROMPT_COLUMN if prompts else "",
+                 "" if prompts else TAKEN])
+    overrides = run_overrides(settings, manifest)
+    for name in (NAME.max_frames, NAME.fps, NAME.diffusion_cadence):
+        given = overrides.get(name)
+        rows.append([f"{BY_NAME[name].label} ({name})", "" if given is None else f"{given:g}",
+                     f"{settings[name]:g}" if given is None else ""])
+    unused = unused_columns(manifest, settings.parseq_use_deltas)
+    message = f"{len(manifest.rows)} frames in the manifest."
+    if unused:
+        message += " Columns Keyframes does not use: " + ", ".join(unused[:30])
+    return ParseqFields(rows, message)
 
 
 # Presets and settings files ----------------------------------------------------------------------

@@ -99,7 +99,7 @@ LAYOUT: tuple[Panel, ...] = (
         ),
     ),
     Panel("Prompts", groups=("prompts",)),
-    Panel("Init / Video Input", groups=("init", "mask", "video_input")),
+    Panel("Init / Video Input", groups=("init", "mask", "video_input", "parseq")),
     Panel("Output", groups=("output", "resume")),
 )  # fmt: skip
 
