@@ -166,3 +166,22 @@ def test_a_settings_file_goes_out_and_comes_back_through_the_tab(tmp_path):
     broken.write_text("{not json")
     refused = actions.load_uploaded_settings(str(broken))
     assert refused.settings is None and refused.message.startswith("**Not loaded:**")
+
+
+def test_the_parseq_section_tells_which_settings_the_manifest_manages(fake_webui):
+    import json as json_module
+
+    context = _context(fake_webui)
+    manifest = {"options": {"output_fps": 24}, "rendered_frames": [
+        {"frame": 0, "strength": 0.5, "angle_delta": 1, "near": 200, "deforum_prompt": "a"}]}
+    values = _values(parseq_manifest=json_module.dumps(manifest))
+    fields = actions.parseq_fields(context, values)
+    rows = {row[0]: row[1:] for row in fields.rows}
+    assert rows["Strength schedule (strength_schedule)"] == ["strength", ""]
+    assert rows["Angle (angle)"] == ["angle_delta", ""]
+    assert rows["Noise schedule (noise_schedule)"] == ["", "✓"]
+    assert rows["Prompts (animation_prompts)"] == ["deforum_prompt", ""]
+    assert rows["FPS (fps)"] == ["24", ""] and rows["Max frames (max_frames)"] == ["1", ""]
+    assert "near" in fields.message
+    broken = _values(parseq_manifest='{"rendered_frames": []}')
+    assert actions.parseq_fields(context, broken).message.startswith("**Manifest not used")

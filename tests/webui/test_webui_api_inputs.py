@@ -160,3 +160,28 @@ def test_the_api_refuses_urls_unless_the_owner_allows_them(fake_webui):
         answer = client.post("/keyframes/v1/jobs", json=body)
         assert answer.status_code == 202, answer.text
     assert manager().jobs()[0].id == answer.json()["id"]
+
+
+def test_the_api_refuses_a_manifest_url_unless_allowed_and_a_path_outside_the_folders(
+        fake_webui, tmp_path):
+    webui = start(fake_webui)
+    client = webui.client()
+    from modules import shared
+
+    manifest = json.dumps({"rendered_frames": [{"frame": 0, "strength": 0.5}]})
+    outside = tmp_path / "m.json"
+    outside.write_text(manifest, encoding="utf-8")
+    refused = client.post("/keyframes/v1/validate", json={**SMALL, "parseq_manifest": str(outside)})
+    assert refused.status_code == 422
+    assert refused.json()["detail"]["error"].startswith("parseq_manifest: is outside the folders")
+    with web_server({"/m.json": manifest.encode()}) as base:
+        body = {**SMALL, "parseq_manifest": f"{base}/m.json"}
+        refused = client.post("/keyframes/v1/validate", json=body)
+        assert refused.status_code == 422
+        assert refused.json()["detail"]["error"].startswith("parseq_manifest: is a URL")
+        shared.opts.set("keyframes_allow_urls", True)  # the owner, in Settings
+        answer = client.post("/keyframes/v1/plan", json=body)
+        assert answer.status_code == 200, answer.text
+    inline = client.post("/keyframes/v1/validate",
+                         json={**SMALL, "parseq_manifest": '{"rendered_frames": [{"frame": 2}]}'})
+    assert inline.status_code == 422 and "frame 0 is missing" in inline.text
