@@ -22,7 +22,7 @@ FACES_API = {
     "lib_animation.schema", "lib_animation.setting_kinds", "lib_animation.docs",
     "lib_animation.schedule",
     "lib_animation.settings_files", "lib_animation.presets", "lib_animation.job_settings",
-    "lib_animation.plan", "lib_animation.curves",
+    "lib_animation.plan", "lib_animation.curves", "lib_animation.parseq_import",
     "lib_animation.host", "lib_animation.http_host", "lib_animation.host_names",
     "lib_animation.generation_fields",
     "lib_animation.errors", "lib_animation.numbers",
