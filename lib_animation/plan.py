@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
+from lib_animation.mask_checks import check_mask_schedules
 from lib_animation.prompts import frame_prompts, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
 from lib_animation.schema import (
@@ -157,6 +158,10 @@ def make_plan(
             problem = _out_of_range(name, result.values)
             if problem is not None:
                 problems.append(problem)
+
+    mask_problems, mask_warnings = check_mask_schedules(settings)
+    problems.extend(mask_problems)
+    warnings.extend(mask_warnings)
 
     prompts: list[tuple[str, str]] = []
     prompt_frames: tuple[int, ...] = ()

@@ -51,12 +51,14 @@ def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
 
 
 def check_allowed_paths(settings: Settings, allowed: Sequence[Path]) -> None:
-    """SettingsError (one per setting) for each input file the run reads (`files_read`) whose
-    path is not inside an allowed folder once `..` and symbolic links are resolved."""
+    """SettingsError (one per file, naming its setting and, for a file named in a mask
+    expression, its keyframe) for each input file the run reads (`files_read`) whose path is not
+    inside an allowed folder once `..` and symbolic links are resolved. Files named inside mask
+    expressions cannot be sent inline: they must lie in an allowed folder."""
     roots = resolved_folders(allowed)
     problems: list[KeyframesError] = [
-        outside_error(name) for name, text in files_read(settings).items()
-        if text.strip() and not is_allowed(text, roots)
+        outside_error(read.setting, read.keyframe) for read in files_read(settings)
+        if read.path_text.strip() and not is_allowed(read.path_text, roots)
     ]
     if len(problems) == 1:
         raise problems[0]

@@ -30,6 +30,7 @@ class InputFile:
     setting: str | None
     what: str  # "image", "video", "soundtrack": how messages call it
     confined_to: tuple[Path, ...] | None = None
+    keyframe: int | None = None  # the mask schedule keyframe that names it in brackets
 
     @property
     def name(self) -> str:
@@ -43,13 +44,15 @@ class InputFile:
         naming the setting otherwise."""
         text = self.path_text.strip()
         if not text:
-            raise RenderError(f"no {self.what} file given", setting=self.setting)
+            raise RenderError(f"no {self.what} file given", setting=self.setting,
+                              keyframe=self.keyframe)
         if "://" in text:
             raise RenderError(f"{self.what} must be a local file, not a URL",
-                              setting=self.setting, hint="download it first and give its path")
+                              setting=self.setting, keyframe=self.keyframe,
+                              hint="download it first and give its path")
         roots = None if self.confined_to is None else resolved_folders(self.confined_to)
         if roots is not None and not is_allowed(text, roots):
-            raise outside_error(self.setting)
+            raise outside_error(self.setting, self.keyframe)
         descriptor = self._open_descriptor(text)
         try:
             self._check_opened(descriptor, text, roots)
@@ -67,13 +70,13 @@ class InputFile:
             return os.open(_expanded(text), _OPEN_FLAGS)
         except FileNotFoundError:
             raise RenderError(f"{self.what} file not found: {self.name}",
-                              setting=self.setting) from None
+                              setting=self.setting, keyframe=self.keyframe) from None
         except IsADirectoryError:
             raise self._not_a_file() from None
         except (OSError, ValueError) as error:
             reason = getattr(error, "strerror", None) or "cannot be opened"
             raise RenderError(f"cannot read {self.what} {self.name}: {reason}",
-                              setting=self.setting) from None
+                              setting=self.setting, keyframe=self.keyframe) from None
 
     def _check_opened(self, descriptor: int, text: str, roots: tuple[Path, ...] | None) -> None:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
@@ -82,10 +85,11 @@ class InputFile:
             return
         opened = _opened_path(descriptor, _resolve(text))
         if opened is None or not _inside(opened, roots):
-            raise outside_error(self.setting)
+            raise outside_error(self.setting, self.keyframe)
 
     def _not_a_file(self) -> RenderError:
-        return RenderError(f"{self.what} is not a file: {self.name}", setting=self.setting)
+        return RenderError(f"{self.what} is not a file: {self.name}", setting=self.setting,
+                           keyframe=self.keyframe)
 
 
 def resolved_folders(folders: Sequence[Path]) -> tuple[Path, ...]:
@@ -101,11 +105,12 @@ def is_allowed(path_text: str, roots: Sequence[Path]) -> bool:
     return resolved is not None and _inside(resolved, roots)
 
 
-def outside_error(setting: str | None) -> SettingsError:
+def outside_error(setting: str | None, keyframe: int | None = None) -> SettingsError:
     """The one answer for a path outside the allowed folders, the same whether it names a file,
     nothing or a folder, so it tells nothing about the server's files."""
     return SettingsError(
         "is outside the folders this WebUI lets API jobs read", setting=setting,
+        keyframe=keyframe,
         hint="send the file inline as base64, or ask the WebUI's owner to allow its folder in "
         "Settings > Keyframes",
     )
