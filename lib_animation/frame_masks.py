@@ -53,7 +53,7 @@ class FrameMasks:
         """Where noise may be added in the frame's init (white), or None for everywhere;
         `invert_mask` turns it around, as it turns the inpainting mask."""
         mask = self._mask(self.noise_schedule, frame)
-        return None if mask is None or not self.invert else 255 - mask
+        return 255 - mask if mask is not None and self.invert else mask
 
     def _mask(self, schedule: str | None, frame: int) -> np.ndarray | None:
         if schedule is None:
