@@ -48,6 +48,7 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_sampler_schedule(values, warnings)
     _migrate_choice_values(values, warnings)
     _migrate_output(values)
+    _migrate_mask_video(values)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
         values.setdefault("depth_algorithm", "Midas-3-Hybrid")
@@ -161,6 +162,13 @@ def _remap(values: dict[str, Any], name: str, table: Mapping[str, str]) -> None:
         values[name] = table[value]
 
 
+def _migrate_mask_video(values: dict[str, Any]) -> None:
+    """Deforum turns masks on for a run with a mask video (`use_mask_video` without `use_mask`
+    renders through the video's masks there)."""
+    if as_bool(values.get("use_mask_video")) is True:
+        values["use_mask"] = True
+
+
 def _migrate_output(values: dict[str, Any]) -> None:
     for old in ("skip_video_creation", "skip_video_for_run_all"):
         skip = values.pop(old, None)
@@ -204,8 +212,6 @@ class UnsupportedFeature:
         )
 
 
-_VIDEO_MASK = '0: ("{video_mask}")'
-
 UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
     UnsupportedFeature("ControlNet units", r"cn_\d+_\w+", {r"cn_\d+_enabled": (False,)},
                        plural=True),
@@ -216,13 +222,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
         r"use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope"
         r"|tweening_frames_schedule|color_correction_factor",
         {"use_looper": (False,)},
-    ),
-    UnsupportedFeature(
-        "composable mask schedules",
-        r"mask_schedule|use_noise_mask|noise_mask_schedule|use_mask_video|video_mask_path",
-        {"use_noise_mask": (False,), "use_mask_video": (False,),
-         "mask_schedule": (_VIDEO_MASK,), "noise_mask_schedule": (_VIDEO_MASK,)},
-        plural=True,
     ),
     UnsupportedFeature("frame interpolation", r"frame_interpolation_\w+",
                        {"frame_interpolation_engine": ("None",)}),

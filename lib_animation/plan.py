@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
+from lib_animation.mask_checks import check_mask_schedules
 from lib_animation.parseq_import import (
     PARSEQ,
     Managed,
@@ -187,6 +188,10 @@ def make_plan(
             problem = _out_of_range(name, result.values)
             if problem is not None:
                 problems.append(problem)
+
+    mask_problems, mask_warnings = check_mask_schedules(settings)
+    problems.extend(mask_problems)
+    warnings.extend(mask_warnings)
 
     prompts: list[tuple[str, str]] = []
     prompt_frames: tuple[int, ...] = ()

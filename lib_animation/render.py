@@ -21,11 +21,13 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
+from lib_animation.frame_masks import FrameMasks
 from lib_animation.frame_motions import frame_motion
 from lib_animation.frame_requests import frame_request
 from lib_animation.host import FrameRequest, GenerationInterrupted, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
+from lib_animation.imaging.masks import composite
 from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
 from lib_animation.inputs.gather import RenderInputs
@@ -109,6 +111,7 @@ class _FrameLoop:
         self.settings = plan.settings
         self.host = host
         self.inputs = inputs
+        self.masks = FrameMasks(plan, inputs)
         self.run_dir = run_dir
         self.mode = self.settings.animation_mode
         self.should_stop = should_stop or (lambda: False)
@@ -187,7 +190,8 @@ class _FrameLoop:
             for index in range(before + 1, frame + 1):
                 image, depth = self._move_forward(image, depth, index)
             init = self._prepare(image, frame)
-        request = frame_request(self.plan, frame, init, mask=self.inputs.mask, strength=strength)
+        request = frame_request(self.plan, frame, init, mask=self.masks.inpaint(frame),
+                                strength=strength)
         seed = self.recorded_seeds.get(frame)
         if seed is not None and seed != request.seed:
             request = replace(request, seed=seed)
@@ -338,7 +342,7 @@ class _FrameLoop:
             )
         noise = value(NAME.noise_schedule, frame)
         if noise > 0.0:
-            image = add_noise(
+            noised = add_noise(
                 image,
                 noise,
                 seed=int(self.plan.seeds[frame]),
@@ -346,12 +350,14 @@ class _FrameLoop:
                 octaves=settings.perlin_octaves,
                 persistence=settings.perlin_persistence,
             )
+            inside = self.masks.noise(frame)
+            image = noised if inside is None else composite(noised, image, inside)
         return image
 
     def _generate(
         self, frame: int, init: np.ndarray | None, *, first_strength: float | None = None
     ) -> np.ndarray:
-        request = frame_request(self.plan, frame, init, mask=self.inputs.mask,
+        request = frame_request(self.plan, frame, init, mask=self.masks.inpaint(frame),
                                 strength=first_strength)
         request = self._redo(request)
         image = self._checked(self.host.generate(request), frame)
@@ -365,13 +371,15 @@ class _FrameLoop:
         return image
 
     def _finish(self, image: np.ndarray, frame: int, init: np.ndarray | None) -> np.ndarray:
-        """After generation: colour match, grayscale, mask overlay."""
+        """After generation: colour match, grayscale, mask overlay (the generated pixels inside
+        the frame's mask, the init's outside)."""
         if self.matcher is not None and frame > 0:
             image = self.matcher(image)
         if self.settings.color_force_grayscale:
             image = to_grayscale(image)
-        if self.inputs.mask is not None and self.settings.overlay_mask and init is not None:
-            image = _overlay(image, init, self.inputs.mask, self.settings.invert_mask)
+        mask = self.masks.inpaint(frame)
+        if mask is not None and self.settings.overlay_mask and init is not None:
+            image = composite(image, init, mask, self.settings.invert_mask)
         return image
 
     def _set_reference(self, first_frame: np.ndarray) -> None:
@@ -439,15 +447,6 @@ class _FrameLoop:
 def cross_fade(before: np.ndarray, after: np.ndarray, weight: float) -> np.ndarray:
     """(1 - weight) * before + weight * after, rounded, in one saturating OpenCV pass."""
     return cv2.addWeighted(before, 1.0 - weight, after, weight, 0.0)
-
-
-def _overlay(image: np.ndarray, init: np.ndarray, mask: np.ndarray, invert: bool) -> np.ndarray:
-    """Keep the generated pixels inside the mask and the init's outside it."""
-    weight = mask.astype(np.float32)[..., None] / 255.0
-    if invert:
-        weight = 1.0 - weight
-    mixed = image.astype(np.float32) * weight + init.astype(np.float32) * (1.0 - weight)
-    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
 
 def _depth_provider(settings, options: RenderOptions) -> DepthProvider:

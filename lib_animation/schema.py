@@ -381,7 +381,8 @@ SETTINGS: tuple[Setting, ...] = (
     _b("use_alpha_as_mask", False, "mask", "Use alpha as mask",
        "Take the mask from the init image's alpha channel.",
        modes=WARPING, requires=(_on("use_mask"), _on("use_init"))),
-    _t("mask_file", "", "mask", "Mask file", "Path of the mask image.", kind=PATH,
+    _t("mask_file", "", "mask", "Mask file",
+       "Path of the mask image: {init_mask} of the mask schedule.", kind=PATH,
        modes=IMG2IMG, requires=(_on("use_mask"), _off("use_alpha_as_mask"))),
     _b("invert_mask", False, "mask", "Invert mask", "Inpaint outside the mask instead.",
        modes=IMG2IMG, requires=(_on("use_mask"),)),
@@ -402,6 +403,26 @@ SETTINGS: tuple[Setting, ...] = (
     _i("full_res_mask_padding", 4, "mask", "Full resolution padding",
        "Padding around the masked area in pixels.", 0, 512,
        modes=IMG2IMG, requires=(_on("use_mask"), _on("full_res_mask"))),
+    # composable masks (Deforum's names and defaults)
+    _s("mask_schedule", '0: ("{video_mask}")', "mask", "Mask schedule",
+       "Each frame's mask, composed: {video_mask} (the mask video's frame; without a mask video "
+       "the init mask), {init_mask} (the mask file, or the init image's alpha), {everywhere}, "
+       "image files in [brackets], joined by & (and), | (or), ^ (xor), \\ (minus), ! (not) "
+       "and parentheses. See Composable masks in the README.", kind=STRING_SCHEDULE,
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
+    _b("use_noise_mask", False, "mask", "Use noise mask",
+       "Add noise only inside a mask of its own; off, noise is added inside the frame's mask.",
+       modes=IMG2IMG, requires=(_on("use_mask"),)),
+    _s("noise_mask_schedule", '0: ("{video_mask}")', "mask", "Noise mask schedule",
+       "Where noise is added, composed as the mask schedule is.", kind=STRING_SCHEDULE,
+       modes=IMG2IMG, requires=(_on("use_mask"), _on("use_noise_mask"))),
+    _b("use_mask_video", False, "mask", "Use mask video",
+       "Take {video_mask} from a video, one video frame per frame.", modes=IMG2IMG,
+       requires=(_on("use_mask"),)),
+    _t("video_mask_path", "", "mask", "Mask video",
+       "Path of the mask video (white = inpaint). In Video Input mode its frames are picked as "
+       "the input video's are.", kind=PATH, modes=IMG2IMG,
+       requires=(_on("use_mask"), _on("use_mask_video"))),
     # video input
     _t("video_init_path", "", "video_input", "Input video", "Path of the video to restyle.",
        kind=PATH, modes=VIDEO_ONLY),

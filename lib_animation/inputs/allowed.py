@@ -53,26 +53,30 @@ def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
 
 def check_allowed_paths(settings: Settings, allowed: Sequence[Path], *,
                         urls_allowed: bool = False) -> None:
-    """SettingsError (one per setting) for each input file the run reads (`files_read`) whose
-    path is not inside an allowed folder once `..` and symbolic links are resolved, and for each
-    URL unless `urls_allowed` (then http(s) URLs pass)."""
+    """SettingsError (one per file, naming its setting and, for one of several files a setting
+    names, its keyframe) for each input file the run reads (`files_read`) whose path is not
+    inside an allowed folder once `..` and symbolic links are resolved, and for each URL unless
+    `urls_allowed` (then http(s) URLs pass). Files named inside mask expressions cannot be sent
+    inline: they must lie in an allowed folder."""
     roots = resolved_folders(allowed)
     problems: list[KeyframesError] = []
-    for name, text in files_read(settings).items():
+    for read in files_read(settings):
+        text = read.path_text
         if looks_like_url(text):
             if not (urls_allowed and is_url(text)):
-                problems.append(url_refused_error(name))
+                problems.append(url_refused_error(read.setting, read.keyframe))
         elif text.strip() and not is_allowed(text, roots):
-            problems.append(outside_error(name))
+            problems.append(outside_error(read.setting, read.keyframe))
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise KeyframesErrors(problems)
 
 
-def url_refused_error(setting: str | None) -> SettingsError:
+def url_refused_error(setting: str | None, keyframe: int | None = None) -> SettingsError:
     return SettingsError(
         "is a URL, and this WebUI does not fetch URLs for API jobs", setting=setting,
+        keyframe=keyframe,
         hint="send the file inline as base64, or ask the WebUI's owner to allow URLs in "
         "Settings > Keyframes",
     )

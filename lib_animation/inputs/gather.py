@@ -1,4 +1,4 @@
-"""The files a render reads (init image, mask, colour reference, input video, soundtrack),
+"""The files a render reads (init image, masks, colour reference, input video, soundtrack),
 loaded and checked before the first generation, so a missing file never costs GPU time.
 
 Only the files `reads.files_read` names are read: local files, and http(s) URLs only where a
@@ -9,8 +9,8 @@ folders (an API caller's run) reads only files inside them, checked on the open 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,35 +19,41 @@ from PIL import Image, ImageEnhance, ImageOps
 from lib_animation.errors import RenderError
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import audio_file
-from lib_animation.inputs.reads import files_read, uses_mask
+from lib_animation.inputs.reads import FileRead, files_read, uses_init_mask
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.inputs.video import (
     FrameSelection,
     count_video_frames,
     extract_video_frames,
+    read_video_frames,
     video_soundtrack,
 )
 from lib_animation.schema import NAME, Mode, Settings
 
 INPUT_FRAMES = "inputframes"
+MASK_FRAMES = "maskframes"
 MAX_IMAGE_PIXELS = 64_000_000
 # The formats an init image, mask or colour reference may be in; Pillow's others include EPS,
 # which it renders by running Ghostscript.
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 _WHAT = {NAME.init_image: "image", NAME.mask_file: "image",
          NAME.color_coherence_image_path: "image", NAME.video_init_path: "video",
-         NAME.soundtrack_path: "soundtrack", NAME.parseq_manifest: "Parseq manifest"}
+         NAME.soundtrack_path: "soundtrack", NAME.parseq_manifest: "Parseq manifest",
+         NAME.video_mask_path: "mask video", NAME.mask_schedule: "mask image",
+         NAME.noise_mask_schedule: "mask image"}
 
 
 @dataclass(frozen=True)
 class RenderInputs:
     init_image: np.ndarray | None  # uint8 (H, W, 3), resized to the frame size
-    mask: np.ndarray | None  # uint8 (H, W), white = inpaint
+    mask: np.ndarray | None  # the init mask, uint8 (H, W), white = inpaint
     color_image: np.ndarray | None  # reference for colour coherence "Image"
     video_frames: tuple[Path, ...]  # Video Input: one extracted frame per output frame
     soundtrack: InputFile | None  # read again when the video is encoded
     confined_to: tuple[Path, ...] | None = None  # the only folders its files may be read from
     urls: UrlFetcher | None = None  # fetches the files named by URL (None: URLs refused)
+    mask_files: Mapping[str, np.ndarray] = field(default_factory=dict)  # [file] in expressions
+    mask_frames: tuple[Path, ...] = ()  # the mask video: one extracted frame per output frame
 
 
 def frame_selection(settings: Settings) -> FrameSelection:
@@ -60,10 +66,23 @@ def frame_selection(settings: Settings) -> FrameSelection:
 
 def input_files(settings: Settings, confined_to: Sequence[Path] | None = None,
                 urls: UrlFetcher | None = None) -> dict[str, InputFile]:
-    """Setting name -> the input file a run with these settings reads (`files_read`)."""
-    folders = _folders(confined_to)
-    return {name: InputFile(text, name, _WHAT[name], folders, urls)
-            for name, text in files_read(settings).items()}
+    """Setting name -> the input file a path setting names that a run with these settings
+    reads (`files_read`)."""
+    return {read.setting: _input_file(read, confined_to, urls)
+            for read in files_read(settings) if read.keyframe is None}
+
+
+def mask_expression_files(settings: Settings, confined_to: Sequence[Path] | None = None,
+                          urls: UrlFetcher | None = None) -> dict[str, InputFile]:
+    """Path text -> the input file of each image file named in a mask expression."""
+    return {read.path_text: _input_file(read, confined_to, urls)
+            for read in files_read(settings) if read.keyframe is not None}
+
+
+def _input_file(read: FileRead, confined_to: Sequence[Path] | None,
+                urls: UrlFetcher | None) -> InputFile:
+    return InputFile(read.path_text, read.setting, _WHAT[read.setting], _folders(confined_to),
+                     urls, read.keyframe)
 
 
 def _folders(confined_to: Sequence[Path] | None) -> tuple[Path, ...] | None:
@@ -87,6 +106,8 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
     init_rgba = _load_rgba(files[NAME.init_image]) if NAME.init_image in files else None
     init_image = _fit(init_rgba.convert("RGB"), size) if init_rgba is not None else None
     color = files.get(NAME.color_coherence_image_path)
+    if NAME.video_mask_path in files:
+        _check_mask_video(files[NAME.video_mask_path], settings)
     return RenderInputs(
         init_image=init_image,
         mask=_mask(settings, files.get(NAME.mask_file), init_rgba, size),
@@ -95,15 +116,70 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
         soundtrack=_soundtrack(settings, files),
         confined_to=_folders(confined_to),
         urls=urls,
+        mask_files={text: _fit(adjusted_mask(_load_rgba(file).convert("L"), settings), size)
+                    for text, file in mask_expression_files(settings, confined_to, urls).items()},
     )
 
 
 def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -> RenderInputs:
-    """The inputs with Video Input's frames, extracted into the run folder (once), from inside
-    the folders the inputs were confined to."""
+    """The inputs with Video Input's frames and the mask video's, extracted into the run folder
+    (once), from inside the folders the inputs were confined to."""
     files = input_files(settings, inputs.confined_to, inputs.urls)
     frames = _video_frames(settings, files, run_dir, (settings.W, settings.H))
-    return replace(inputs, video_frames=frames)
+    mask_frames: tuple[Path, ...] = ()
+    if NAME.video_mask_path in files:
+        extracted = extract_video_frames(
+            files[NAME.video_mask_path], run_dir / MASK_FRAMES, mask_video_selection(settings),
+            size=(settings.W, settings.H), overwrite=settings.overwrite_extracted_frames,
+            setting=NAME.video_mask_path)
+        mask_frames = tuple(extracted[: settings.max_frames])
+    return replace(inputs, video_frames=frames, mask_frames=mask_frames)
+
+
+def mask_video_selection(settings: Settings) -> FrameSelection:
+    """The mask video's frames: in Video Input mode those the input video's selection picks
+    (so mask frame k belongs to input frame k); otherwise every frame from the first."""
+    if settings.animation_mode == Mode.VIDEO_INPUT:
+        return frame_selection(settings)
+    return FrameSelection()
+
+
+def _check_mask_video(file: InputFile, settings: Settings) -> None:
+    """The mask video gives a frame for every output frame, and its first one decodes."""
+    selection = mask_video_selection(settings)
+    count = len(selection.indices(count_video_frames(file, setting=NAME.video_mask_path)))
+    if count < settings.max_frames:
+        raise RenderError(f"the mask video gives {count} frames but the run needs "
+                          f"{settings.max_frames}", setting=NAME.video_mask_path)
+    frames = read_video_frames(file, selection, size=(8, 8), setting=NAME.video_mask_path)
+    next(iter(frames), None)
+    frames.close()
+
+
+def mask_video_frame(settings: Settings, frame: int, *,
+                     confined_to: Sequence[Path] | None = None,
+                     urls: UrlFetcher | None = None) -> np.ndarray:
+    """One frame's {video_mask}, decoded from the mask video (what the run extracts)."""
+    file = input_files(settings, confined_to, urls)[NAME.video_mask_path]
+    source = mask_video_selection(settings).indices(
+        count_video_frames(file, setting=NAME.video_mask_path))[frame]
+    frames = read_video_frames(file, FrameSelection(1, source, source),
+                               size=(settings.W, settings.H), setting=NAME.video_mask_path)
+    _, image = next(iter(frames))
+    frames.close()
+    return mask_from_rgb(image, settings)
+
+
+def mask_from_rgb(image: np.ndarray, settings: Settings) -> np.ndarray:
+    """A mask video's frame (RGB at the frame size) as a mask, adjusted as mask files are."""
+    return np.asarray(adjusted_mask(Image.fromarray(image).convert("L"), settings),
+                      dtype=np.uint8).copy()
+
+
+def adjusted_mask(mask: Image.Image, settings: Settings) -> Image.Image:
+    """The mask with the mask contrast and brightness settings applied."""
+    mask = ImageEnhance.Contrast(mask).enhance(settings.mask_contrast_adjust)
+    return ImageEnhance.Brightness(mask).enhance(settings.mask_brightness_adjust)
 
 
 def _load_rgba(file: InputFile) -> Image.Image:
@@ -116,9 +192,9 @@ def _load_rgba(file: InputFile) -> Image.Image:
             pass  # Pillow's own, larger limit: too large all the same
         except Exception as error:  # Pillow's decoders raise many kinds on a damaged file
             raise RenderError(f"cannot read image {file.name}: {_reason(error)}",
-                              setting=file.setting) from None
+                              setting=file.setting, keyframe=file.keyframe) from None
     raise RenderError(f"image {file.name} is too large: more than {MAX_IMAGE_PIXELS:,} pixels",
-                      setting=file.setting, hint="send a smaller image")
+                      setting=file.setting, keyframe=file.keyframe, hint="send a smaller image")
 
 
 def _reason(error: Exception) -> str:
@@ -135,7 +211,9 @@ def _fit(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
 
 def _mask(settings: Settings, file: InputFile | None, init_rgba: Image.Image | None,
           size: tuple[int, int]) -> np.ndarray | None:
-    if not uses_mask(settings):
+    """The init mask ({init_mask}; {video_mask} without a mask video), when an expression
+    reads it."""
+    if not uses_init_mask(settings):
         return None
     if file is not None:
         mask = _load_rgba(file).convert("L")
@@ -144,8 +222,7 @@ def _mask(settings: Settings, file: InputFile | None, init_rgba: Image.Image | N
     else:
         raise RenderError("needs use_init and an init image with an alpha channel",
                           setting=NAME.use_alpha_as_mask)
-    mask = ImageEnhance.Contrast(mask).enhance(settings.mask_contrast_adjust)
-    mask = ImageEnhance.Brightness(mask).enhance(settings.mask_brightness_adjust)
+    mask = adjusted_mask(mask, settings)
     if settings.use_alpha_as_mask:
         mask = ImageOps.invert(mask)  # transparent areas are the ones to fill
     return _fit(mask, size)

@@ -34,6 +34,7 @@ class InputFile:
     what: str  # "image", "video", "soundtrack": how messages call it
     confined_to: tuple[Path, ...] | None = None
     urls: UrlFetcher | None = None
+    keyframe: int | None = None  # the keyframe that names it, in a setting naming several files
 
     @property
     def name(self) -> str:
@@ -47,12 +48,13 @@ class InputFile:
         naming the setting otherwise."""
         text = self.path_text.strip()
         if not text:
-            raise RenderError(f"no {self.what} file given", setting=self.setting)
+            raise RenderError(f"no {self.what} file given", setting=self.setting,
+                              keyframe=self.keyframe)
         if looks_like_url(text):
             return self._fetched(text)
         roots = None if self.confined_to is None else resolved_folders(self.confined_to)
         if roots is not None and not is_allowed(text, roots):
-            raise outside_error(self.setting)
+            raise outside_error(self.setting, self.keyframe)
         descriptor = self._open_descriptor(text)
         try:
             self._check_opened(descriptor, text, roots)
@@ -61,17 +63,18 @@ class InputFile:
             raise
         return os.fdopen(descriptor, "rb")
 
-    def is_url(self) -> bool:
-        return looks_like_url(self.path_text.strip())
-
     def _fetched(self, url: str) -> BinaryIO:
         if self.urls is None or not is_url(url):
             hint = ("download it first and give its path" if self.confined_to is None else
                     "send the file inline as base64, or ask the WebUI's owner to allow URLs in "
                     "Settings > Keyframes")
             raise RenderError(f"{self.what} must be a local file, not a URL",
-                              setting=self.setting, hint=hint)
-        return io.BytesIO(self.urls.fetch(url, setting=self.setting, what=self.what))
+                              setting=self.setting, keyframe=self.keyframe, hint=hint)
+        try:
+            return io.BytesIO(self.urls.fetch(url, setting=self.setting, what=self.what))
+        except RenderError as error:
+            error.keyframe = self.keyframe
+            raise
 
     def resolved(self) -> Path:
         """The file's path with links and `..` resolved (for records, never for messages)."""
@@ -82,13 +85,13 @@ class InputFile:
             return os.open(_expanded(text), _OPEN_FLAGS)
         except FileNotFoundError:
             raise RenderError(f"{self.what} file not found: {self.name}",
-                              setting=self.setting) from None
+                              setting=self.setting, keyframe=self.keyframe) from None
         except IsADirectoryError:
             raise self._not_a_file() from None
         except (OSError, ValueError) as error:
             reason = getattr(error, "strerror", None) or "cannot be opened"
             raise RenderError(f"cannot read {self.what} {self.name}: {reason}",
-                              setting=self.setting) from None
+                              setting=self.setting, keyframe=self.keyframe) from None
 
     def _check_opened(self, descriptor: int, text: str, roots: tuple[Path, ...] | None) -> None:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
@@ -97,10 +100,11 @@ class InputFile:
             return
         opened = _opened_path(descriptor, _resolve(text))
         if opened is None or not _inside(opened, roots):
-            raise outside_error(self.setting)
+            raise outside_error(self.setting, self.keyframe)
 
     def _not_a_file(self) -> RenderError:
-        return RenderError(f"{self.what} is not a file: {self.name}", setting=self.setting)
+        return RenderError(f"{self.what} is not a file: {self.name}", setting=self.setting,
+                           keyframe=self.keyframe)
 
 
 def resolved_folders(folders: Sequence[Path]) -> tuple[Path, ...]:
@@ -116,11 +120,12 @@ def is_allowed(path_text: str, roots: Sequence[Path]) -> bool:
     return resolved is not None and _inside(resolved, roots)
 
 
-def outside_error(setting: str | None) -> SettingsError:
+def outside_error(setting: str | None, keyframe: int | None = None) -> SettingsError:
     """The one answer for a path outside the allowed folders, the same whether it names a file,
     nothing or a folder, so it tells nothing about the server's files."""
     return SettingsError(
         "is outside the folders this WebUI lets API jobs read", setting=setting,
+        keyframe=keyframe,
         hint="send the file inline as base64, or ask the WebUI's owner to allow its folder in "
         "Settings > Keyframes",
     )

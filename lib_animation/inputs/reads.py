@@ -3,26 +3,58 @@ allowed-folder check that must see every one of them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from lib_animation.errors import SettingsError
+from lib_animation.mask_grammar import (
+    FILE_MASK,
+    INIT_MASK,
+    NAMED_MASK,
+    VIDEO_MASK,
+    MaskKeyframe,
+    parse_mask_schedule,
+)
 from lib_animation.schema import NAME, Mode, Settings, applies
 from lib_animation.setting_kinds import is_inline_json
 
+MAX_MASK_FILES = 64  # different image files named in a run's mask expressions
 
-def files_read(settings: Settings) -> dict[str, str]:
-    """Setting name -> path text of every input file a run with these settings reads (the text
-    may be empty; the loader then says that no file was given)."""
-    read: dict[str, str] = {}
+
+@dataclass(frozen=True)
+class FileRead:
+    """One file a run reads: the path text a setting holds, or (with `keyframe`) one named in
+    brackets inside a keyframe of a mask schedule."""
+
+    setting: str
+    path_text: str
+    keyframe: int | None = None
+
+
+def files_read(settings: Settings) -> tuple[FileRead, ...]:
+    """Every input file a run with these settings reads (a path text may be empty; the loader
+    then says that no file was given). ScheduleError for a mask expression that cannot be
+    parsed, SettingsError for too many mask files."""
+    read = [FileRead(name, settings[name]) for name in _path_settings_read(settings)]
+    read.extend(_mask_expression_files(settings))
+    return tuple(read)
+
+
+def _path_settings_read(settings: Settings) -> list[str]:
+    read = []
     if _uses_init_image(settings):
-        read[NAME.init_image] = settings.init_image
-    if uses_mask(settings) and not settings.use_alpha_as_mask:
-        read[NAME.mask_file] = settings.mask_file
+        read.append(NAME.init_image)
+    if uses_init_mask(settings) and not settings.use_alpha_as_mask:
+        read.append(NAME.mask_file)
+    if uses_mask_video(settings):
+        read.append(NAME.video_mask_path)
     if applies(settings, NAME.color_coherence_image_path):
-        read[NAME.color_coherence_image_path] = settings.color_coherence_image_path
+        read.append(NAME.color_coherence_image_path)
     if settings.animation_mode == Mode.VIDEO_INPUT:
-        read[NAME.video_init_path] = settings.video_init_path
+        read.append(NAME.video_init_path)
     if _uses_soundtrack_file(settings):
-        read[NAME.soundtrack_path] = settings.soundtrack_path
+        read.append(NAME.soundtrack_path)
     if settings.parseq_manifest.strip() and not is_inline_json(settings.parseq_manifest):
-        read[NAME.parseq_manifest] = settings.parseq_manifest
+        read.append(NAME.parseq_manifest)
     return read
 
 
@@ -31,8 +63,52 @@ def _uses_init_image(settings: Settings) -> bool:
 
 
 def uses_mask(settings: Settings) -> bool:
-    """The run inpaints through a mask: the mask file's, or the init image's alpha channel."""
+    """The run inpaints through a mask: each frame's, composed from the mask schedule."""
     return settings.use_mask and applies(settings, NAME.use_mask)
+
+
+def mask_schedules(settings: Settings) -> tuple[str, ...]:
+    """The mask schedules a run composes masks from: the inpainting mask's, and the noise
+    mask's when it has its own."""
+    return tuple(name for name in (NAME.mask_schedule, NAME.noise_mask_schedule)
+                 if applies(settings, name))
+
+
+def mask_keyframes(settings: Settings, name: str) -> tuple[MaskKeyframe, ...]:
+    return parse_mask_schedule(settings[name], setting=name)
+
+
+def _mask_names_used(settings: Settings) -> set[str]:
+    return {leaf.text for name in mask_schedules(settings)
+            for keyframe in mask_keyframes(settings, name)
+            for leaf in keyframe.expression.leaves_of(NAMED_MASK)}
+
+
+def uses_mask_video(settings: Settings) -> bool:
+    """A mask expression reads {video_mask} and the mask video is on."""
+    return (settings.use_mask_video and applies(settings, NAME.use_mask_video)
+            and VIDEO_MASK in _mask_names_used(settings))
+
+
+def uses_init_mask(settings: Settings) -> bool:
+    """A mask expression reads the init mask: {init_mask}, or {video_mask} with no mask video
+    (as in Deforum, where {video_mask} is the mask file then)."""
+    names = _mask_names_used(settings)
+    return INIT_MASK in names or (VIDEO_MASK in names and not (
+        settings.use_mask_video and applies(settings, NAME.use_mask_video)))
+
+
+def _mask_expression_files(settings: Settings) -> list[FileRead]:
+    """Each image file named in brackets in a mask schedule, once (with its first keyframe)."""
+    found: dict[str, FileRead] = {}
+    for name in mask_schedules(settings):
+        for keyframe in mask_keyframes(settings, name):
+            for leaf in keyframe.expression.leaves_of(FILE_MASK):
+                found.setdefault(leaf.text, FileRead(name, leaf.text, keyframe.index))
+                if len(found) > MAX_MASK_FILES:
+                    raise SettingsError(f"names more than {MAX_MASK_FILES} different mask files",
+                                        setting=name, keyframe=keyframe.index)
+    return list(found.values())
 
 
 def _uses_soundtrack_file(settings: Settings) -> bool:

@@ -17,6 +17,7 @@ from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder, load_run_settings
+from lib_animation.runs.masks import FrameMaskPreview, frame_masks_preview
 from lib_animation.runs.record import describe_host, host_identity, load_origin
 from lib_animation.runs.render import RenderResult, prepare_run, render_run
 from lib_animation.runs.start import (
@@ -42,6 +43,7 @@ __all__ = [
     "CheckedRun",
     "SETTINGS_NAME",
     "DepthModelCache",
+    "FrameMaskPreview",
     "RenderOptions",
     "RenderProgress",
     "RenderResult",
@@ -55,6 +57,7 @@ __all__ = [
     "describe_host",
     "find_run_folder",
     "finish_run",
+    "frame_masks_preview",
     "frame_path",
     "frames_on_disk",
     "host_identity",

@@ -382,9 +382,18 @@ def _side_column(ui: SimpleNamespace, context: TabContext) -> None:
                 ui.plot = gr.Image(label="Schedules", type="numpy", interactive=False,
                                    elem_id="keyframes_plot", show_label=False,
                                    show_download_button=False)
-                ui.table = gr.Dataframe(headers=model.TABLE_HEADERS, label="Every frame",
-                                        interactive=False, wrap=False,
-                                        elem_id="keyframes_table", height=420)
+                with gr.Row(elem_id="keyframes_table_row"):
+                    ui.table = gr.Dataframe(headers=model.TABLE_HEADERS, label="Every frame",
+                                            interactive=False, wrap=False, scale=3,
+                                            elem_id="keyframes_table", height=420)
+                    with gr.Column(scale=1, min_width=160):
+                        ui.frame_mask = gr.Image(label="Mask of the chosen frame", type="numpy",
+                                                 interactive=False, show_download_button=False,
+                                                 elem_id="keyframes_frame_mask")
+                        ui.frame_mask_note = gr.Markdown(
+                            "Click a row of the table to see its frame's mask.",
+                            elem_id="keyframes_frame_mask_note")
+                        ui.picked_frame = gr.State(None)
             with gr.Tab("Result", id="result", elem_id="keyframes_tab_result"):
                 ui.live = gr.Image(label="Frame being made", interactive=False,
                                    elem_id="keyframes_live", visible=False,
@@ -463,6 +472,24 @@ def _wire_plan(tab: _Tab, ui: SimpleNamespace, context: TabContext) -> None:
                                                              random_seed=view.random_seed))
             out[ui.plan_text] = model.plan_summary(view.plan, random_seed=view.random_seed)
         return out
+
+    # The mask of the frame under the cursor, beside the table.
+    def pick_frame(table, event: gr.SelectData):
+        return model.frame_of_row(table, event.index)
+
+    def show_frame_mask(frame, *values):
+        if frame is None:
+            return gr.update(), gr.update()
+        masks = actions.frame_masks(context, values, frame)
+        if isinstance(masks, KeyframesError):
+            return None, f"Frame {frame}: {masks}"
+        if masks.inpaint is None:
+            return None, f"Frame {frame} has no mask: the whole frame is repainted."
+        return masks.inpaint, f"Frame {frame}: white is repainted, black is kept."
+
+    ui.table.select(pick_frame, ui.table, ui.picked_frame, queue=False).then(
+        show_frame_mask, [ui.picked_frame, *controls], [ui.frame_mask, ui.frame_mask_note],
+        queue=False)
 
     plan_outputs = [ui.problems, ui.plot, ui.table, ui.plan_text, *errors]
     ui.replan.click(make_plan_view, [ui.edited, *controls], plan_outputs, queue=False,

@@ -31,7 +31,14 @@ from lib_animation.parseq_import import (
 )
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import UrlFetcher, check_run, render_whole_run, with_manifest_read
+from lib_animation.runs import (
+    FrameMaskPreview,
+    UrlFetcher,
+    check_run,
+    frame_masks_preview,
+    render_whole_run,
+    with_manifest_read,
+)
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
@@ -202,6 +209,17 @@ def _checked_plan(context: TabContext, values) -> tuple[KeyframesError | None,
             return error, make_plan(settings)
         except KeyframesError:
             return error, None
+
+
+def frame_masks(context: TabContext, values: Sequence[Any],
+                frame: int) -> FrameMaskPreview | KeyframesError:
+    """The masks of the frame picked in the per-frame table, or why there are none."""
+    try:
+        settings = model.settings_from_ui(values)
+        return frame_masks_preview(settings, frame, confined_to=context.readable_dirs(),
+                                   urls=context.urls())
+    except KeyframesError as error:
+        return error
 
 
 def _is_random_seed(value: Any) -> bool:

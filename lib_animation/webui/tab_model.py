@@ -346,6 +346,20 @@ def _mark(plan: FramePlan, name: str) -> str:
     return PARSEQ_MARK if plan.from_manifest(name) else ""
 
 
+def frame_of_row(table: Any, index: Any) -> int | None:
+    """The frame number in the first column of the table row a click picked (`index` is
+    [row, column]), or None when the click is not on a frame's row."""
+    row = index[0] if isinstance(index, (list, tuple)) else index
+    if isinstance(table, dict):
+        rows = table.get("data", [])
+    else:
+        rows = table.values.tolist() if hasattr(table, "to_numpy") else table
+    try:
+        return int(rows[row][0])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+
+
 def _seed_text(seed: int, start: int, relative: bool) -> Any:
     if not relative:
         return seed

@@ -89,8 +89,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
         "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
         "use_looper = true: guided images is not supported yet; rendering without it",
-        'mask_schedule = 0: ("{video_mask} & [circle.png]"): composable mask schedules are not '
-        "supported yet; rendering without them",
         "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
         "rendering without it",
         "r_upscale_video = true: upscaling is not supported yet; rendering without it",
@@ -106,8 +104,7 @@ def test_the_issue_example_of_hybrid_motion():
 
 
 _feature_keys = st.sampled_from(sorted(set(FEATURES_ON) - set(BY_NAME)) + [
-    "cn_2_enabled", "cn_5_weight", "hybrid_motion", "use_noise_mask", "use_mask_video",
-    "noise_mask_schedule", "r_upscale_model",
+    "cn_2_enabled", "cn_5_weight", "hybrid_motion", "r_upscale_model",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 

@@ -26,6 +26,8 @@ READ_BY = {
     "color_coherence_image_path": [{"color_coherence": "Image"},
                                    {"color_coherence": "Image", **VIDEO_INPUT}],
     "video_init_path": [VIDEO_INPUT],
+    "video_mask_path": [{"use_mask": True, "use_mask_video": True},
+                        {"use_mask": True, "use_mask_video": True, **VIDEO_INPUT}],
     "soundtrack_path": [{"video_format": "mp4", "add_soundtrack": "File"},
                         {"video_format": "webm", "add_soundtrack": "File"}],
 }

@@ -185,3 +185,26 @@ def test_the_parseq_section_tells_which_settings_the_manifest_manages(fake_webui
     assert "near" in fields.message
     broken = _values(parseq_manifest='{"rendered_frames": []}')
     assert actions.parseq_fields(context, broken).message.startswith("**Manifest not used")
+
+
+def test_the_mask_of_the_picked_frame_is_composed_from_the_mask_schedule(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    context = _standalone(tmp_path)
+    left = np.zeros((64, 64), np.uint8)
+    left[:, :32] = 255
+    Image.fromarray(left).save(tmp_path / "left.png")
+    values = _values(use_mask=True, diffusion_cadence=1,
+                     mask_schedule=f'0: ("[{tmp_path / "left.png"}]"), '
+                                   f'3: ("![{tmp_path / "left.png"}]"), 5: ("<hair>")')
+    table = pd.DataFrame(model.plan_table(actions.plan_view(context, values).plan),
+                         columns=model.TABLE_HEADERS)
+    picked = model.frame_of_row(table, [3, 4])
+    assert picked == 3
+    assert np.array_equal(actions.frame_masks(context, values, picked).inpaint, 255 - left)
+    assert np.array_equal(actions.frame_masks(context, values, 1).inpaint, left)
+    assert actions.frame_masks(context, values, 5).inpaint is None
+    problem = actions.frame_masks(context, _values(use_mask=True, mask_schedule='0: ("[a] &")'),
+                                  1)
+    assert isinstance(problem, KeyframesError) and problem.setting == "mask_schedule"

@@ -43,6 +43,7 @@ def _inside_files() -> dict[str, str]:
         "mask_file": str(image),
         "color_coherence_image_path": str(image),
         "video_init_path": str(write_test_video(folder / "inside.mp4", count=6)),
+        "video_mask_path": str(folder / "inside.mp4"),
         "soundtrack_path": str(write_wav(folder / "inside.wav")),
     }
 
