@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
+from lib_animation.guide_schedule import GuideSchedule, guide_schedule
 from lib_animation.prompts import frame_prompts, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
 from lib_animation.schema import (
@@ -44,6 +45,7 @@ class FramePlan:
     diffused: np.ndarray
     warnings: tuple[str, ...]
     prompt_frames: tuple[int, ...] = ()  # frames where a prompt keyframe sits
+    guide: GuideSchedule | None = None  # guided images, when they are on
 
     @property
     def cadence(self) -> int:
@@ -67,7 +69,9 @@ class FramePlan:
         return sorted(frame for frame in frames if frame < self.max_frames)
 
     def to_json(self) -> dict[str, Any]:
+        guided = {} if self.guide is None else {"guided_images": self.guide.to_json()}
         return {
+            **guided,
             "max_frames": self.max_frames,
             "values": {
                 name: list(values) if isinstance(values, tuple) else values.tolist()
@@ -84,7 +88,10 @@ class FramePlan:
         """The plan with each per-frame series as its changes only: `[[frame, value], ...]`,
         each value holding from its frame until the next pair (a constant is one pair);
         `diffused` lists the diffused frames."""
+        guided = {} if self.guide is None else {"guided_images": {
+            "image": changes(self.guide.entry), "blend": changes(self.guide.blend)}}
         return {
+            **guided,
             "max_frames": self.max_frames,
             "form": "changes",
             "values": {name: changes(values) for name, values in self.values.items()},
@@ -182,6 +189,14 @@ def make_plan(
     except KeyframesError as error:
         problems.append(error)
 
+    guide = None
+    if settings.use_looper and applies(settings, NAME.use_looper) and not problems:
+        try:
+            guide, guide_warnings = guide_schedule(settings.init_images, variables, values)
+            warnings.extend(guide_warnings)
+        except KeyframesError as error:
+            problems.append(error)
+
     if problems:
         raise problems[0] if len(problems) == 1 else KeyframesErrors(problems)
 
@@ -211,6 +226,7 @@ def make_plan(
         diffused=diffused,
         warnings=tuple(warnings),
         prompt_frames=prompt_frames,
+        guide=guide,
     )
 
 

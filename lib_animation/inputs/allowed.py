@@ -55,8 +55,8 @@ def check_allowed_paths(settings: Settings, allowed: Sequence[Path]) -> None:
     path is not inside an allowed folder once `..` and symbolic links are resolved."""
     roots = resolved_folders(allowed)
     problems: list[KeyframesError] = [
-        outside_error(name) for name, text in files_read(settings).items()
-        if text.strip() and not is_allowed(text, roots)
+        outside_error(read.setting, keyframe=read.keyframe) for read in files_read(settings)
+        if read.path_text.strip() and not is_allowed(read.path_text, roots)
     ]
     if len(problems) == 1:
         raise problems[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
-from lib_animation.errors import RenderError
+from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import audio_file
 from lib_animation.inputs.reads import files_read, uses_mask
@@ -45,6 +45,7 @@ class RenderInputs:
     video_frames: tuple[Path, ...]  # Video Input: one extracted frame per output frame
     soundtrack: InputFile | None  # read again when the video is encoded
     confined_to: tuple[Path, ...] | None = None  # the only folders its files may be read from
+    guide_images: tuple[np.ndarray, ...] = ()  # guided images: init_images' in the order written
 
 
 def frame_selection(settings: Settings) -> FrameSelection:
@@ -57,10 +58,31 @@ def frame_selection(settings: Settings) -> FrameSelection:
 
 def input_files(settings: Settings,
                 confined_to: Sequence[Path] | None = None) -> dict[str, InputFile]:
-    """Setting name -> the input file a run with these settings reads (`files_read`)."""
+    """Setting name -> the input file a run with these settings reads (`files_read`), for the
+    settings that name one file."""
     folders = _folders(confined_to)
-    return {name: InputFile(text, name, _WHAT[name], folders)
-            for name, text in files_read(settings).items()}
+    return {read.setting: InputFile(read.path_text, read.setting, _WHAT[read.setting], folders)
+            for read in files_read(settings) if read.keyframe is None}
+
+
+def _guide_images(settings: Settings, folders: tuple[Path, ...] | None,
+                  size: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """Every guide image of `init_images`, in the order written, at the frame size; a path
+    named twice is read once. Errors name the keyframe."""
+    loaded: dict[str, np.ndarray] = {}
+    images = []
+    for read in files_read(settings):
+        if read.setting != NAME.init_images:
+            continue
+        if read.path_text not in loaded:
+            file = InputFile(read.path_text, read.setting, "image", folders)
+            try:
+                loaded[read.path_text] = _fit(_load_rgba(file).convert("RGB"), size)
+            except KeyframesError as error:
+                error.keyframe = read.keyframe
+                raise
+        images.append(loaded[read.path_text])
+    return tuple(images)
 
 
 def _folders(confined_to: Sequence[Path] | None) -> tuple[Path, ...] | None:
@@ -89,6 +111,7 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
         video_frames=(),
         soundtrack=_soundtrack(settings, files),
         confined_to=_folders(confined_to),
+        guide_images=_guide_images(settings, _folders(confined_to), size),
     )
 
 

@@ -101,11 +101,11 @@ def is_allowed(path_text: str, roots: Sequence[Path]) -> bool:
     return resolved is not None and _inside(resolved, roots)
 
 
-def outside_error(setting: str | None) -> SettingsError:
+def outside_error(setting: str | None, *, keyframe: int | None = None) -> SettingsError:
     """The one answer for a path outside the allowed folders, the same whether it names a file,
     nothing or a folder, so it tells nothing about the server's files."""
     return SettingsError(
-        "is outside the folders this WebUI lets API jobs read", setting=setting,
+        "is outside the folders this WebUI lets API jobs read", setting=setting, keyframe=keyframe,
         hint="send the file inline as base64, or ask the WebUI's owner to allow its folder in "
         "Settings > Keyframes",
     )
