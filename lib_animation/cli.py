@@ -218,11 +218,11 @@ def _validate(arguments: argparse.Namespace) -> int:
 def _validate_one(file: str) -> int:
     """What `render` checks before it makes a run folder: the settings, the plan (Video Input's
     frame count from its video) and every input file the settings use."""
-    from lib_animation.runs import check_run
+    from lib_animation.runs import UrlFetcher, check_run
 
     try:
         loaded = load_file_or_preset(file, user_presets_dir())
-        plan = check_run(loaded.settings).plan
+        plan = check_run(loaded.settings, urls=UrlFetcher()).plan
     except KeyframesError as error:
         _report(error, file)
         return EXIT_INVALID

@@ -56,16 +56,19 @@ def job_settings(
     output_dir: Path,
     allowed_dirs: Sequence[Path],
     max_inline_bytes: int = MAX_INLINE_BYTES,
+    urls_allowed: bool = False,
 ) -> JobSettings:
     """Settings from a request body over `base`; SettingsError (nothing left behind) otherwise.
-    An inline input file may decode to at most `max_inline_bytes`."""
+    An inline input file may decode to at most `max_inline_bytes`; input files may be named by
+    http(s) URL only when `urls_allowed`."""
     if not isinstance(body, Mapping):
         raise SettingsError("the request body must be a JSON object", source="request")
     staged_dir = Path(output_dir) / INPUTS_FOLDER / uuid.uuid4().hex
     try:
         stage = partial(stage_inline_inputs, folder=staged_dir, max_inline_bytes=max_inline_bytes)
         loaded = _load(dict(body), base, presets_dir, stage)
-        check_allowed_paths(loaded.settings, [*allowed_dirs, staged_dir])
+        check_allowed_paths(loaded.settings, [*allowed_dirs, staged_dir],
+                            urls_allowed=urls_allowed)
     except BaseException:
         shutil.rmtree(staged_dir, ignore_errors=True)
         raise

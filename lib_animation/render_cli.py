@@ -19,6 +19,7 @@ from lib_animation.runs import (
     RenderProgress,
     RenderResult,
     RunOutputs,
+    UrlFetcher,
     WarpOptions,
     describe_host,
     finish_run,
@@ -50,12 +51,13 @@ def run_render(arguments: argparse.Namespace) -> int:
     if arguments.resume:
         folder = Path(arguments.resume)
         host = _host(arguments, _recorded_host(folder, arguments))
-        run = open_run(folder, host, other_host=arguments.other_host)
+        run = open_run(folder, host, other_host=arguments.other_host, urls=UrlFetcher())
     else:
         host = _host(arguments, None)
         loaded = load_file_or_preset(arguments.file, user_presets_dir())
         _warn(arguments.file, loaded.warnings)
-        run = start_run(loaded.settings, Path(arguments.out or "outputs"), host)
+        run = start_run(loaded.settings, Path(arguments.out or "outputs"), host,
+                        urls=UrlFetcher())
         _warn(arguments.file, run.warnings)
     print(f"run folder: {run.folder}", file=sys.stderr)
     settings = run.plan.settings

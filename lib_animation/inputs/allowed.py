@@ -8,6 +8,7 @@ decoded copy of the file in memory, and one over the size limit is refused befor
 from __future__ import annotations
 
 import binascii
+import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,10 +18,12 @@ from typing import Any
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.inputs.input_file import is_allowed, outside_error, resolved_folders
 from lib_animation.inputs.reads import files_read
+from lib_animation.inputs.remote import is_url, looks_like_url
 from lib_animation.schema import SETTINGS, Settings
-from lib_animation.setting_kinds import PATH
+from lib_animation.setting_kinds import IMAGE_KEYFRAMES, PATH
 
 PATH_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.kind == PATH)
+KEYFRAMED_PATH_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == IMAGE_KEYFRAMES)
 MAX_INLINE_BYTES = 256 * 1024 * 1024
 DECODE_CHUNK = 4 * 1024 * 1024  # base64 characters decoded at a time
 _DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,", re.I)
@@ -47,21 +50,54 @@ def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
         value = staged.get(name)
         if isinstance(value, str) and _is_inline(value):
             staged[name] = str(_stage(name, value, folder, max_inline_bytes))
+    for name in KEYFRAMED_PATH_SETTINGS:
+        if name in staged:
+            staged[name] = _stage_keyframed(name, staged[name], folder, max_inline_bytes)
     return staged
 
 
-def check_allowed_paths(settings: Settings, allowed: Sequence[Path]) -> None:
+def _stage_keyframed(name: str, value: Any, folder: Path, limit: int) -> Any:
+    """A {"frame": image} setting (a mapping or its JSON text) with each inline image staged;
+    a value that is no such object is returned as it is, for validation to name."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    if not isinstance(value, Mapping):
+        return value
+    return {key: str(_stage(name, image, folder, limit))
+            if isinstance(image, str) and _is_inline(image) else image
+            for key, image in value.items()}
+
+
+def check_allowed_paths(settings: Settings, allowed: Sequence[Path], *,
+                        urls_allowed: bool = False) -> None:
     """SettingsError (one per setting) for each input file the run reads (`files_read`) whose
-    path is not inside an allowed folder once `..` and symbolic links are resolved."""
+    path is not inside an allowed folder once `..` and symbolic links are resolved, and for each
+    URL unless `urls_allowed` (then http(s) URLs pass)."""
     roots = resolved_folders(allowed)
-    problems: list[KeyframesError] = [
-        outside_error(read.setting, keyframe=read.keyframe) for read in files_read(settings)
-        if read.path_text.strip() and not is_allowed(read.path_text, roots)
-    ]
+    problems: list[KeyframesError] = []
+    for read in files_read(settings):
+        text = read.path_text
+        if looks_like_url(text):
+            if not (urls_allowed and is_url(text)):
+                problems.append(url_refused_error(read.setting, keyframe=read.keyframe))
+        elif text.strip() and not is_allowed(text, roots):
+            problems.append(outside_error(read.setting, keyframe=read.keyframe))
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise KeyframesErrors(problems)
+
+
+def url_refused_error(setting: str | None, *, keyframe: int | None = None) -> SettingsError:
+    return SettingsError(
+        "is a URL, and this WebUI does not fetch URLs for API jobs", setting=setting,
+        keyframe=keyframe,
+        hint="send the file inline as base64, or ask the WebUI's owner to allow URLs in "
+        "Settings > Keyframes",
+    )
 
 
 def _is_inline(value: str) -> bool:

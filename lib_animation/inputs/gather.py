@@ -1,9 +1,10 @@
 """The files a render reads (init image, mask, colour reference, input video, soundtrack),
 loaded and checked before the first generation, so a missing file never costs GPU time.
 
-Only the files `reads.files_read` names are read, and only local files: a URL gets a clear
-error. A load confined to folders (an API caller's run) reads only files inside them, checked on
-the open file itself (`InputFile`), also when a resumed run reads them again.
+Only the files `reads.files_read` names are read: local files, and http(s) URLs only where a
+`UrlFetcher` is given (the command line, the tab, an API the owner allows). A load confined to
+folders (an API caller's run) reads only files inside them, checked on the open file itself
+(`InputFile`), also when a resumed run reads them again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import audio_file
 from lib_animation.inputs.reads import files_read, uses_mask
+from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.inputs.video import (
     FrameSelection,
     count_video_frames,
@@ -45,6 +47,7 @@ class RenderInputs:
     video_frames: tuple[Path, ...]  # Video Input: one extracted frame per output frame
     soundtrack: InputFile | None  # read again when the video is encoded
     confined_to: tuple[Path, ...] | None = None  # the only folders its files may be read from
+    urls: UrlFetcher | None = None  # fetches the files named by URL (None: URLs refused)
     guide_images: tuple[np.ndarray, ...] = ()  # guided images: init_images' in the order written
 
 
@@ -56,26 +59,27 @@ def frame_selection(settings: Settings) -> FrameSelection:
     )
 
 
-def input_files(settings: Settings,
-                confined_to: Sequence[Path] | None = None) -> dict[str, InputFile]:
+def input_files(settings: Settings, confined_to: Sequence[Path] | None = None,
+                urls: UrlFetcher | None = None) -> dict[str, InputFile]:
     """Setting name -> the input file a run with these settings reads (`files_read`), for the
     settings that name one file."""
     folders = _folders(confined_to)
-    return {read.setting: InputFile(read.path_text, read.setting, _WHAT[read.setting], folders)
+    return {read.setting: InputFile(read.path_text, read.setting, _WHAT[read.setting], folders,
+                                    urls)
             for read in files_read(settings) if read.keyframe is None}
 
 
-def _guide_images(settings: Settings, folders: tuple[Path, ...] | None,
+def _guide_images(settings: Settings, folders: tuple[Path, ...] | None, urls: UrlFetcher | None,
                   size: tuple[int, int]) -> tuple[np.ndarray, ...]:
-    """Every guide image of `init_images`, in the order written, at the frame size; a path
-    named twice is read once. Errors name the keyframe."""
+    """Every guide image of `init_images`, in the order written, at the frame size; a path or
+    URL named twice is read once. Errors name the keyframe."""
     loaded: dict[str, np.ndarray] = {}
     images = []
     for read in files_read(settings):
         if read.setting != NAME.init_images:
             continue
         if read.path_text not in loaded:
-            file = InputFile(read.path_text, read.setting, "image", folders)
+            file = InputFile(read.path_text, read.setting, "image", folders, urls)
             try:
                 loaded[read.path_text] = _fit(_load_rgba(file).convert("RGB"), size)
             except KeyframesError as error:
@@ -89,18 +93,20 @@ def _folders(confined_to: Sequence[Path] | None) -> tuple[Path, ...] | None:
     return None if confined_to is None else tuple(Path(folder) for folder in confined_to)
 
 
-def video_frame_count(settings: Settings, *, confined_to: Sequence[Path] | None = None) -> int:
+def video_frame_count(settings: Settings, *, confined_to: Sequence[Path] | None = None,
+                      urls: UrlFetcher | None = None) -> int:
     """How many output frames Video Input mode makes from the input video."""
-    total = count_video_frames(input_files(settings, confined_to)[NAME.video_init_path])
+    total = count_video_frames(input_files(settings, confined_to, urls)[NAME.video_init_path])
     return len(frame_selection(settings).indices(total))
 
 
-def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None) -> RenderInputs:
+def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None,
+                urls: UrlFetcher | None = None) -> RenderInputs:
     """Read and check every input file the settings use, only inside `confined_to` when given
-    (None: anywhere); nothing is written. Video Input's frames are extracted later, into the run
-    folder (`with_video_frames`)."""
+    (None: anywhere), URLs only through `urls`; nothing is written. Video Input's frames are
+    extracted later, into the run folder (`with_video_frames`)."""
     size = (settings.W, settings.H)
-    files = input_files(settings, confined_to)
+    files = input_files(settings, confined_to, urls)
     init_rgba = _load_rgba(files[NAME.init_image]) if NAME.init_image in files else None
     init_image = _fit(init_rgba.convert("RGB"), size) if init_rgba is not None else None
     color = files.get(NAME.color_coherence_image_path)
@@ -111,14 +117,15 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
         video_frames=(),
         soundtrack=_soundtrack(settings, files),
         confined_to=_folders(confined_to),
-        guide_images=_guide_images(settings, _folders(confined_to), size),
+        urls=urls,
+        guide_images=_guide_images(settings, _folders(confined_to), urls, size),
     )
 
 
 def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -> RenderInputs:
     """The inputs with Video Input's frames, extracted into the run folder (once), from inside
     the folders the inputs were confined to."""
-    files = input_files(settings, inputs.confined_to)
+    files = input_files(settings, inputs.confined_to, inputs.urls)
     frames = _video_frames(settings, files, run_dir, (settings.W, settings.H))
     return replace(inputs, video_frames=frames)
 

@@ -8,6 +8,7 @@ file. Errors name the setting and the file's name, never the folders around it.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO
 
 from lib_animation.errors import RenderError, SettingsError
+from lib_animation.inputs.remote import UrlFetcher, is_url, looks_like_url
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _OPEN_FILES = Path("/proc/self/fd")  # Linux names each open file's real path here
@@ -24,12 +26,14 @@ _OPEN_FILES = Path("/proc/self/fd")  # Linux names each open file's real path he
 @dataclass(frozen=True)
 class InputFile:
     """The file `path_text` names for `setting`; `confined_to` = the only folders it may lie in
-    (None: anywhere, as on the command line)."""
+    (None: anywhere, as on the command line); `urls` fetches an http(s) URL (None: URLs are
+    refused)."""
 
     path_text: str
     setting: str | None
     what: str  # "image", "video", "soundtrack": how messages call it
     confined_to: tuple[Path, ...] | None = None
+    urls: UrlFetcher | None = None
 
     @property
     def name(self) -> str:
@@ -44,9 +48,8 @@ class InputFile:
         text = self.path_text.strip()
         if not text:
             raise RenderError(f"no {self.what} file given", setting=self.setting)
-        if "://" in text:
-            raise RenderError(f"{self.what} must be a local file, not a URL",
-                              setting=self.setting, hint="download it first and give its path")
+        if looks_like_url(text):
+            return self._fetched(text)
         roots = None if self.confined_to is None else resolved_folders(self.confined_to)
         if roots is not None and not is_allowed(text, roots):
             raise outside_error(self.setting)
@@ -57,6 +60,18 @@ class InputFile:
             os.close(descriptor)
             raise
         return os.fdopen(descriptor, "rb")
+
+    def is_url(self) -> bool:
+        return looks_like_url(self.path_text.strip())
+
+    def _fetched(self, url: str) -> BinaryIO:
+        if self.urls is None or not is_url(url):
+            hint = ("download it first and give its path" if self.confined_to is None else
+                    "send the file inline as base64, or ask the WebUI's owner to allow URLs in "
+                    "Settings > Keyframes")
+            raise RenderError(f"{self.what} must be a local file, not a URL",
+                              setting=self.setting, hint=hint)
+        return io.BytesIO(self.urls.fetch(url, setting=self.setting, what=self.what))
 
     def resolved(self) -> Path:
         """The file's path with links and `..` resolved (for records, never for messages)."""

@@ -5,8 +5,10 @@ existing folder, to resume), then `render_run` (the frame loop, with `RenderOpti
 `RenderProgress` and stop callbacks), then `finish_run` (video and quality report, as
 `RunOutputs`). `read_run_state` tells what a run folder holds without rendering anything;
 `load_run_settings` and `load_origin` read a folder's settings and the record of its host.
+A `UrlFetcher` given to them lets a run read input files named by http(s) URLs.
 """
 
+from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.motion.depth import DepthModelCache
 from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs
@@ -45,6 +47,7 @@ __all__ = [
     "Run",
     "RunOutputs",
     "RunState",
+    "UrlFetcher",
     "WarpOptions",
     "WholeRun",
     "check_run",

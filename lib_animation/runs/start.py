@@ -19,6 +19,7 @@ from lib_animation.inputs.gather import (
     load_inputs,
     video_frame_count,
 )
+from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.runs.disk import check_disk_space
 from lib_animation.runs.folder import (
@@ -62,15 +63,16 @@ PlanCheck = Callable[[FramePlan], None]
 
 
 def check_run(settings: Settings, host: Host | None = None, *,
-              confined_to: Sequence[Path] | None = None,
+              confined_to: Sequence[Path] | None = None, urls: UrlFetcher | None = None,
               plan_check: PlanCheck | None = None) -> CheckedRun:
     """Plan the run, check the plan with `plan_check` (a WebUI owner's limits), read its input
-    files (only inside `confined_to`, when given) and, with a host, check its sampler, scheduler
-    and checkpoint names: what `validate` answers, and the first step of every new run."""
-    plan = plan_run(settings, confined_to=confined_to)
+    files (only inside `confined_to`, when given; URLs only through `urls`) and, with a host,
+    check its sampler, scheduler and checkpoint names: what `validate` answers, and the first
+    step of every new run."""
+    plan = plan_run(settings, confined_to=confined_to, urls=urls)
     if plan_check is not None:
         plan_check(plan)
-    inputs = load_inputs(plan.settings, confined_to=confined_to)
+    inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     if host is not None:
         host.check_names(names_in_use(plan))
     return CheckedRun(plan, inputs)
@@ -78,15 +80,17 @@ def check_run(settings: Settings, host: Host | None = None, *,
 
 def start_run(
     settings: Settings, output_dir: Path, host: Host, *, stamp: str | None = None,
-    confined_to: Sequence[Path] | None = None, plan_check: PlanCheck | None = None,
+    confined_to: Sequence[Path] | None = None, urls: UrlFetcher | None = None,
+    plan_check: PlanCheck | None = None,
 ) -> Run:
     """A new run in its own folder inside `output_dir`; with `resume_from_timestring` on, the
     earlier run named by `resume_timestring` instead. RenderError when the output folder's disk
     cannot hold its frames."""
     if settings.resume_from_timestring:
         return open_run(_folder_to_resume(settings, Path(output_dir)), host,
-                        confined_to=confined_to)
-    checked = check_run(settings, host, confined_to=confined_to, plan_check=plan_check)
+                        confined_to=confined_to, urls=urls)
+    checked = check_run(settings, host, confined_to=confined_to, urls=urls,
+                        plan_check=plan_check)
     plan = checked.plan
     check_disk_space(plan, Path(output_dir))
     folder = create_run_folder(plan, Path(output_dir), stamp=stamp, host=host_identity(host))
@@ -94,7 +98,8 @@ def start_run(
 
 
 def open_run(folder: Path, host: Host, *, other_host: bool = False,
-             confined_to: Sequence[Path] | None = None) -> Run:
+             confined_to: Sequence[Path] | None = None,
+             urls: UrlFetcher | None = None) -> Run:
     """An existing run folder, ready to render its missing frames. Its settings file may have
     been edited since: a new length continues, other changes are refused (RenderError naming
     the setting), and so is a host other than the one the run was made with, unless
@@ -108,17 +113,18 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
     remake_from = None
     if origin is not None and origin.settings != settings:
         remake_from = first_difference(make_plan(origin.settings), plan)
-    inputs = load_inputs(plan.settings, confined_to=confined_to)
+    inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
     return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
 
 
-def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None) -> FramePlan:
+def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
+             urls: UrlFetcher | None = None) -> FramePlan:
     """The plan of a new run: Video Input takes its frame count from the video (read only
-    inside `confined_to`, when given)."""
+    inside `confined_to`, when given; by URL only through `urls`)."""
     if settings.animation_mode == Mode.VIDEO_INPUT:
-        return make_plan(settings, max_frames=video_frame_count(settings,
-                                                                confined_to=confined_to))
+        count = video_frame_count(settings, confined_to=confined_to, urls=urls)
+        return make_plan(settings, max_frames=count)
     return make_plan(settings)
 
 

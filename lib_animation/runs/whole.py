@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.host import Host
+from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.output.finish import RunOutputs
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.render import RenderResult, render_run
@@ -22,9 +23,10 @@ class WholeRun:
 
 
 def render_whole_run(settings: Settings, output_dir: Path, host: Host, *, report: bool = True,
-                     confined_to: Sequence[Path] | None = None) -> WholeRun:
+                     confined_to: Sequence[Path] | None = None,
+                     urls: UrlFetcher | None = None) -> WholeRun:
     """A new run in `output_dir`, rendered and, unless interrupted, finished."""
-    run = start_run(settings, output_dir, host, confined_to=confined_to)
+    run = start_run(settings, output_dir, host, confined_to=confined_to, urls=urls)
     result = render_run(run, host)
     if result.interrupted:
         return WholeRun(result, None)

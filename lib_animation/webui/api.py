@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.job_settings import JobSettings, job_settings
 from lib_animation.presets import list_presets
+from lib_animation.runs import UrlFetcher
 from lib_animation.schema import Settings
 from lib_animation.webui.jobs import JobManager
 from lib_animation.webui.options import KeyframesOptions, current_options
@@ -126,7 +127,8 @@ def mount(app: FastAPI, manager: JobManager,
         return job_settings(_parse(raw), base=Settings(chosen.run_defaults()),
                             presets_dir=chosen.presets_dir, output_dir=chosen.output_dir,
                             allowed_dirs=chosen.input_dirs,
-                            max_inline_bytes=chosen.limits.max_inline_mib * 2**20)
+                            max_inline_bytes=chosen.limits.max_inline_mib * 2**20,
+                            urls_allowed=chosen.allow_urls)
 
     async def body_of(request: Request, chosen: KeyframesOptions) -> bytes:
         return await read_body(request, chosen.limits.max_body_mib * 2**20)
@@ -136,7 +138,7 @@ def mount(app: FastAPI, manager: JobManager,
         with request.discarded_on_error():
             job = _checked(lambda: manager.submit(
                 request.loaded.settings, client=client, confined_to=_readable(request, chosen),
-                staged=request.staged))
+                urls=_url_fetcher(chosen), staged=request.staged))
         answer = {**job.to_json(), "warnings": list(request.loaded.warnings)}
         return JSONResponse(answer, status_code=202)
 
@@ -158,7 +160,8 @@ def mount(app: FastAPI, manager: JobManager,
         chosen = options()
         job = _checked(lambda: _job_or_404(
             lambda name: manager.resume(name, client=client_of(request),
-                                        confined_to=chosen.input_dirs), job_id))
+                                        confined_to=chosen.input_dirs,
+                                        urls=_url_fetcher(chosen)), job_id))
         return JSONResponse(job.to_json(), status_code=202)
 
     def presets() -> dict[str, Any]:
@@ -171,7 +174,8 @@ def mount(app: FastAPI, manager: JobManager,
         request = _checked(lambda: settings_of(raw, chosen))
         try:
             plan = _checked(lambda: manager.check(
-                request.loaded.settings, confined_to=_readable(request, chosen)).plan)
+                request.loaded.settings, confined_to=_readable(request, chosen),
+                urls=_url_fetcher(chosen)).plan)
         finally:
             request.discard()
         return request.loaded, plan
@@ -210,6 +214,11 @@ def mount(app: FastAPI, manager: JobManager,
 def _readable(request: JobSettings, chosen: KeyframesOptions) -> list[Path]:
     """The folders a job's input files may come from: the owner's, and its own inline files'."""
     return [*chosen.input_dirs, *([request.staged] if request.staged else [])]
+
+
+def _url_fetcher(chosen: KeyframesOptions) -> UrlFetcher | None:
+    """Input files named by URL are fetched only where the owner allows it."""
+    return UrlFetcher() if chosen.allow_urls else None
 
 
 def _checked(action: Callable[[], Any]) -> Any:

@@ -30,6 +30,7 @@ from lib_animation.runs import (
     RenderProgress,
     RenderResult,
     Run,
+    UrlFetcher,
     check_run,
     finish_run,
     frame_path,
@@ -149,10 +150,12 @@ class JobManager:
     # Asking for work ----------------------------------------------------------------------------
 
     def submit(self, settings: Settings, *, client: str = LOCAL_CLIENT,
-               confined_to: Sequence[Path] | None = None, staged: Path | None = None) -> Job:
+               confined_to: Sequence[Path] | None = None, urls: UrlFetcher | None = None,
+               staged: Path | None = None) -> Job:
         """Check and start a run (plan, the owner's limits, inputs, host names, disk space,
         folder) and queue it. A run that cannot start raises KeyframesError and leaves nothing
-        behind. `confined_to`: the only folders its input files may come from."""
+        behind. `confined_to`: the only folders its input files may come from; `urls`: fetches
+        input files named by URL (None: refused)."""
         with self._changes:
             over = over_client_limit(self._active_of(client), self._limits())
             if over is not None:
@@ -160,7 +163,8 @@ class JobManager:
             self._starting.append(client)
         try:
             run = start_run(settings, self._output_dir(), self._session.make_host(),
-                            confined_to=confined_to, plan_check=self._within_limits)
+                            confined_to=confined_to, urls=urls,
+                            plan_check=self._within_limits)
             with self._changes:
                 if self._taken(run.folder.name):
                     raise RenderError(f"run {run.folder.name} is already queued or running",
@@ -171,14 +175,15 @@ class JobManager:
             with self._changes:
                 self._starting.remove(client)
 
-    def check(self, settings: Settings, *,
-              confined_to: Sequence[Path] | None = None) -> CheckedRun:
+    def check(self, settings: Settings, *, confined_to: Sequence[Path] | None = None,
+              urls: UrlFetcher | None = None) -> CheckedRun:
         """Every check `submit` makes, with nothing started or made: what `validate` says."""
         return check_run(settings, self._session.make_host(), confined_to=confined_to,
-                         plan_check=self._within_limits)
+                         urls=urls, plan_check=self._within_limits)
 
     def resume(self, job_id: str, *, client: str = LOCAL_CLIENT,
-               confined_to: Sequence[Path] | None = None) -> Job:
+               confined_to: Sequence[Path] | None = None,
+               urls: UrlFetcher | None = None) -> Job:
         """Queue an interrupted or failed job again; a job already queued, running or being
         resumed is returned as it is."""
         with self._changes:
@@ -189,7 +194,8 @@ class JobManager:
                 raise RenderError(f"job {job_id} is {job.state} and cannot be resumed")
             self._opening.add(job_id)
         try:
-            run = open_run(job.folder, self._session.make_host(), confined_to=confined_to)
+            run = open_run(job.folder, self._session.make_host(), confined_to=confined_to,
+                           urls=urls)
             with self._changes:
                 return self._enqueue(run, client=client, staged=job.staged)
         finally:

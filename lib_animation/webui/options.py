@@ -74,6 +74,11 @@ def declared_options() -> dict[str, object]:
             "", "Extra folders API jobs may read input files from", restrict_api=True,
             info="one per line; the outputs and inputs folders in the WebUI's data folder and "
                  "the Keyframes output folder are always allowed"),
+        f"{PREFIX}allow_urls": _option(
+            False, "API jobs may name input files by http(s) URL", restrict_api=True,
+            info="the WebUI then downloads what a caller names (Parseq manifests, images, "
+                 "videos); also for the tab when the WebUI is open to the network without a "
+                 "login"),
         **limit_options(),
     }
 
@@ -112,6 +117,7 @@ class KeyframesOptions:
     presets_dir: Path
     always_on_scripts: bool
     input_dirs: tuple[Path, ...]
+    allow_urls: bool = False
     limits: JobLimits = JobLimits.defaults()
 
     def run_defaults(self) -> dict[str, object]:
@@ -137,6 +143,7 @@ def current_options() -> KeyframesOptions:
         presets_dir=Path(get("presets_dir", default_presets_dir())),
         always_on_scripts=bool(get("always_on_scripts", True)),
         input_dirs=_input_dirs(str(get("input_dirs", "")), output_dir),
+        allow_urls=bool(get("allow_urls", False)),
         limits=JobLimits(**{limit.key: _positive_int(get(limit.key, limit.default), limit.default)
                             for limit in LIMITS}),
     )

@@ -22,6 +22,7 @@ import gradio as gr
 import numpy as np
 
 from lib_animation.errors import KeyframesError
+from lib_animation.runs import UrlFetcher
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Settings
 from lib_animation.setting_kinds import FLOAT, INT, PATH, SCHEDULE_KINDS
 from lib_animation.webui import tab_actions as actions
@@ -63,6 +64,10 @@ def webui_context(manager: JobManager) -> TabContext:
     def confined_to() -> list[Path] | None:
         return list(current_options().input_dirs) if open_to_network(shared.cmd_opts) else None
 
+    def urls() -> UrlFetcher | None:
+        allowed = not open_to_network(shared.cmd_opts) or current_options().allow_urls
+        return UrlFetcher() if allowed else None
+
     return TabContext(
         manager=manager,
         catalog=WebUICatalog(),
@@ -71,6 +76,7 @@ def webui_context(manager: JobManager) -> TabContext:
         previews_dir=lambda: own / "previews",
         uploads_dir=lambda: own / "uploads",
         confined_to=confined_to,
+        urls=urls,
         base_settings=lambda: Settings(current_options().run_defaults()),
         skip=lambda: shared.state.skip(),
     )

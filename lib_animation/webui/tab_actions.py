@@ -23,7 +23,7 @@ from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
-from lib_animation.runs import check_run, render_whole_run
+from lib_animation.runs import UrlFetcher, check_run, render_whole_run
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
@@ -61,6 +61,8 @@ class TabContext:
     uploads_dir: Callable[[], Path]  # input files uploaded through the tab
     # The folders input files may come from, or None where the tab may read any path.
     confined_to: Callable[[], Sequence[Path] | None] = lambda: None
+    # Fetches input files named by URL, or None where the tab may not reach the network.
+    urls: Callable[[], UrlFetcher | None] = UrlFetcher
     base_settings: Callable[[], Settings] = Settings
     skip: Callable[[], None] | None = None  # the host's Skip (None: no Skip button)
     page_js: str | None = None  # run on page load (standalone: the extension's JavaScript)
@@ -77,13 +79,15 @@ class TabContext:
 def start_job(context: TabContext, values: Sequence[Any], client: str = TAB_CLIENT) -> Job:
     """Generate: the controls' values as a queued job (KeyframesError when they cannot run)."""
     settings = model.settings_from_ui(values)
-    job = context.manager.submit(settings, client=client, confined_to=context.readable_dirs())
+    job = context.manager.submit(settings, client=client, confined_to=context.readable_dirs(),
+                                 urls=context.urls())
     model.save_last_settings(context.last_settings_file(), settings)
     return job
 
 
 def resume_job(context: TabContext, job_id: str, client: str = TAB_CLIENT) -> Job:
-    return context.manager.resume(job_id, client=client, confined_to=context.readable_dirs())
+    return context.manager.resume(job_id, client=client, confined_to=context.readable_dirs(),
+                                  urls=context.urls())
 
 
 def interrupt_job(context: TabContext, job_id: str | None) -> Job | None:
@@ -115,7 +119,8 @@ def render_preview(context: TabContext, values: Sequence[Any]) -> Preview:
     root = context.previews_dir()
     remove_old_previews(root)
     whole = render_whole_run(model.preview_settings(settings, PREVIEW_SIDE), root / _token(),
-                             PreviewHost(), report=False, confined_to=context.readable_dirs())
+                             PreviewHost(), report=False, confined_to=context.readable_dirs(),
+                             urls=context.urls())
     if whole.outputs is None or whole.outputs.video is None:
         raise KeyframesError("the preview made no video")
     model.save_last_settings(context.last_settings_file(), settings)
@@ -180,7 +185,8 @@ def _checked_plan(context: TabContext, values) -> tuple[KeyframesError | None,
     except KeyframesError as error:
         return error, None
     try:
-        return None, check_run(settings, confined_to=context.readable_dirs()).plan
+        return None, check_run(settings, confined_to=context.readable_dirs(),
+                               urls=context.urls()).plan
     except KeyframesError as error:
         if settings.animation_mode != Mode.VIDEO_INPUT:
             return error, None

@@ -15,6 +15,8 @@ from lib_animation.errors import KeyframesError
 from lib_animation.schema import Settings
 from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_model as model
+from tests.inputs.test_inputs_urls import RED
+from tests.inputs.web_server import web_server
 from tests.webui.harness import ROOT, SMALL, manager, wait
 
 
@@ -60,6 +62,24 @@ def test_a_tab_on_this_machine_or_behind_a_login_reads_the_users_files(fake_webu
     private = _picture(tmp_path / "mine.png")
     job = actions.start_job(context, _values(use_init=True, init_image=str(private)))
     assert wait(job.id).state == "done"
+
+
+@pytest.mark.parametrize(("args", "allowed", "fetches"), [
+    ([], False, True),
+    (["--listen"], False, False),
+    (["--listen"], True, True),
+])
+def test_the_tab_fetches_urls_unless_anyone_can_reach_it_and_the_owner_said_no(
+        fake_webui, args, allowed, fetches):
+    context = _context(fake_webui, *args)
+    from modules import shared
+
+    shared.opts.set("keyframes_allow_urls", allowed)
+    with web_server({"/red.png": RED}) as base:
+        values = _values(use_init=True, init_image=f"{base}/red.png")
+        view = actions.plan_view(context, values)
+        error, plan = view.problems, view.plan
+    assert (error is None and plan is not None) if fetches else "not a URL" in str(error)
 
 
 def test_previews_and_last_settings_live_in_the_webuis_data_folder(fake_webui):

@@ -15,6 +15,8 @@ from lib_animation.schema import Settings
 from lib_animation.settings_files import dumps_settings
 from tests.inputs.media_files import png_claiming, write_png, write_test_video, write_wav
 from tests.inputs.test_inputs_allowed import CASES, READ_BY
+from tests.inputs.test_inputs_urls import RED
+from tests.inputs.web_server import web_server
 from tests.webui.harness import SMALL, manager, start
 
 
@@ -137,3 +139,24 @@ def test_a_number_sent_as_text_is_read_with_a_warning_naming_the_setting(fake_we
     answer = webui.client().post("/keyframes/v1/validate", json=body)
     assert answer.status_code == 200, answer.text
     assert any(warning.startswith("W: ") for warning in answer.json()["warnings"])
+
+
+def test_the_api_refuses_urls_unless_the_owner_allows_them(fake_webui):
+    webui = start(fake_webui)
+    client = webui.client()
+    from modules import shared
+
+    with web_server({"/red.png": RED}) as base:
+        body = {**SMALL, "use_init": True, "init_image": f"{base}/red.png"}
+        refused = client.post("/keyframes/v1/validate", json=body)
+        assert refused.status_code == 422
+        assert refused.json()["detail"]["error"].startswith(
+            "init_image: is a URL, and this WebUI does not fetch URLs for API jobs")
+        assert client.post("/sdapi/v1/options", json={"keyframes_allow_urls": True})
+        assert client.post("/keyframes/v1/validate", json=body).status_code == 422
+
+        shared.opts.set("keyframes_allow_urls", True)  # the owner, in Settings
+        assert client.post("/keyframes/v1/validate", json=body).status_code == 200
+        answer = client.post("/keyframes/v1/jobs", json=body)
+        assert answer.status_code == 202, answer.text
+    assert manager().jobs()[0].id == answer.json()["id"]
