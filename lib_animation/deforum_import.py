@@ -48,6 +48,7 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_sampler_schedule(values, warnings)
     _migrate_choice_values(values, warnings)
     _migrate_output(values)
+    _migrate_looper(values, warnings)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
         values.setdefault("depth_algorithm", "Midas-3-Hybrid")
@@ -74,6 +75,31 @@ def _migrate_common_prompts(values: dict[str, Any]) -> None:
             key: strip_common_parts(text, positive, negative) if isinstance(text, str) else text
             for key, text in prompts.items()
         }
+
+
+_LOOPER_SCHEDULES = ("image_strength_schedule", "blendFactorMax", "blendFactorSlope",
+                     "tweening_frames_schedule", "color_correction_factor")
+# The copies of the looper's values Deforum keeps while rendering, saved with its settings.
+_LOOPER_RUNTIME_KEYS = ("imageStrength", "tweeningFrameSchedule", "colorCorrectionFactor",
+                        "imagesToKeyframe")
+_PLAIN_NUMBER = re.compile(r"\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _migrate_looper(values: dict[str, Any], warnings: list[str]) -> None:
+    """Guided images. Deforum's files saved after a run hold the last frame's looper values as
+    plain numbers (Deforum #898; they no longer load there): each becomes a one-keyframe
+    schedule. Deforum forces seed behaviour 'schedule' while guided images are on."""
+    for key in _LOOPER_RUNTIME_KEYS:
+        values.pop(key, None)
+    for name in _LOOPER_SCHEDULES:
+        value = values.get(name)
+        if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+            values[name] = f"0: ({value.strip()})"
+    if as_bool(values.get("use_looper")) and values.get("seed_behavior") != "schedule":
+        if "seed_behavior" in values:
+            warnings.append(f"seed_behavior: {values['seed_behavior']} becomes schedule, as "
+                            "Deforum renders guided images")
+        values["seed_behavior"] = "schedule"
 
 
 def split_sampler_name(name: str) -> tuple[str, str | None]:
@@ -212,12 +238,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
     UnsupportedFeature("hybrid video", r"hybrid_\w+",
                        {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
     UnsupportedFeature("the Parseq manifest", r"parseq_\w+", {"parseq_manifest": ("",)}),
-    UnsupportedFeature(
-        "guided images",
-        r"use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope"
-        r"|tweening_frames_schedule|color_correction_factor",
-        {"use_looper": (False,)},
-    ),
     UnsupportedFeature(
         "composable mask schedules",
         r"mask_schedule|use_noise_mask|noise_mask_schedule|use_mask_video|video_mask_path",

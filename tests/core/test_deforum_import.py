@@ -91,7 +91,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
         'parseq_manifest = {"options": {}, "rendered_frames": []}: the Parseq manifest is not '
         "supported yet; rendering without it",
-        "use_looper = true: guided images is not supported yet; rendering without it",
         'mask_schedule = 0: ("{video_mask} & [circle.png]"): composable mask schedules are not '
         "supported yet; rendering without them",
         "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
