@@ -37,6 +37,7 @@ _NO_EFFECT = ("near_schedule", "far_schedule", "strength_0_no_init")
 def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Bring a flat (Deforum or hand-written) object to current names and values."""
     warnings: list[str] = []
+    _migrate_looper(values, warnings)
     for name in _NO_EFFECT:
         values.pop(name, None)
     for old, new in _DEFORUM_RENAMES.items():
@@ -48,7 +49,6 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_sampler_schedule(values, warnings)
     _migrate_choice_values(values, warnings)
     _migrate_output(values)
-    _migrate_looper(values, warnings)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
         values.setdefault("depth_algorithm", "Midas-3-Hybrid")
@@ -88,14 +88,18 @@ _PLAIN_NUMBER = re.compile(r"\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 def _migrate_looper(values: dict[str, Any], warnings: list[str]) -> None:
     """Guided images. Deforum's files saved after a run hold the last frame's looper values as
     plain numbers (Deforum #898; they no longer load there): each becomes a one-keyframe
-    schedule. Deforum forces seed behaviour 'schedule' while guided images are on."""
+    schedule. Deforum forces seed behaviour 'schedule' while guided images are on, so a file
+    Deforum wrote (every one holds its `strength_0_no_init`) gets it; other flat files keep
+    their own."""
     for key in _LOOPER_RUNTIME_KEYS:
         values.pop(key, None)
     for name in _LOOPER_SCHEDULES:
         value = values.get(name)
         if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
             values[name] = f"0: ({value.strip()})"
-    if as_bool(values.get("use_looper")) and values.get("seed_behavior") != "schedule":
+    deforum_wrote = "strength_0_no_init" in values
+    if deforum_wrote and as_bool(values.get("use_looper")) and \
+            values.get("seed_behavior") != "schedule":
         if "seed_behavior" in values:
             warnings.append(f"seed_behavior: {values['seed_behavior']} becomes schedule, as "
                             "Deforum renders guided images")
