@@ -100,7 +100,7 @@ LAYOUT: tuple[Panel, ...] = (
         ),
     ),
     Panel("Prompts", groups=("prompts",)),
-    Panel("Init / Video Input", groups=("init", "mask", "video_input")),
+    Panel("Init / Video Input", groups=("init", "guided_images", "mask", "video_input")),
     Panel("Output", groups=("output", "resume")),
 )  # fmt: skip
 
