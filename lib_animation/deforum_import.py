@@ -37,6 +37,7 @@ _NO_EFFECT = ("near_schedule", "far_schedule", "strength_0_no_init")
 def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Bring a flat (Deforum or hand-written) object to current names and values."""
     warnings: list[str] = []
+    _migrate_looper(values, warnings)
     for name in _NO_EFFECT:
         values.pop(name, None)
     for old, new in _DEFORUM_RENAMES.items():
@@ -75,6 +76,35 @@ def _migrate_common_prompts(values: dict[str, Any]) -> None:
             key: strip_common_parts(text, positive, negative) if isinstance(text, str) else text
             for key, text in prompts.items()
         }
+
+
+_LOOPER_SCHEDULES = ("image_strength_schedule", "blendFactorMax", "blendFactorSlope",
+                     "tweening_frames_schedule", "color_correction_factor")
+# The copies of the looper's values Deforum keeps while rendering, saved with its settings.
+_LOOPER_RUNTIME_KEYS = ("imageStrength", "tweeningFrameSchedule", "colorCorrectionFactor",
+                        "imagesToKeyframe")
+_PLAIN_NUMBER = re.compile(r"\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _migrate_looper(values: dict[str, Any], warnings: list[str]) -> None:
+    """Guided images. Deforum's files saved after a run hold the last frame's looper values as
+    plain numbers (Deforum #898; they no longer load there): each becomes a one-keyframe
+    schedule. Deforum forces seed behaviour 'schedule' while guided images are on, so a file
+    Deforum wrote (every one holds its `strength_0_no_init`) gets it; other flat files keep
+    their own."""
+    for key in _LOOPER_RUNTIME_KEYS:
+        values.pop(key, None)
+    for name in _LOOPER_SCHEDULES:
+        value = values.get(name)
+        if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+            values[name] = f"0: ({value.strip()})"
+    deforum_wrote = "strength_0_no_init" in values
+    if deforum_wrote and as_bool(values.get("use_looper")) and \
+            values.get("seed_behavior") != "schedule":
+        if "seed_behavior" in values:
+            warnings.append(f"seed_behavior: {values['seed_behavior']} becomes schedule, as "
+                            "Deforum renders guided images")
+        values["seed_behavior"] = "schedule"
 
 
 def split_sampler_name(name: str) -> tuple[str, str | None]:
@@ -217,12 +247,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
                        plural=True),
     UnsupportedFeature("hybrid video", r"hybrid_\w+",
                        {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
-    UnsupportedFeature(
-        "guided images",
-        r"use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope"
-        r"|tweening_frames_schedule|color_correction_factor",
-        {"use_looper": (False,)},
-    ),
     UnsupportedFeature("frame interpolation", r"frame_interpolation_\w+",
                        {"frame_interpolation_engine": ("None",)}),
     UnsupportedFeature("upscaling", r"r_upscale_\w+", {"r_upscale_video": (False,)}),

@@ -18,9 +18,12 @@ def frame_request(
     strength: float | None = None,
 ) -> FrameRequest:
     """`init` None asks for txt2img; `strength` overrides the strength schedule (the init
-    image's own strength on the first frame)."""
+    image's own strength on the first frame). With guided images the image strength schedule
+    replaces both."""
     settings = plan.settings
-    if strength is None:
+    if plan.guide is not None:
+        strength = plan.value(NAME.image_strength_schedule, frame)
+    elif strength is None:
         strength = plan.value(NAME.strength_schedule, frame)
     prompt, negative = plan.prompts[frame]
     steps = _switched(plan, NAME.steps_schedule, frame)

@@ -46,6 +46,9 @@ class FrameRequest:
     scheduler: str
     init_image: np.ndarray | None = None  # None means txt2img
     denoising_strength: float = 0.75
+    # img2img: the output's colours are matched to this RGB image (the WebUI's img2img colour
+    # correction); a host without `applies_color_correction` leaves that to the frame loop.
+    color_correction: np.ndarray | None = None
     mask: np.ndarray | None = None  # uint8 (H, W); white is inpainted
     mask_options: MaskOptions = field(default_factory=MaskOptions)
     subseed: int = -1

@@ -80,6 +80,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("ddim_eta", NAME.ddim_eta_schedule),
     Column("ancestral_eta", NAME.ancestral_eta_schedule),
     Column("pix2pix_img_cfg_scale", NAME.pix2pix_img_cfg_scale_schedule),
+    # Guided images: Deforum reuses the strength column as their image strength.
+    Column("strength", NAME.image_strength_schedule),
+    Column("guided_blendFactorMax", NAME.blendFactorMax),
+    Column("guided_blendFactorSlope", NAME.blendFactorSlope),
+    Column("guided_tweening_frames", NAME.tweening_frames_schedule),
+    Column("guided_color_correction_factor", NAME.color_correction_factor),
 )  # fmt: skip
 
 

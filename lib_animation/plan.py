@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
+from lib_animation.guide_schedule import GuideSchedule, guide_schedule
 from lib_animation.mask_checks import check_mask_schedules
 from lib_animation.parseq_import import (
     PARSEQ,
@@ -57,6 +58,7 @@ class FramePlan:
     # Setting -> "parseq" for the values a Parseq manifest gave (schedules, prompts, and the
     # frame count, FPS and cadence it set); everything else comes from the settings.
     sources: Mapping[str, str] = field(default_factory=dict)
+    guide: GuideSchedule | None = None  # guided images, when they are on
 
     @property
     def cadence(self) -> int:
@@ -84,7 +86,9 @@ class FramePlan:
         return sorted(frame for frame in frames if frame < self.max_frames)
 
     def to_json(self) -> dict[str, Any]:
+        guided = {} if self.guide is None else {"guided_images": self.guide.to_json()}
         return {
+            **guided,
             "max_frames": self.max_frames,
             "values": {
                 name: list(values) if isinstance(values, tuple) else values.tolist()
@@ -102,7 +106,10 @@ class FramePlan:
         """The plan with each per-frame series as its changes only: `[[frame, value], ...]`,
         each value holding from its frame until the next pair (a constant is one pair);
         `diffused` lists the diffused frames."""
+        guided = {} if self.guide is None else {"guided_images": {
+            "image": changes(self.guide.entry), "blend": changes(self.guide.blend)}}
         return {
+            **guided,
             "max_frames": self.max_frames,
             "form": "changes",
             "values": {name: changes(values) for name, values in self.values.items()},
@@ -200,6 +207,14 @@ def make_plan(
     except KeyframesError as error:
         problems.append(error)
 
+    guide = None
+    if settings.use_looper and applies(settings, NAME.use_looper) and not problems:
+        try:
+            guide, guide_warnings = guide_schedule(settings.init_images, variables, values)
+            warnings.extend(guide_warnings)
+        except KeyframesError as error:
+            problems.append(error)
+
     if problems:
         raise problems[0] if len(problems) == 1 else KeyframesErrors(problems)
 
@@ -230,6 +245,7 @@ def make_plan(
         warnings=tuple(warnings),
         prompt_frames=prompt_frames,
         sources=_sources(managed, overridden),
+        guide=guide,
     )
 
 

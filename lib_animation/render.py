@@ -27,6 +27,7 @@ from lib_animation.frame_requests import frame_request
 from lib_animation.host import FrameRequest, GenerationInterrupted, Host
 from lib_animation.imaging.color import ColorMatcher, to_grayscale
 from lib_animation.imaging.contrast import adjust_contrast
+from lib_animation.imaging.guided import blend_toward, color_correct
 from lib_animation.imaging.masks import composite
 from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
@@ -180,7 +181,7 @@ class _FrameLoop:
             if self.mode in (Mode.VIDEO_INPUT, Mode.INTERPOLATION):
                 init = None if self.mode == Mode.INTERPOLATION else self._video_init(0)
             else:
-                init, strength = self.inputs.init_image, self.settings.strength
+                init, strength = self._first_init()
         elif self.warper is None:
             init = None if self.mode == Mode.INTERPOLATION else self._video_init(frame)
         else:
@@ -195,7 +196,7 @@ class _FrameLoop:
         seed = self.recorded_seeds.get(frame)
         if seed is not None and seed != request.seed:
             request = replace(request, seed=seed)
-        self.host.generate(replace(request, purpose="replay"))
+        self.host.generate(replace(self._guided(request), purpose="replay"))
         self.generations += 1
 
     def _video_init(self, frame: int) -> np.ndarray:
@@ -301,7 +302,39 @@ class _FrameLoop:
     def _generate_first(self) -> np.ndarray:
         if self.mode in (Mode.VIDEO_INPUT, Mode.INTERPOLATION):
             return self._generate_unwarped(0)
-        return self._generate(0, self.inputs.init_image, first_strength=self.settings.strength)
+        init, strength = self._first_init()
+        return self._generate(0, init, first_strength=strength)
+
+    def _first_init(self) -> tuple[np.ndarray | None, float | None]:
+        """Frame 0's init and strength: the init image at its own strength, or with guided
+        images the first guide image at the image strength schedule's (as in Deforum)."""
+        if self.plan.guide is not None:
+            return self._guide_image(0), None
+        return self.inputs.init_image, self.settings.strength
+
+    def _guide_image(self, frame: int) -> np.ndarray:
+        return self.inputs.guide_images[int(self.plan.guide.entry[frame])]
+
+    def _guided(self, request: FrameRequest) -> FrameRequest:
+        """Guided images, after frame 0: the init blended toward the frame's guide image, and
+        the WebUI's colour correction toward that init blended further toward it (Deforum's
+        looper)."""
+        guide = self.plan.guide
+        if guide is None or request.init_image is None or request.frame == 0:
+            return request
+        image = self._guide_image(request.frame)
+        init = blend_toward(request.init_image, image, float(guide.blend[request.frame]))
+        factor = self.plan.value(NAME.color_correction_factor, request.frame)
+        return replace(request, init_image=init, color_correction=blend_toward(init, image, factor))
+
+    def _host_generate(self, request: FrameRequest) -> np.ndarray:
+        """One generation; the colour correction is applied here for a host that does not
+        apply it itself."""
+        image = self._checked(self.host.generate(request), request.frame)
+        if request.color_correction is not None and not getattr(
+                self.host, "applies_color_correction", False):
+            image = color_correct(image, request.color_correction)
+        return image
 
     def _generate_unwarped(self, frame: int) -> np.ndarray:
         if self.mode == Mode.INTERPOLATION:
@@ -359,8 +392,8 @@ class _FrameLoop:
     ) -> np.ndarray:
         request = frame_request(self.plan, frame, init, mask=self.masks.inpaint(frame),
                                 strength=first_strength)
-        request = self._redo(request)
-        image = self._checked(self.host.generate(request), frame)
+        request = self._guided(self._redo(request))
+        image = self._host_generate(request)
         self.generations += 1
         request, image = self._reroll(request, image)
         self._infotexts[frame] = self.host.last_infotext()
@@ -405,9 +438,9 @@ class _FrameLoop:
     def _throwaway(self, request: FrameRequest, attempt: int) -> np.ndarray:
         rng = np.random.default_rng([request.seed, request.frame, REDO_STREAM, attempt])
         seed = int(rng.integers(0, 2**32))
-        image = self.host.generate(replace(request, seed=seed, purpose="redo"))
+        image = self._host_generate(self._guided(replace(request, seed=seed, purpose="redo")))
         self.generations += 1
-        return self._checked(image, request.frame)
+        return image
 
     def _reroll(
         self, request: FrameRequest, image: np.ndarray
@@ -426,7 +459,7 @@ class _FrameLoop:
                                   setting=NAME.reroll_patience, frame=request.frame)
             attempts += 1
             request = replace(request, seed=(first_seed + attempts) % 2**32)
-            image = self._checked(self.host.generate(request), request.frame)
+            image = self._host_generate(request)
             self.generations += 1
         return request, image
 

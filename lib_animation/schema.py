@@ -16,6 +16,7 @@ from lib_animation.setting_kinds import (
     BOOL,
     CHOICE,
     FLOAT,
+    IMAGE_KEYFRAMES,
     INT,
     KINDS,
     PATH,
@@ -60,6 +61,7 @@ GROUPS: dict[str, str] = {
     "pipeline": "Steps, sampler, checkpoint & CLIP schedules",
     "prompts": "Prompts",
     "init": "Init image",
+    "guided_images": "Guided images",
     "mask": "Mask",
     "video_input": "Video input",
     "parseq": "Parseq",
@@ -91,6 +93,14 @@ DEFAULT_PROMPTS = {
     "3d, depth of field",
     "60": "a beautiful coconut --neg photo, realistic",
     "90": "a beautiful durian, award winning photography",
+}
+# Deforum's example guide images (fetched only when guided images are switched on).
+DEFAULT_GUIDE_IMAGES = {
+    "0": "https://deforum.github.io/a1/Gi1.png",
+    "max_f/4-5": "https://deforum.github.io/a1/Gi2.png",
+    "max_f/2-10": "https://deforum.github.io/a1/Gi3.png",
+    "3*max_f/4-15": "https://deforum.github.io/a1/Gi4.jpg",
+    "max_f-20": "https://deforum.github.io/a1/Gi1.png",
 }
 
 
@@ -370,12 +380,37 @@ SETTINGS: tuple[Setting, ...] = (
        "Interpolation mode)."),
     # init
     _b("use_init", False, "init", "Use init image", "Start from an image instead of txt2img.",
-       modes=WARPING),
+       modes=WARPING, requires=(_off("use_looper"),)),
     _f("strength", 0.8, "init", "Init strength",
        "Strength for the first frame only; later frames use the strength schedule.", 0.0, 1.0,
        modes=WARPING, requires=(_on("use_init"),)),
     _t("init_image", "", "init", "Init image", "Path of the init image.", kind=PATH,
        modes=WARPING, requires=(_on("use_init"),)),
+    # guided images (Deforum's "looper")
+    _b("use_looper", False, "guided_images", "Use guided images",
+       "Start from the first guide image and pull every diffused frame's init toward the guide "
+       "image of its keyframe. Deforum also forces seed behaviour 'schedule'; here the seed "
+       "behaviour stays yours (Deforum files load with 'schedule').", modes=WARPING),
+    Setting("init_images", IMAGE_KEYFRAMES, DEFAULT_GUIDE_IMAGES, "guided_images",
+            "Guide images", 'JSON {"frame": "image path or URL"}; keys may be expressions over '
+            'max_f, s and fps such as "max_f/2"; each frame is guided by the image of the latest '
+            "key at or before it.", modes=WARPING, requires=(_on("use_looper"),)),
+    _s("image_strength_schedule", "0: (0.75)", "guided_images", "Image strength schedule",
+       "Replaces the strength schedule (and the init strength of frame 0) while guided images "
+       "are on.", minimum=0.0, maximum=1.0, modes=WARPING, requires=(_on("use_looper"),)),
+    _s("blendFactorMax", "0: (0.35)", "guided_images", "Blend factor max",
+       "Inside the tweening window the init is blended toward the guide image by "
+       "max - slope * cos(...).", modes=WARPING, requires=(_on("use_looper"),)),
+    _s("blendFactorSlope", "0: (0.25)", "guided_images", "Blend factor slope",
+       "How far the blend factor swings inside the tweening window.",
+       modes=WARPING, requires=(_on("use_looper"),)),
+    _s("tweening_frames_schedule", "0: (20)", "guided_images", "Tweening frames schedule",
+       "Length of the tweening window in frames; outside it the blend factor is 0.07.",
+       minimum=1.0, modes=WARPING, requires=(_on("use_looper"),)),
+    _s("color_correction_factor", "0: (0.075)", "guided_images", "Colour correction factor",
+       "The WebUI's colour correction matches each frame to the init blended this far toward "
+       "the guide image.", minimum=0.0, maximum=1.0, modes=WARPING,
+       requires=(_on("use_looper"),)),
     # mask
     _b("use_mask", False, "mask", "Use mask", "Inpaint every frame through a mask.", modes=IMG2IMG),
     _b("use_alpha_as_mask", False, "mask", "Use alpha as mask",

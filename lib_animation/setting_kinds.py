@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib_animation.errors import SettingsError
+from lib_animation.guide_entries import guide_entries
 from lib_animation.numbers import format_number
 from lib_animation.prompt_entries import load_prompts_json
 
@@ -24,8 +25,10 @@ PATH = "path"
 SCHEDULE = "schedule"
 STRING_SCHEDULE = "string_schedule"
 PROMPTS = "prompts"
+IMAGE_KEYFRAMES = "image_keyframes"  # {"frame expression": "image path or URL"}
 
-KINDS = (BOOL, INT, FLOAT, CHOICE, TEXT, PATH, SCHEDULE, STRING_SCHEDULE, PROMPTS)
+KINDS = (BOOL, INT, FLOAT, CHOICE, TEXT, PATH, SCHEDULE, STRING_SCHEDULE, PROMPTS,
+         IMAGE_KEYFRAMES)
 SCHEDULE_KINDS = (SCHEDULE, STRING_SCHEDULE)
 
 MAX_TEXT_LENGTH = 20_000
@@ -106,6 +109,8 @@ class Setting:
             return 'a text schedule such as 0:("Euler a"), 30:("DPM++ 2M")'
         if self.kind == PROMPTS:
             return 'a JSON object {"frame": "prompt"}'
+        if self.kind == IMAGE_KEYFRAMES:
+            return 'a JSON object {"frame": "image path or URL"}'
         return "text"
 
 
@@ -249,6 +254,10 @@ def _validate_prompts(setting: Setting, value: Any) -> dict[str, str]:
     return prompts
 
 
+def _validate_image_keyframes(setting: Setting, value: Any) -> dict[str, str]:
+    return dict(guide_entries(value, setting=setting.name))
+
+
 _VALIDATORS = {
     BOOL: _validate_bool,
     INT: _validate_int,
@@ -259,4 +268,5 @@ _VALIDATORS = {
     SCHEDULE: _validate_schedule,
     STRING_SCHEDULE: _validate_schedule,
     PROMPTS: _validate_prompts,
+    IMAGE_KEYFRAMES: _validate_image_keyframes,
 }

@@ -8,6 +8,7 @@ decoded copy of the file in memory, and one over the size limit is refused befor
 from __future__ import annotations
 
 import binascii
+import json
 import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,9 +20,10 @@ from lib_animation.inputs.input_file import is_allowed, outside_error, resolved_
 from lib_animation.inputs.reads import files_read
 from lib_animation.inputs.remote import is_url, looks_like_url
 from lib_animation.schema import SETTINGS, Settings
-from lib_animation.setting_kinds import PATH
+from lib_animation.setting_kinds import IMAGE_KEYFRAMES, PATH
 
 PATH_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.kind == PATH)
+KEYFRAMED_PATH_SETTINGS = tuple(s.name for s in SETTINGS if s.kind == IMAGE_KEYFRAMES)
 MAX_INLINE_BYTES = 256 * 1024 * 1024
 DECODE_CHUNK = 4 * 1024 * 1024  # base64 characters decoded at a time
 _DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,", re.I)
@@ -48,7 +50,25 @@ def stage_inline_inputs(values: Mapping[str, Any], folder: Path, *,
         value = staged.get(name)
         if isinstance(value, str) and _is_inline(value):
             staged[name] = str(_stage(name, value, folder, max_inline_bytes))
+    for name in KEYFRAMED_PATH_SETTINGS:
+        if name in staged:
+            staged[name] = _stage_keyframed(name, staged[name], folder, max_inline_bytes)
     return staged
+
+
+def _stage_keyframed(name: str, value: Any, folder: Path, limit: int) -> Any:
+    """A {"frame": image} setting (a mapping or its JSON text) with each inline image staged;
+    a value that is no such object is returned as it is, for validation to name."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    if not isinstance(value, Mapping):
+        return value
+    return {key: str(_stage(name, image, folder, limit))
+            if isinstance(image, str) and _is_inline(image) else image
+            for key, image in value.items()}
 
 
 def check_allowed_paths(settings: Settings, allowed: Sequence[Path], *,

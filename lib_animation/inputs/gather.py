@@ -40,7 +40,8 @@ _WHAT = {NAME.init_image: "image", NAME.mask_file: "image",
          NAME.color_coherence_image_path: "image", NAME.video_init_path: "video",
          NAME.soundtrack_path: "soundtrack", NAME.parseq_manifest: "Parseq manifest",
          NAME.video_mask_path: "mask video", NAME.mask_schedule: "mask image",
-         NAME.noise_mask_schedule: "mask image"}
+         NAME.noise_mask_schedule: "mask image", NAME.init_images: "image"}
+_MASK_SCHEDULES = (NAME.mask_schedule, NAME.noise_mask_schedule)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class RenderInputs:
     urls: UrlFetcher | None = None  # fetches the files named by URL (None: URLs refused)
     mask_files: Mapping[str, np.ndarray] = field(default_factory=dict)  # [file] in expressions
     mask_frames: tuple[Path, ...] = ()  # the mask video: one extracted frame per output frame
+    guide_images: tuple[np.ndarray, ...] = ()  # guided images: init_images' in the order written
 
 
 def frame_selection(settings: Settings) -> FrameSelection:
@@ -76,13 +78,29 @@ def mask_expression_files(settings: Settings, confined_to: Sequence[Path] | None
                           urls: UrlFetcher | None = None) -> dict[str, InputFile]:
     """Path text -> the input file of each image file named in a mask expression."""
     return {read.path_text: _input_file(read, confined_to, urls)
-            for read in files_read(settings) if read.keyframe is not None}
+            for read in files_read(settings) if read.setting in _MASK_SCHEDULES}
 
 
 def _input_file(read: FileRead, confined_to: Sequence[Path] | None,
                 urls: UrlFetcher | None) -> InputFile:
     return InputFile(read.path_text, read.setting, _WHAT[read.setting], _folders(confined_to),
                      urls, read.keyframe)
+
+
+def _guide_images(settings: Settings, confined_to: Sequence[Path] | None,
+                  urls: UrlFetcher | None, size: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """Every guide image of `init_images`, in the order written, at the frame size; a path or
+    URL named twice is read once. Errors name the keyframe."""
+    loaded: dict[str, np.ndarray] = {}
+    images = []
+    for read in files_read(settings):
+        if read.setting != NAME.init_images:
+            continue
+        if read.path_text not in loaded:
+            file = _input_file(read, confined_to, urls)
+            loaded[read.path_text] = _fit(_load_rgba(file).convert("RGB"), size)
+        images.append(loaded[read.path_text])
+    return tuple(images)
 
 
 def _folders(confined_to: Sequence[Path] | None) -> tuple[Path, ...] | None:
@@ -118,6 +136,7 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
         urls=urls,
         mask_files={text: _fit(adjusted_mask(_load_rgba(file).convert("L"), settings), size)
                     for text, file in mask_expression_files(settings, confined_to, urls).items()},
+        guide_images=_guide_images(settings, confined_to, urls, size),
     )
 
 

@@ -22,8 +22,9 @@ MAX_MASK_FILES = 64  # different image files named in a run's mask expressions
 
 @dataclass(frozen=True)
 class FileRead:
-    """One file a run reads: the path text a setting holds, or (with `keyframe`) one named in
-    brackets inside a keyframe of a mask schedule."""
+    """One file a run reads: the path text a setting holds, or (with `keyframe`) one of several
+    it names: a guide image (its 1-based place in `init_images`) or a file named in brackets
+    inside a keyframe of a mask schedule."""
 
     setting: str
     path_text: str
@@ -35,6 +36,7 @@ def files_read(settings: Settings) -> tuple[FileRead, ...]:
     then says that no file was given). ScheduleError for a mask expression that cannot be
     parsed, SettingsError for too many mask files."""
     read = [FileRead(name, settings[name]) for name in _path_settings_read(settings)]
+    read.extend(_guide_image_files(settings))
     read.extend(_mask_expression_files(settings))
     return tuple(read)
 
@@ -56,6 +58,19 @@ def _path_settings_read(settings: Settings) -> list[str]:
     if settings.parseq_manifest.strip() and not is_inline_json(settings.parseq_manifest):
         read.append(NAME.parseq_manifest)
     return read
+
+
+def _guide_image_files(settings: Settings) -> list[FileRead]:
+    if not uses_guide_images(settings):
+        return []
+    return [FileRead(NAME.init_images, image, position)
+            for position, image in enumerate(settings.init_images.values(), start=1)]
+
+
+def uses_guide_images(settings: Settings) -> bool:
+    """Guided images are on: every guide image is read before frame 0, also one whose key lies
+    after the last frame (the plan says it is never shown)."""
+    return settings.use_looper and applies(settings, NAME.use_looper)
 
 
 def _uses_init_image(settings: Settings) -> bool:

@@ -43,6 +43,9 @@ class WebUIHost:
     user picks during the run waits for the run to end. `job`: the progress state to keep up,
     as other WebUI calls ending meanwhile clear it."""
 
+    # A request's colour correction goes to the WebUI's img2img, which applies it itself.
+    applies_color_correction = True
+
     def __init__(self, outpath: str, *, always_on_scripts: bool = True,
                  checkpoint: str | None = None, job: JobProgress | None = None) -> None:
         self.outpath = outpath
@@ -117,6 +120,9 @@ class WebUIHost:
             if request.mask is not None:
                 fields["mask"] = Image.fromarray(request.mask).convert("L")
             p = processing.StableDiffusionProcessingImg2Img(**fields)
+            if request.color_correction is not None:
+                reference = Image.fromarray(request.color_correction)
+                p.color_corrections = [processing.setup_color_correction(reference)]
             runner = scripts.scripts_img2img
         # Marked as an API call before the scripts are set: the WebUI's built-in sampler and
         # seed scripts then keep the frame's values.

@@ -38,6 +38,7 @@ from lib_animation.setting_kinds import (
     BOOL,
     CHOICE,
     FLOAT,
+    IMAGE_KEYFRAMES,
     INT,
     PROMPTS,
     SCHEDULE_KINDS,
@@ -99,7 +100,8 @@ LAYOUT: tuple[Panel, ...] = (
         ),
     ),
     Panel("Prompts", groups=("prompts",)),
-    Panel("Init / Video Input", groups=("init", "mask", "video_input", "parseq")),
+    Panel("Init / Video Input", groups=("init", "guided_images", "mask", "video_input",
+                                        "parseq")),
     Panel("Output", groups=("output", "resume")),
 )  # fmt: skip
 
@@ -145,6 +147,10 @@ MAX_RADIO_CHOICES = 4
 HOST_CHOICES = (NAME.sampler, NAME.scheduler)
 
 
+# Settings written as a JSON object of keyframes: one multi-line box each.
+JSON_KINDS = (PROMPTS, IMAGE_KEYFRAMES)
+
+
 def control_type(setting: Setting) -> str:
     """Which control a setting gets, from its kind and range."""
     if setting.kind == BOOL:
@@ -160,7 +166,7 @@ def control_type(setting: Setting) -> str:
         return RADIO
     if setting.kind in SCHEDULE_KINDS:
         return SCHEDULE_BOX
-    if setting.kind == PROMPTS:
+    if setting.kind in JSON_KINDS:
         return PROMPTS_BOX
     return TEXT
 
@@ -171,7 +177,7 @@ def elem_id(name: str) -> str:
 
 def to_ui(name: str, value: Any) -> Any:
     """A setting's value as its control holds it."""
-    if BY_NAME[name].kind == PROMPTS:
+    if BY_NAME[name].kind in JSON_KINDS:
         return json.dumps(value, indent=2, ensure_ascii=False)
     return value
 

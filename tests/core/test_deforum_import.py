@@ -88,7 +88,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
     assert sorted(loaded.warnings) == sorted([
         "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
-        "use_looper = true: guided images is not supported yet; rendering without it",
         "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
         "rendering without it",
         "r_upscale_video = true: upscaling is not supported yet; rendering without it",

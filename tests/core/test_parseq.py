@@ -79,11 +79,26 @@ def test_a_managed_seed_is_truncated_and_turns_on_schedule_seeds_and_subseeds():
 
 def test_the_plan_records_every_value_the_manifest_gave():
     plan = make_plan(_settings())
-    assert set(plan.sources) == {"angle", "strength_schedule", "cfg_scale_schedule",
-                                 "seed_schedule", "sampler_schedule", "animation_prompts",
+    assert set(plan.sources) == {"angle", "strength_schedule", "image_strength_schedule",
+                                 "cfg_scale_schedule", "seed_schedule", "sampler_schedule", "animation_prompts",
                                  "max_frames", "fps", "diffusion_cadence"}
     assert plan.to_json()["sources"]["angle"] == "parseq"
     assert make_plan(Settings({"max_frames": 3})).sources == {}
+
+
+def test_the_guided_columns_manage_the_guided_images_schedules():
+    guided = [{**row, "guided_blendFactorMax": 0.1 * (index + 1), "guided_blendFactorSlope": 0.2,
+               "guided_tweening_frames": 10 + index, "guided_color_correction_factor": 0.05}
+              for index, row in enumerate(ROWS)]
+    plan = make_plan(_settings({"rendered_frames": guided}, use_looper=True,
+                               init_images={"0": "a.png"}))
+    assert plan.values["blendFactorMax"].tolist() == pytest.approx([0.1, 0.2, 0.3])
+    assert plan.values["blendFactorSlope"].tolist() == pytest.approx([0.2, 0.2, 0.2])
+    assert plan.values["tweening_frames_schedule"].tolist() == [10, 11, 12]
+    assert plan.values["color_correction_factor"].tolist() == pytest.approx([0.05] * 3)
+    # As in Deforum, the strength column is the guided frames' image strength too.
+    assert plan.values["image_strength_schedule"].tolist() == [0.5, 0.6, 0.7]
+    assert plan.from_manifest("blendFactorMax") and plan.guide is not None
 
 
 def test_a_duplicated_frame_takes_the_last_one_with_a_warning():

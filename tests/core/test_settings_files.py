@@ -101,6 +101,10 @@ def _valid_value(setting):
         return st.dictionaries(st.sampled_from(["0", "10", "max_f/2"]),
                                st.text(max_size=20).filter(lambda t: "--neg" not in t),
                                min_size=1)
+    if setting.kind == "image_keyframes":
+        return st.dictionaries(st.sampled_from(["0", "10", "max_f/2", "3*max_f/4-15"]),
+                               st.text(min_size=1, max_size=20).filter(
+                                   lambda t: t.strip() == t and t and "\x00" not in t))
     return st.text(max_size=30).filter(lambda t: "\x00" not in t)
 
 

@@ -4,6 +4,7 @@ interrupt and resume. (The same tab in Chromium: tests/browser.)"""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -192,3 +193,21 @@ def test_the_command_line_has_a_ui_command():
 
     arguments = build_parser().parse_args(["ui", "--port", "7999", "--out", "x"])
     assert (arguments.port, arguments.out) == (7999, "x")
+
+
+def test_guide_images_are_a_json_box_shown_only_with_guided_images_on():
+    from lib_animation.schema import BY_NAME, defaults
+    from lib_animation.webui import tab_model as model
+
+    assert model.control_type(BY_NAME["init_images"]) == model.PROMPTS_BOX
+    assert json.loads(model.to_ui("init_images", {"0": "a.png"})) == {"0": "a.png"}
+
+    def shown(**changes):
+        values = {**defaults(), **changes}
+        return model.visibility([values[name] for name in model.DRIVERS])
+
+    assert not shown()["init_images"] and not shown(use_looper=True)["use_init"]
+    assert shown(use_looper=True)["init_images"]
+    assert not shown(use_looper=True, animation_mode="Video Input")["init_images"]
+    assert model.field_problem("init_images", '{"0": "a.png", "max_f/": "b.png"}').startswith(
+        'keyframe 2: key "max_f/"')

@@ -186,3 +186,37 @@ def test_the_api_refuses_a_manifest_url_unless_allowed_and_a_path_outside_the_fo
     inline = client.post("/keyframes/v1/validate",
                          json={**SMALL, "parseq_manifest": '{"rendered_frames": [{"frame": 2}]}'})
     assert inline.status_code == 422 and "frame 0 is missing" in inline.text
+
+
+def test_a_guide_image_outside_the_allowed_folders_is_422_naming_its_keyframe(fake_webui,
+                                                                              tmp_path):
+    webui = start(fake_webui)
+    inside = str(write_png(_inputs_dir() / "guide.png"))
+    secret = _outside_targets(tmp_path)[0]
+    images = {"0": inside, "max_f/2": str(secret)}
+    for route in ("/keyframes/v1/jobs", "/keyframes/v1/validate"):
+        answer = webui.client().post(route, json={**SMALL, "use_looper": True,
+                                                  "init_images": images})
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["detail"]["error"]
+        assert error.startswith("init_images, keyframe 2: is outside the folders"), error
+        assert str(tmp_path) not in error
+    assert manager().jobs() == [] and _staged_left() == []
+
+
+def test_guide_images_may_be_sent_inline_or_from_an_allowed_folder(fake_webui):
+    webui = start(fake_webui)
+    inside = str(write_png(_inputs_dir() / "guide.png"))
+    inline = "data:image/png;base64," + base64.b64encode(Path(inside).read_bytes()).decode()
+    for images in ({"0": inside, "3": inline}, json.dumps({"0": inline})):
+        answer = webui.client().post("/keyframes/v1/validate", json={
+            **SMALL, "use_looper": True, "init_images": images})
+        assert answer.status_code == 200, answer.text
+
+
+def test_a_guide_image_url_is_refused_when_the_owner_did_not_allow_urls(fake_webui):
+    webui = start(fake_webui)
+    answer = webui.client().post("/keyframes/v1/validate", json={
+        **SMALL, "use_looper": True, "init_images": {"0": "https://deforum.github.io/a1/Gi1.png"}})
+    assert answer.status_code == 422
+    assert answer.json()["detail"]["error"].startswith("init_images, keyframe 1: is a URL")

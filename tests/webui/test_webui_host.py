@@ -337,3 +337,36 @@ def test_no_job_renders_while_the_webui_reloads_its_ui(fake_webui):
     assert wait(second.id).state == "done"
     assert wait(first.id).state in ("done", "interrupted")
     assert len(probe_module().SEEN) >= 4  # the reloaded always-on scripts ran on its frames
+
+
+def test_a_colour_correction_reaches_the_webuis_img2img(fake_webui):
+    start(fake_webui)
+    from modules import processing
+
+    reference = np.zeros((48, 64, 3), np.uint8)
+    reference[..., 2] = 200
+    _host().generate(_request(mask=None, color_correction=reference))
+    corrections = processing.processed_log[-1].color_corrections
+    assert len(corrections) == 1
+    assert np.array_equal(corrections[0], processing.setup_color_correction(
+        Image.fromarray(reference)))
+    _host().generate(_request(mask=None))
+    assert processing.processed_log[-1].color_corrections is None
+
+
+def test_a_guided_job_sends_the_image_strength_and_colour_corrections(fake_webui, tmp_path):
+    start(fake_webui)
+    from modules import processing
+
+    guide = tmp_path / "guide.png"
+    Image.new("RGB", (64, 64), (20, 40, 220)).save(guide)
+    before = len(processing.processed_log)
+    job = _submit(use_looper=True, init_images={"0": str(guide)},
+                  image_strength_schedule="0:(0.6)", strength_schedule="0:(0.1)")
+    assert wait(job.id).state == "done"
+    calls = processing.processed_log[before:]
+    assert [round(call.p.denoising_strength, 6) for call in calls] == [0.4] * len(calls)
+    assert calls[0].color_corrections is None
+    assert all(call.color_corrections is not None for call in calls[1:])
+    assert np.array_equal(np.asarray(calls[0].p.init_images[0]),
+                          np.full((64, 64, 3), (20, 40, 220), np.uint8))

@@ -25,10 +25,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 from modules import images, script_callbacks, scripts, sd_models, sd_samplers, shared
 from PIL import Image, ImageFilter, ImageOps
+from skimage import exposure
 
 opt_C = 4  # noqa: N816  (the host's name)
 opt_f = 8
@@ -44,6 +46,7 @@ class ProcessingCall:
     opts: dict = None  # opts.data in force during the call (after the overrides)
     checkpoint: str = None  # title of the checkpoint loaded for the call
     job_count: int = None  # state.job_count once the call has set it
+    color_corrections: list = None  # p.color_corrections as the call began
 
 
 processed_log: list[ProcessingCall] = []
@@ -108,6 +111,7 @@ class StableDiffusionProcessing:
     c: Any = field(default=None, init=False)
     uc: Any = field(default=None, init=False)
     iteration: int = field(default=0, init=False)
+    color_corrections: list = field(default=None, init=False)
     batch_index: int = field(default=0, init=False)
     all_prompts: list = field(default=None, init=False)
     all_negative_prompts: list = field(default=None, init=False)
@@ -416,6 +420,19 @@ def create_infotext(p, all_prompts, all_seeds, all_subseeds, comments=None, iter
     return f"{prompt}{negative_line}\n{text}".strip()
 
 
+def setup_color_correction(image: Image.Image) -> np.ndarray:
+    """The reference of img2img colour correction: the image's 8-bit L*a*b* array."""
+    return cv2.cvtColor(np.asarray(image.copy()), cv2.COLOR_RGB2LAB)
+
+
+def apply_color_correction(correction: np.ndarray, original_image: Image.Image) -> Image.Image:
+    """The image's L*a*b* histograms matched to the reference's. fake-only: the host then gives
+    the result the original's luminosity with its `blendmodes` package, left out here."""
+    lab = cv2.cvtColor(np.asarray(original_image), cv2.COLOR_RGB2LAB)
+    matched = exposure.match_histograms(lab, correction, channel_axis=2)
+    return Image.fromarray(cv2.cvtColor(matched.astype("uint8"), cv2.COLOR_LAB2RGB))
+
+
 def process_images(p: StableDiffusionProcessing) -> Processed:
     """Applies ``p.override_settings`` for the call (and puts back those that were in
     ``opts.data``), makes sure the right checkpoint is loaded, then processes."""
@@ -426,6 +443,7 @@ def process_images(p: StableDiffusionProcessing) -> Processed:
                             threading.get_ident())
     processed_log.append(record)
     p._fake_call = record
+    record.color_corrections = p.color_corrections
     if p.scripts is not None:
         p.scripts.before_process(p)
     saved = {key: opts.data[key] for key in p.override_settings if key in opts.data}
@@ -520,6 +538,8 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
                     pp = scripts.PostprocessImageArgs(image)
                     p.scripts.postprocess_image(p, pp)
                     image = pp.image
+                if p.color_corrections is not None and i < len(p.color_corrections):
+                    image = apply_color_correction(p.color_corrections[i], image)
                 image = p._composite(image, i)
                 if p.scripts is not None:
                     pp = scripts.PostprocessImageArgs(image)
@@ -533,6 +553,7 @@ def process_images_inner(p: StableDiffusionProcessing) -> Processed:
                 infotexts.append(text)
                 output_images.append(image)
 
+    p.color_corrections = None
     index_of_first_image = 0
     if len(output_images) > 1 and opts.return_grid and not p.do_not_save_grid:
         output_images.insert(0, images.image_grid(output_images, p.batch_size))
