@@ -61,6 +61,10 @@ class WebUIHost:
         check_names(names, host_names())
 
     def generate(self, request: FrameRequest) -> np.ndarray:
+        # The WebUI loads its checkpoint in a thread at start-up, holding the model's lock;
+        # reading the model waits for that load, where process_images would start a second
+        # load beside it and both would fail.
+        shared.sd_model  # noqa: B018
         p = self._processing(request)
         compat.seed_global_generator(request.seed)
         with contextlib.closing(p):

@@ -48,6 +48,7 @@ from lib_animation.schema import NAME, Settings
 from lib_animation.webui.limits import JobLimits, check_job_limits, over_client_limit
 
 LOG = logging.getLogger("keyframes")
+MAX_ERROR_CHARACTERS = 300
 QUEUED, RUNNING, DONE, FAILED, INTERRUPTED = "queued", "running", "done", "failed", "interrupted"
 LOCAL_CLIENT = "local"
 _STATE_OF_RUN = {"finished": DONE, "interrupted": INTERRUPTED, "failed": FAILED,
@@ -300,7 +301,7 @@ class JobManager:
                 self._run_job(job, run)
             except Exception as error:  # a bug or a host failure must not stop the worker
                 LOG.exception("Keyframes job %s failed", job.id)
-                self._fail(job, f"{type(error).__name__}: {error}")
+                self._fail(job, _one_line(error))
 
     def _next(self) -> tuple[Job, Run]:
         with self._changes:
@@ -375,6 +376,17 @@ class JobManager:
     def _fail(self, job: Job, message: str) -> None:
         with self._changes:
             job.state, job.error = FAILED, message
+
+def _one_line(error: Exception) -> str:
+    """An unexpected error as a job shows it: its first line (the host's errors can run to
+    hundreds of lines); the WebUI's console has it whole."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = f"{type(error).__name__}: {lines[0] if lines else ''}"
+    if len(text) > MAX_ERROR_CHARACTERS:
+        text = text[:MAX_ERROR_CHARACTERS - 3] + "..."
+    more = " (the WebUI's console shows the whole error)" if len(lines) > 1 else ""
+    return text + more
+
 
 def _count(job: Job, update: RenderProgress) -> None:
     job.frames_done = update.done

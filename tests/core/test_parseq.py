@@ -80,8 +80,8 @@ def test_a_managed_seed_is_truncated_and_turns_on_schedule_seeds_and_subseeds():
 def test_the_plan_records_every_value_the_manifest_gave():
     plan = make_plan(_settings())
     assert set(plan.sources) == {"angle", "strength_schedule", "image_strength_schedule",
-                                 "cfg_scale_schedule", "seed_schedule", "sampler_schedule", "animation_prompts",
-                                 "max_frames", "fps", "diffusion_cadence"}
+                                 "cfg_scale_schedule", "seed_schedule", "sampler_schedule",
+                                 "animation_prompts", "max_frames", "fps", "diffusion_cadence"}
     assert plan.to_json()["sources"]["angle"] == "parseq"
     assert make_plan(Settings({"max_frames": 3})).sources == {}
 

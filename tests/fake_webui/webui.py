@@ -71,8 +71,10 @@ def make_checkpoint(path: Path, size: int = CHECKPOINT_BYTES) -> None:
 
 class FakeWebUI:
     def __init__(self, root, *, args=(), extensions=None, checkpoints=DEFAULT_CHECKPOINTS,
-                 copy_extensions=False, config=None, serve=False):
+                 copy_extensions=False, config=None, serve=False, model_load_s=0.0):
         self.root = self.data_dir = Path(root)
+        # > 0: the start-up model load takes this long in a thread of its own, as in the host
+        self.model_load_s = model_load_s
         self.args = [str(arg) for arg in args]
         self.serve = serve
         if serve and "--port" not in self.args:
@@ -109,6 +111,7 @@ class FakeWebUI:
             "COMMANDLINE_ARGS": shlex.join(["--data-dir", str(self.root), *self.args]),
             "FAKE_WEBUI_PIP_LOG": str(self.pip_log),
             "SD_WEBUI_CACHE_FILE": str(self.root / "cache.json"),
+            "FAKE_WEBUI_MODEL_LOAD_S": str(self.model_load_s),
             "no_proxy": _bypassing_proxies(os.environ.get("no_proxy")),
             "NO_PROXY": _bypassing_proxies(os.environ.get("NO_PROXY")),
         }

@@ -11,7 +11,7 @@ from PIL import Image
 
 from lib_animation.host import FrameRequest, GenerationInterrupted, MaskOptions, NamesInUse
 from lib_animation.schema import Settings
-from tests.webui.harness import SMALL, manager, probe_module, start, wait
+from tests.webui.harness import ROOT, SMALL, manager, probe_module, start, wait
 
 
 def _request(**changes) -> FrameRequest:
@@ -140,13 +140,14 @@ def test_options_are_restored_after_a_failing_frame(fake_webui, monkeypatch):
 
     def failing(p):
         if len(processing.processed_log) >= 2:
-            raise RuntimeError("out of memory")
+            raise RuntimeError("out of memory\n\twhile copying layer 1\n\twhile copying layer 2")
         return real(p)
 
     monkeypatch.setattr(processing, "process_images", failing)
     job = _submit(enable_clipskip_scheduling=True, clipskip_schedule="0:(3)")
     finished = wait(job.id)
     assert finished.state == "failed" and "out of memory" in finished.error
+    assert "\n" not in finished.error and "layer" not in finished.error  # one line; the log has all
     assert shared.opts.data == before
     assert shared.state.job == "" and shared.state.job_count == 0
 
@@ -370,3 +371,16 @@ def test_a_guided_job_sends_the_image_strength_and_colour_corrections(fake_webui
     assert all(call.color_corrections is not None for call in calls[1:])
     assert np.array_equal(np.asarray(calls[0].p.init_images[0]),
                           np.full((64, 64, 3), (20, 40, 220), np.uint8))
+
+
+def test_a_job_started_while_the_webui_still_loads_its_model_waits_for_it(fake_webui):
+    # The host loads the checkpoint in a thread at start-up; a second load at the same time
+    # spoils both, so the first frame must wait for that load instead of starting another.
+    fake_webui(extensions={"keyframes": ROOT}, args=["--api"], model_load_s=1.0)
+    from modules import sd_models
+
+    assert sd_models.model_data.sd_model is None  # still loading
+    job = manager().submit(Settings(SMALL))
+    finished = wait(job.id)
+    assert finished.state == "done", finished.error
+    assert sd_models.weights_load_log == [sd_models.model_data.sd_model.sd_checkpoint_info.title]

@@ -1,11 +1,13 @@
 """Start-up up to (not including) the UI. ``initialize()`` runs once per process;
 ``initialize_rest()`` is its second half, which Reload UI runs again: samplers, extensions,
 checkpoints, extension scripts (their callbacks registered anew) and the model (which the host
-loads in a thread; the fake loads it in line, and a reload keeps the loaded one)."""
+loads in a thread; the fake loads it in line unless told the load takes time, and a reload
+keeps the loaded one)."""
 
 import importlib
 import os
 import sys
+import threading
 
 
 def initialize():
@@ -30,4 +32,7 @@ def initialize_rest(*, reload_script_modules=False):
         for module in [m for name, m in sys.modules.items() if name.startswith("modules.ui")]:
             importlib.reload(module)
     if not shared.cmd_opts.skip_load_model_at_start:
-        sd_models.model_data.get_sd_model()
+        if sd_models.model_load_seconds() > 0:
+            threading.Thread(target=sd_models.model_data.get_sd_model, daemon=True).start()
+        else:
+            sd_models.model_data.get_sd_model()

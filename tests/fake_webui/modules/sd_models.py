@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import threading
+import time
 from pathlib import Path
 
 from modules import errors, paths, script_callbacks, shared
@@ -247,7 +248,28 @@ def load_model_weights(model, checkpoint_info, state_dict=None, timer=None):
     weights_load_log.append(checkpoint_info.title)
 
 
+def model_load_seconds() -> float:
+    return float(os.environ.get("FAKE_WEBUI_MODEL_LOAD_S") or 0)
+
+
+_loads_running = []
+
+
 def load_model(checkpoint_info=None, already_loaded_state_dict=None):
+    """As in the host, two loads at once spoil each other: the second one fails as torch does
+    when it copies weights the first one has left on the meta device."""
+    if _loads_running:
+        raise RuntimeError("Error(s) in loading state_dict for LatentDiffusion: Cannot copy out "
+                           "of meta tensor; no data!")
+    _loads_running.append(True)
+    try:
+        time.sleep(model_load_seconds())
+        return _load_model(checkpoint_info)
+    finally:
+        _loads_running.pop()
+
+
+def _load_model(checkpoint_info):
     checkpoint_info = checkpoint_info or select_checkpoint()
     model = FakeModel(checkpoint_info)
     load_model_weights(model, checkpoint_info)
