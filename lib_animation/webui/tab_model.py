@@ -314,8 +314,10 @@ def table_frames(plan: FramePlan) -> list[int]:
 
 def plan_table(plan: FramePlan, *, random_seed: bool = False) -> list[list[Any]]:
     """Rows of frame, diffused or tween, seed, strength, CFG, camera motion and prompt. With
-    `random_seed` (seed -1, picked when the run starts) seeds show as offsets from it: s, s+1."""
+    `random_seed` (seed -1, picked when the run starts) seeds show as offsets from it: s, s+1,
+    unless a Parseq manifest gives them."""
     settings = plan.settings
+    from_manifest = plan.from_manifest(NAME.seed_schedule)
     mode = settings.animation_mode
     motion = MOTION_3D if mode == Mode.THREE_D else MOTION_2D if mode == Mode.TWO_D else ()
     uses_strength = applies(settings, NAME.strength_schedule)
@@ -328,8 +330,9 @@ def plan_table(plan: FramePlan, *, random_seed: bool = False) -> list[list[Any]]
                     f"{_mark(plan, NAME.strength_schedule)}" if uses_strength else "—")
         moves = " ".join(f"{MOTION_SHORT[name]} {plan.value(name, frame):.4g}{_mark(plan, name)}"
                          for name in motion)
-        seed = _seed_text(int(plan.seeds[frame]), settings.seed, random_seed)
-        if plan.from_manifest(NAME.seed_schedule):
+        seed = _seed_text(int(plan.seeds[frame]), settings.seed,
+                          random_seed and not from_manifest)
+        if from_manifest:
             seed = f"{seed}{PARSEQ_MARK}"
         rows.append([
             frame, "diffused" if diffused else "tween",

@@ -183,6 +183,11 @@ def test_the_parseq_section_tells_which_settings_the_manifest_manages(fake_webui
     assert rows["Prompts (animation_prompts)"] == ["deforum_prompt", ""]
     assert rows["FPS (fps)"] == ["24", ""] and rows["Max frames (max_frames)"] == ["1", ""]
     assert "near" in fields.message
+    seeded = {"rendered_frames": [{"frame": 0, "seed": 55.7}, {"frame": 1, "seed": 56}]}
+    view = actions.plan_view(context, _values(seed=-1, diffusion_cadence=1,
+                                              parseq_manifest=json_module.dumps(seeded)))
+    table = model.plan_table(view.plan, random_seed=view.random_seed)
+    assert [row[2] for row in table] == ["55 ᴾ", "56 ᴾ"]  # the manifest's seeds, not s+offsets
     broken = _values(parseq_manifest='{"rendered_frames": []}')
     assert actions.parseq_fields(context, broken).message.startswith("**Manifest not used")
 
