@@ -13,7 +13,13 @@ import numpy as np
 from lib_animation.audio import beats, smoothing
 from lib_animation.audio.decode import mono_blocks
 from lib_animation.audio.features import LEVEL_NAMES, AudioFeatures, AudioOptions
-from lib_animation.audio.spectrum import HOP_S, HopFeatures, band_starts, hop_features
+from lib_animation.audio.spectrum import (
+    HOP_S,
+    ONSET_LEAD_HOPS,
+    HopFeatures,
+    band_starts,
+    hop_features,
+)
 from lib_animation.inputs.input_file import InputFile
 
 _UNSMOOTHED = ("beat",)  # has its own release
@@ -58,7 +64,8 @@ def _levels(hops: HopFeatures, fps: float, frames: int) -> dict[str, np.ndarray]
     for index, name in enumerate(("bass", "mid", "treble")):
         amplitude = np.sqrt(_frame_means(hops.bands[:, index].astype(np.float64), fps, frames))
         levels[name] = smoothing.normalised(amplitude)
-    levels["onset"] = smoothing.normalised(_frame_means(hops.onset, fps, frames))
+    onset = _frame_means(hops.onset, fps, frames, delay_hops=ONSET_LEAD_HOPS)
+    levels["onset"] = smoothing.normalised(onset)
     return levels
 
 
@@ -76,10 +83,11 @@ def _fitted(values: np.ndarray, frames: int) -> np.ndarray:
     return result
 
 
-def _frame_means(per_hop: np.ndarray, fps: float, frames: int) -> np.ndarray:
-    """Each frame's time-weighted mean of the hops (hop k spans (k -+ 1/2) * HOP_S) over its
-    time [i/fps, (i+1)/fps); time outside the track counts as 0."""
-    hop_edges = (np.arange(per_hop.size + 1) - 0.5) * HOP_S
+def _frame_means(per_hop: np.ndarray, fps: float, frames: int,
+                 delay_hops: int = 0) -> np.ndarray:
+    """Each frame's time-weighted mean of the hops (hop k spans (k + delay_hops -+ 1/2) * HOP_S)
+    over its time [i/fps, (i+1)/fps); time outside the track counts as 0."""
+    hop_edges = (np.arange(per_hop.size + 1) + delay_hops - 0.5) * HOP_S
     integral = np.concatenate([[0.0], np.cumsum(per_hop * HOP_S, dtype=np.float64)])
     frame_edges = np.arange(frames + 1) / fps
     return np.diff(np.interp(frame_edges, hop_edges, integral)) * fps
@@ -94,5 +102,5 @@ def _frame_peaks(per_hop: np.ndarray, fps: float, frames: int) -> np.ndarray:
 
 def _beat_frames(beat_hops: np.ndarray, fps: float, frames: int) -> np.ndarray:
     """The frame showing each beat (the one whose time span holds it)."""
-    frame = np.floor(beat_hops * HOP_S * fps + 1e-6).astype(np.int64)
+    frame = np.floor((beat_hops + ONSET_LEAD_HOPS) * HOP_S * fps + 1e-6).astype(np.int64)
     return np.unique(frame[(frame >= 0) & (frame < frames)])

@@ -27,28 +27,34 @@ MAX_DURATION_S = 2 * 60 * 60  # longer soundtracks are refused rather than analy
 _FULL_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9223372036854775808.0}
 
 
-def mono_blocks(file: InputFile) -> Iterator[np.ndarray]:
+def mono_blocks(file: InputFile, max_seconds: float = MAX_DURATION_S) -> Iterator[np.ndarray]:
     """The soundtrack's samples as float32 mono blocks at ANALYSIS_RATE, in order; RenderError
     naming the setting if it has no audio, cannot be decoded, has an unsupported sample rate or
-    lasts longer than MAX_DURATION_S."""
+    lasts longer than `max_seconds` (counted in decoded samples, whatever its header claims)."""
     with open_media(file, what=file.what) as container:
         if not container.streams.audio:
             raise RenderError(f"{file.what} {file.name} has no audio", setting=file.setting)
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
-        limit = MAX_DURATION_S * ANALYSIS_RATE
+        limit = max_seconds * ANALYSIS_RATE
         total = 0
         for frame in _decoded(container, stream, file):
             for block in _resampled(resampler, frame, file):
                 total += block.size
                 if total > limit:
                     raise RenderError(
-                        f"{file.what} {file.name} is longer than {MAX_DURATION_S // 3600} hours",
+                        f"{file.what} {file.name} is longer than {_duration(max_seconds)}",
                         setting=file.setting, hint="trim it to the part the video uses")
                 yield block
         if total == 0:
             raise RenderError(f"{file.what} {file.name} has no audio samples",
                               setting=file.setting)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} hours"
+    return f"{seconds:g} seconds"
 
 
 def _decoded(container: av.container.InputContainer, stream: av.AudioStream,

@@ -21,6 +21,9 @@ HOP = 256
 HOP_S = HOP / ANALYSIS_RATE
 FLUX_BANDS = 48  # log-spaced bands from FLUX_LOW_HZ to Nyquist for the onset strength
 FLUX_LOW_HZ = 40.0
+# A rise in dB shows first in the window that just reaches the sound, before its centre: on
+# clicks and drums the flux leads the sound by about one hop, so onsets are dated one hop later.
+ONSET_LEAD_HOPS = 1
 FLOOR_DB = -80.0  # below full scale: quieter parts of the spectrum count as silence
 _BLOCK_HOPS = 4096  # hops transformed at once (about 8 MB of spectrum)
 
