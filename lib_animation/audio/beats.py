@@ -40,10 +40,10 @@ def track(onset: np.ndarray, hop_s: float) -> Beats:
 
 def beat_period(onset: np.ndarray, hop_s: float) -> float | None:
     """The beat period in hops (fractional), or None for a flat envelope or one too short to
-    hold two beats at MIN_BPM."""
+    hold two periods of MAX_BPM. Periods longer than half the envelope are not considered."""
     shortest = max(1, int(np.floor(60.0 / MAX_BPM / hop_s)))
-    longest = int(np.ceil(60.0 / MIN_BPM / hop_s))
-    if onset.size <= 2 * longest or not np.any(onset != onset[0]):
+    longest = min(int(np.ceil(60.0 / MIN_BPM / hop_s)), onset.size // 2 - 1)
+    if longest <= shortest or not np.any(onset != onset[0]):
         return None
     centred = onset - onset.mean()
     size = 1 << int(2 * onset.size - 1).bit_length()
