@@ -37,7 +37,7 @@ LAYERS = (
           ("plan", "inputs", "declaration", "grammar", "files", "base")),
     Layer("plan", "settings -> every per-frame value: schedules, prompts, seeds; curves",
           ("plan.py", "parseq_import.py", "prompts.py", "seeds.py", "curves.py",
-           "mask_checks.py", "guide_schedule.py"),
+           "mask_checks.py", "guide_schedule.py", "audio_schedules.py"),
           ("audio", "declaration", "grammar", "base")),
     Layer("audio", "a soundtrack decoded once and analysed into per-frame curves",
           ("audio/",),

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from lib_animation.atomic_files import write_text_atomic
 from lib_animation.audio import AudioFeatures, AudioOptions, analyse_audio
-from lib_animation.errors import RenderError
-from lib_animation.inputs.gather import input_files
+from lib_animation.errors import RenderError, SettingsError
+from lib_animation.inputs.gather import input_files, video_frame_count
 from lib_animation.inputs.input_file import InputFile
+from lib_animation.inputs.manifest_file import with_manifest_read
 from lib_animation.inputs.remote import UrlFetcher
-from lib_animation.plan import PlanTiming, audio_variables_read
+from lib_animation.plan import PlanTiming, audio_variables_read, plan_timing
 from lib_animation.schema import NAME, Mode, Settings
 
 AUDIO_CACHE_NAME = "audio.json"
@@ -36,12 +37,13 @@ def audio_options(settings: Settings) -> AudioOptions:
 
 
 def audio_source(settings: Settings, *, confined_to: Sequence[Path] | None = None,
-                 urls: UrlFetcher | None = None) -> InputFile | None:
-    """The file a run with these settings analyses, or None when it analyses none."""
+                 urls: UrlFetcher | None = None, unread: bool = False) -> InputFile | None:
+    """The file a run with these settings analyses, or None when it analyses none; with
+    `unread`, also the soundtrack no schedule reads."""
     files = input_files(settings, confined_to, urls)
     if NAME.audio_path in files:
         return files[NAME.audio_path]
-    if not audio_variables_read(settings):
+    if not unread and not audio_variables_read(settings):
         return None
     if NAME.soundtrack_path in files:
         return files[NAME.soundtrack_path]
@@ -58,6 +60,24 @@ def analysed_audio(settings: Settings, timing: PlanTiming, *,
     source = audio_source(settings, confined_to=confined_to, urls=urls)
     if source is None:
         return None
+    return analyse_audio(source, fps=timing.fps, frames=timing.frames,
+                         options=audio_options(settings))
+
+
+def run_audio(settings: Settings, *, confined_to: Sequence[Path] | None = None,
+              urls: UrlFetcher | None = None) -> AudioFeatures:
+    """The features of the audio a run with these settings has (`audio_path`, else its
+    soundtrack), read or not by its schedules; SettingsError when it has none."""
+    settings = with_manifest_read(settings, confined_to=confined_to, urls=urls)
+    source = audio_source(settings, confined_to=confined_to, urls=urls, unread=True)
+    if source is None:
+        raise SettingsError("no audio to analyse", setting=NAME.audio_path,
+                            hint=f"set {NAME.audio_path}, or {NAME.add_soundtrack} File with a "
+                            f"{NAME.soundtrack_path}")
+    count = None
+    if settings.animation_mode == Mode.VIDEO_INPUT:
+        count = video_frame_count(settings, confined_to=confined_to, urls=urls)
+    timing = plan_timing(settings, max_frames=count)
     return analyse_audio(source, fps=timing.fps, frames=timing.frames,
                          options=audio_options(settings))
 

@@ -133,6 +133,17 @@ def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
     count = None
     if settings.animation_mode == Mode.VIDEO_INPUT:
         count = video_frame_count(settings, confined_to=confined_to, urls=urls)
+    return _planned(settings, count, confined_to, urls)
+
+
+def preview_plan(settings: Settings, *, urls: UrlFetcher | None = None) -> FramePlan:
+    """The plan `plan` and `plot` show: as a new run's, with its manifest read and its audio
+    analysed, but without reading an input video (Video Input is planned over max_frames)."""
+    return _planned(with_manifest_read(settings, urls=urls), None, None, urls)
+
+
+def _planned(settings: Settings, count: int | None, confined_to: Sequence[Path] | None,
+             urls: UrlFetcher | None) -> FramePlan:
     audio = analysed_audio(settings, plan_timing(settings, max_frames=count),
                            confined_to=confined_to, urls=urls)
     return make_plan(settings, max_frames=count, audio=audio)
