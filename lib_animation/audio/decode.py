@@ -34,21 +34,40 @@ def mono_blocks(file: InputFile, max_seconds: float = MAX_DURATION_S) -> Iterato
     with open_media(file, what=file.what) as container:
         if not container.streams.audio:
             raise RenderError(f"{file.what} {file.name} has no audio", setting=file.setting)
-        stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
         limit = max_seconds * ANALYSIS_RATE
-        total = 0
-        for frame in _decoded(container, stream, file):
-            for block in _resampled(resampler, frame, file):
-                total += block.size
-                if total > limit:
-                    raise RenderError(
-                        f"{file.what} {file.name} is longer than {_duration(max_seconds)}",
-                        setting=file.setting, hint="trim it to the part the video uses")
+        emitted = decoded = rate = 0
+        for frame in _decoded(container, container.streams.audio[0], file):
+            decoded, rate = decoded + frame.samples, frame.sample_rate
+            for block in _resampled(resampler, _mono_frame(frame), file):
+                emitted += block.size
+                _check_length(emitted, limit, max_seconds, file)
                 yield block
-        if total == 0:
+        if decoded == 0:
             raise RenderError(f"{file.what} {file.name} has no audio samples",
                               setting=file.setting)
+        expected = round(decoded * ANALYSIS_RATE / rate)
+        _check_length(expected, limit, max_seconds, file)
+        yield _last_block(resampler, rate, expected - emitted, file)
+
+
+def _last_block(resampler: av.AudioResampler, rate: int, missing: int,
+                file: InputFile) -> np.ndarray:
+    """The `missing` samples the resampler still holds. It keeps a filter's length back, and a
+    track shorter than that would give none: silence pushes them out, and the block is cut (or
+    padded) so the track keeps its decoded length."""
+    silence = av.AudioFrame.from_ndarray(np.zeros((1, rate // 50), np.float32), format="flt",
+                                         layout="mono")
+    silence.sample_rate = rate
+    held = [*_resampled(resampler, silence, file), *_resampled(resampler, None, file)]
+    block = np.concatenate([np.zeros(0, np.float32), *held])[: max(missing, 0)]
+    return np.pad(block, (0, max(missing, 0) - block.size))
+
+
+def _check_length(samples: int, limit: float, max_seconds: float, file: InputFile) -> None:
+    if samples > limit:
+        raise RenderError(f"{file.what} {file.name} is longer than {_duration(max_seconds)}",
+                          setting=file.setting, hint="trim it to the part the video uses")
 
 
 def _duration(seconds: float) -> str:
@@ -58,8 +77,7 @@ def _duration(seconds: float) -> str:
 
 
 def _decoded(container: av.container.InputContainer, stream: av.AudioStream,
-             file: InputFile) -> Iterator[av.AudioFrame | None]:
-    """The stream's decoded frames, then None (to flush the resampler)."""
+             file: InputFile) -> Iterator[av.AudioFrame]:
     try:
         for frame in container.decode(stream):
             _check_rate(frame.sample_rate, file)
@@ -67,7 +85,6 @@ def _decoded(container: av.container.InputContainer, stream: av.AudioStream,
     except av.FFmpegError as error:
         raise RenderError(f"cannot decode the {file.what} {file.name}: {error.strerror}",
                           setting=file.setting) from None
-    yield None
 
 
 def _check_rate(rate: int, file: InputFile) -> None:
@@ -78,15 +95,13 @@ def _check_rate(rate: int, file: InputFile) -> None:
 
 
 def _resampled(resampler: av.AudioResampler, frame: av.AudioFrame | None,
-               file: InputFile) -> Iterator[np.ndarray]:
-    mono = None if frame is None else _mono_frame(frame)
+               file: InputFile) -> list[np.ndarray]:
     try:
-        converted = resampler.resample(mono)
+        converted = resampler.resample(frame)
     except (av.FFmpegError, ValueError) as error:
         raise RenderError(f"cannot decode the {file.what} {file.name}: {error}",
                           setting=file.setting) from None
-    for output in converted:
-        yield output.to_ndarray().reshape(-1)
+    return [output.to_ndarray().reshape(-1) for output in converted]
 
 
 def _mono_frame(frame: av.AudioFrame) -> av.AudioFrame:
