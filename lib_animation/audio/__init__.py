@@ -16,11 +16,13 @@ from lib_animation.audio.decode import (
     MIN_SOURCE_RATE,
 )
 from lib_animation.audio.features import FEATURE_NAMES, LEVEL_NAMES, AudioFeatures, AudioOptions
+from lib_animation.audio.spectrum import MAX_BAND_HZ
 
 __all__ = [
     "ANALYSIS_RATE",
     "FEATURE_NAMES",
     "LEVEL_NAMES",
+    "MAX_BAND_HZ",
     "MAX_DURATION_S",
     "MAX_SOURCE_RATE",
     "MIN_SOURCE_RATE",

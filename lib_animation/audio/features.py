@@ -31,6 +31,15 @@ class AudioOptions:
     release_s: float = 0.1
     beat_release_s: float = 0.25  # `beat` is 1 on a beat's frame and falls to 1/e after this
 
+    def __post_init__(self) -> None:
+        """Settings are checked before they get here: a bad value is a programming error."""
+        values = (self.bass_max_hz, self.treble_min_hz, self.attack_s, self.release_s,
+                  self.beat_release_s)
+        if not all(math.isfinite(value) and value >= 0 for value in values):
+            raise ValueError(f"audio options must be finite and >= 0: {self}")
+        if not 0 < self.bass_max_hz <= self.treble_min_hz:
+            raise ValueError(f"need 0 < bass_max_hz <= treble_min_hz: {self}")
+
 
 @dataclass(frozen=True)
 class AudioFeatures:

@@ -19,13 +19,14 @@ from lib_animation.audio.decode import ANALYSIS_RATE
 N_FFT = 1024
 HOP = 256
 HOP_S = HOP / ANALYSIS_RATE
+MAX_BAND_HZ = ANALYSIS_RATE / 2  # nothing above is analysed: a treble band starting there is 0
 FLUX_BANDS = 48  # log-spaced bands from FLUX_LOW_HZ to Nyquist for the onset strength
 FLUX_LOW_HZ = 40.0
 # A rise in dB shows first in the window that just reaches the sound, before its centre: on
 # clicks and drums the flux leads the sound by about one hop, so onsets are dated one hop later.
 ONSET_LEAD_HOPS = 1
 FLOOR_DB = -80.0  # below full scale: quieter parts of the spectrum count as silence
-_BLOCK_HOPS = 4096  # hops transformed at once (about 8 MB of spectrum)
+_BLOCK_HOPS = 1024  # hops transformed at once (a few MB of spectrum)
 
 _WINDOW = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann, as librosa's
 _FULL_SCALE_POWER = float(np.sum(_WINDOW) / 2) ** 2  # power of a full-scale sine's bin
@@ -47,12 +48,13 @@ class HopFeatures:
         return self.samples / ANALYSIS_RATE
 
 
-def band_starts(bass_max_hz: float, treble_min_hz: float) -> np.ndarray:
-    """First FFT bin of bass, mid and treble (the DC bin belongs to none)."""
-    return np.array([1, _bin_at(bass_max_hz), _bin_at(treble_min_hz)])
+def band_starts(bass_max_hz: float, treble_min_hz: float) -> tuple[int, int, int]:
+    """First FFT bin of bass, mid and treble (the DC bin belongs to none; a band above the
+    analysis' Nyquist frequency, or between two equal edges, is empty)."""
+    return 1, _bin_at(bass_max_hz), max(_bin_at(bass_max_hz), _bin_at(treble_min_hz))
 
 
-def hop_features(blocks: Iterable[np.ndarray], starts: np.ndarray) -> HopFeatures:
+def hop_features(blocks: Iterable[np.ndarray], starts: tuple[int, int, int]) -> HopFeatures:
     """The per-hop numbers of the signal `blocks` (float32 mono at ANALYSIS_RATE) make."""
     reducer = _HopReducer(starts)
     pending: list[np.ndarray] = [np.zeros(N_FFT // 2, np.float32)]
@@ -83,7 +85,8 @@ def _flux_starts() -> np.ndarray:
 class _HopReducer:
     """Turns consecutive stretches of the padded signal into per-hop numbers."""
 
-    def __init__(self, starts: np.ndarray) -> None:
+    def __init__(self, starts: tuple[int, int, int]) -> None:
+        self._ends = (*starts[1:], N_FFT // 2 + 1)
         self._starts = starts
         self._flux_starts = _flux_starts()
         self._previous_db = np.full(self._flux_starts.size, FLOOR_DB, np.float32)
@@ -101,7 +104,8 @@ class _HopReducer:
         mean_square = np.mean(np.square(middle, dtype=np.float64), axis=1)
         peak = np.max(np.abs(middle), axis=1)
         power = np.square(np.abs(np.fft.rfft(windows * _WINDOW, axis=1))).astype(np.float32)
-        bands = np.add.reduceat(power, self._starts, axis=1)
+        bands = np.stack([power[:, start:end].sum(axis=1)
+                          for start, end in zip(self._starts, self._ends, strict=True)], axis=1)
         self._parts.append((mean_square, peak, bands, self._flux(power)))
         self.hops += count
         return padded[count * HOP:]

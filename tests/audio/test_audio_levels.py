@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from lib_animation.audio import LEVEL_NAMES, AudioOptions, analyse_audio
+from lib_animation.audio import LEVEL_NAMES, MAX_BAND_HZ, AudioOptions, analyse_audio
 from lib_animation.audio.smoothing import pulses, smoothed
 from tests.audio import signals
 
@@ -50,6 +50,22 @@ def test_a_sweep_moves_from_bass_to_mid_to_treble_when_it_crosses_the_band_edges
     assert treble[late] > 0.9 and bass[late] < 0.1 and mid[late] < 0.1
     for name in LEVEL_NAMES:
         assert values[name].min() >= 0.0 and values[name].max() <= 1.0
+
+
+def test_an_empty_band_reads_0(tmp_path):
+    path = signals.write_wav(tmp_path / "sweep.wav", signals.sweep(LOW_HZ, HIGH_HZ, 4.0, RATE),
+                             RATE)
+    options = AudioOptions(bass_max_hz=1000.0, treble_min_hz=MAX_BAND_HZ + 1)
+    values = analyse_audio(signals.soundtrack(path), fps=FPS, frames=100, options=options).values
+    assert not np.any(values["treble"])
+    assert values["bass"].max() == values["mid"].max() == 1.0
+
+
+def test_options_a_setting_check_lets_through_are_a_programming_error():
+    with pytest.raises(ValueError):
+        AudioOptions(bass_max_hz=5000.0, treble_min_hz=4000.0)
+    with pytest.raises(ValueError):
+        AudioOptions(release_s=math.nan)
 
 
 def tone_burst(tmp_path, before_s: float, tone_s: float, after_s: float):
