@@ -4,8 +4,12 @@
     features.values["bass"]  # 300 values in 0..1
 
 Levels (loudness, bass, mid, treble, onset, beat) are normalised to 0..1 over the whole track
-and are 0 on frames after its end; `tempo` is the track's tempo (beats per minute) on every
-frame. Host-free: numpy and PyAV only. Imports `inputs` (InputFile, open_media) and `errors`.
+(whatever part of it the run uses) and are 0 on frames after its end; `tempo` is the track's
+tempo (beats per minute) on every frame, 0 when it has too few beats to tell. A silent track
+(nothing above -70 dB of full scale) has all levels 0 (`features.silent`). Any channel count
+is averaged to mono; sample rates MIN_SOURCE_RATE..MAX_SOURCE_RATE are read, tracks longer
+than MAX_DURATION_S (2 hours) are refused, frequencies above MAX_BAND_HZ are not analysed.
+Host-free: numpy and PyAV only. Imports `inputs` (InputFile, open_media) and `errors`.
 """
 
 from lib_animation.audio.analysis import analyse_audio

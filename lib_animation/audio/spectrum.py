@@ -49,9 +49,10 @@ class HopFeatures:
 
 
 def band_starts(bass_max_hz: float, treble_min_hz: float) -> tuple[int, int, int]:
-    """First FFT bin of bass, mid and treble (the DC bin belongs to none; a band above the
-    analysis' Nyquist frequency, or between two equal edges, is empty)."""
-    return 1, _bin_at(bass_max_hz), max(_bin_at(bass_max_hz), _bin_at(treble_min_hz))
+    """First FFT bin of bass, mid and treble: each band holds the bins whose centre lies in it,
+    the DC bin belongs to none, and a band above MAX_BAND_HZ is empty."""
+    mid = max(2, _bin_at(bass_max_hz))  # bass holds at least the lowest bin above DC
+    return 1, mid, max(mid, _bin_at(treble_min_hz))
 
 
 def hop_features(blocks: Iterable[np.ndarray], starts: tuple[int, int, int]) -> HopFeatures:

@@ -61,6 +61,14 @@ def test_an_empty_band_reads_0(tmp_path):
     assert values["bass"].max() == values["mid"].max() == 1.0
 
 
+def test_the_lowest_bass_edge_still_holds_the_lowest_bin(tmp_path):
+    time = np.arange(2 * RATE) / RATE
+    path = signals.write_wav(tmp_path / "rumble.wav", 0.5 * np.sin(2 * np.pi * 30 * time), RATE)
+    options = AudioOptions(bass_max_hz=20.0, treble_min_hz=1000.0)
+    values = analyse_audio(signals.soundtrack(path), fps=FPS, frames=50, options=options).values
+    assert values["bass"][10:40].min() > 0.9
+
+
 def test_options_a_setting_check_lets_through_are_a_programming_error():
     with pytest.raises(ValueError):
         AudioOptions(bass_max_hz=5000.0, treble_min_hz=4000.0)
