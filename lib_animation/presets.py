@@ -148,8 +148,13 @@ def save_user_preset(
 def load_file_or_preset(
     name: str, user_dir: str | os.PathLike[str] | None = None
 ) -> Loaded:
-    """A settings file when `name` is an existing path, otherwise the preset of that name."""
-    if Path(name).exists() or not PRESET_NAME.match(name):
+    """A settings file when `name` is an existing path, otherwise the preset of that name (a
+    shipped preset's own file is loaded as that preset, its shipped files found beside it)."""
+    path = Path(name)
+    if path.is_file() and path.suffix == PRESET_SUFFIX \
+            and path.resolve().parent == SHIPPED_PRESETS.resolve():
+        return load_preset(path.stem, user_dir)
+    if path.exists() or not PRESET_NAME.match(name):
         return load_settings(name)
     try:
         find_preset(name, user_dir)
