@@ -101,6 +101,7 @@ def _frame_peaks(per_hop: np.ndarray, fps: float, frames: int) -> np.ndarray:
 
 
 def _beat_frames(beat_hops: np.ndarray, fps: float, frames: int) -> np.ndarray:
-    """The frame showing each beat (the one whose time span holds it)."""
-    frame = np.floor((beat_hops + ONSET_LEAD_HOPS) * HOP_S * fps + 1e-6).astype(np.int64)
+    """The frame of each beat: the one that starts nearest to it, so a picture never runs
+    ahead of its sound by more than half a frame."""
+    frame = np.floor((beat_hops + ONSET_LEAD_HOPS) * HOP_S * fps + 0.5).astype(np.int64)
     return np.unique(frame[(frame >= 0) & (frame < frames)])

@@ -56,7 +56,10 @@ def test_every_rate_and_channel_count_gives_the_same_beats(tmp_path, reference, 
     path = signals.write_wav(tmp_path / "clicks.wav", signals.click_track(120, SECONDS, rate),
                              rate, channels)
     features = analysed(path)
-    np.testing.assert_array_equal(features.beat_frames, reference.beat_frames)
+    # At 25 fps every other beat of 120 BPM falls exactly between two frames, where the
+    # resampling of an 8 kHz file may tip it to either.
+    assert features.beat_frames.size == reference.beat_frames.size
+    assert np.all(np.abs(features.beat_frames - reference.beat_frames) <= 1)
     assert features.tempo_bpm == pytest.approx(reference.tempo_bpm, rel=0.01)
     np.testing.assert_allclose(features.values["loudness"], reference.values["loudness"],
                                atol=0.02)
