@@ -1,4 +1,4 @@
-"""Standalone use: `python -m lib_animation validate|plan|plot|render ...`.
+"""Standalone use: `python -m lib_animation validate|plan|plot|audio-schedules|render ...`.
 
 Every command accepts Keyframes settings files, presets and Deforum settings files. Problems are
 printed one line each on stderr, never as a traceback, and give exit status 2.
@@ -18,7 +18,7 @@ from pathlib import Path
 from lib_animation import __version__
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.numbers import format_number
-from lib_animation.plan import FramePlan, make_plan
+from lib_animation.plan import FramePlan
 from lib_animation.presets import (
     list_presets,
     load_file_or_preset,
@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", default="curves.png", metavar="PNG",
                       help="where to write the plot (default: curves.png)")
     plot.set_defaults(handler=_plot)
+
+    audio = commands.add_parser(
+        "audio-schedules",
+        help="write the audio variables of a settings file as Deforum schedules",
+        description="Analyse the audio of a settings file (audio_path, else its soundtrack) and "
+        "write each audio variable (loudness, bass, mid, treble, onset, beat, tempo) as a plain "
+        "Deforum schedule with one keyframe per frame, as a JSON object.",
+    )
+    audio.add_argument("file", metavar="FILE", help="settings file or preset name")
+    audio.add_argument("--out", metavar="JSON", help="write to this file (default: stdout)")
+    audio.set_defaults(handler=_audio_schedules)
 
     render = commands.add_parser(
         "render",
@@ -191,10 +202,10 @@ def _warn(source: str, warnings: Sequence[str]) -> None:
 
 
 def _load_and_plan(file: str) -> tuple[Loaded, FramePlan]:
-    from lib_animation.runs import UrlFetcher, with_manifest_read
+    from lib_animation.runs import UrlFetcher, preview_plan
 
     loaded = load_file_or_preset(file, user_presets_dir())
-    return loaded, make_plan(with_manifest_read(loaded.settings, urls=UrlFetcher()))
+    return loaded, preview_plan(loaded.settings, urls=UrlFetcher())
 
 
 def _with_plan(file: str, action: Callable[[Loaded, FramePlan], int]) -> int:
@@ -297,6 +308,30 @@ def _plot(arguments: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _with_plan(arguments.file, draw)
+
+
+def _audio_schedules(arguments: argparse.Namespace) -> int:
+    from lib_animation.audio_schedules import audio_schedules
+    from lib_animation.runs import UrlFetcher, run_audio
+
+    try:
+        loaded = load_file_or_preset(arguments.file, user_presets_dir())
+        features = run_audio(loaded.settings, urls=UrlFetcher())
+    except KeyframesError as error:
+        _report(error, arguments.file)
+        return EXIT_INVALID
+    _warn(arguments.file, loaded.warnings)
+    text = json.dumps(audio_schedules(features), indent=1) + "\n"
+    if arguments.out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        Path(arguments.out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"{arguments.out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {arguments.out}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _presets(arguments: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
-"""The README's generated sections: the settings reference (from the schema), the schedule
-syntax (from schedule/SYNTAX.md) and the architecture picture (from the layers), so none can
-drift from the code."""
+"""The README's generated sections: the settings reference (from the schema), the audio
+variables, the schedule syntax (from schedule/SYNTAX.md) and the architecture picture (from the
+layers), so none can drift from the code."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from lib_animation.audio_variables import AUDIO_VARIABLES
 from lib_animation.layers import LAYERS
 from lib_animation.schema import GROUPS, Setting, settings_in_group
 
@@ -91,8 +92,14 @@ def architecture_picture() -> str:
     )
 
 
+def audio_variables_table() -> str:
+    rows = [f"| `{name}` | {_cell(what)} |" for name, what in AUDIO_VARIABLES.items()]
+    return "\n".join(["| Variable | Value on each frame |", "|---|---|", *rows]) + "\n"
+
+
 SECTIONS = {
     "settings-table": settings_table,
+    "audio-variables": audio_variables_table,
     "schedule-syntax": schedule_syntax,
     "architecture": architecture_picture,
 }

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from lib_animation.audio import AudioFeatures
+from lib_animation.audio_variables import AUDIO_VARIABLE_NAMES
 from lib_animation.errors import KeyframesError, KeyframesErrors, ScheduleError
 from lib_animation.guide_schedule import GuideSchedule, guide_schedule
 from lib_animation.mask_checks import check_mask_schedules
@@ -24,7 +26,7 @@ from lib_animation.parseq_import import (
     prompt_keys,
     run_overrides,
 )
-from lib_animation.prompts import frame_prompts, parse_animation_prompts
+from lib_animation.prompts import frame_prompts, inline_names, parse_animation_prompts
 from lib_animation.schedule import ScheduleVariables, parse_schedule
 from lib_animation.schema import (
     BY_NAME,
@@ -38,6 +40,10 @@ from lib_animation.schema import (
 from lib_animation.seeds import resolve_seed, seed_sequence, subseed_sequence
 
 NO_CADENCE_MODES = (Mode.VIDEO_INPUT, Mode.INTERPOLATION)
+NO_AUDIO_HINT = (
+    f"{', '.join(sorted(AUDIO_VARIABLE_NAMES))} come from an analysed soundtrack: set "
+    f"{NAME.audio_path}, or {NAME.add_soundtrack} File with a {NAME.soundtrack_path}"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class FramePlan:
     # frame count, FPS and cadence it set); everything else comes from the settings.
     sources: Mapping[str, str] = field(default_factory=dict)
     guide: GuideSchedule | None = None  # guided images, when they are on
+    audio: AudioFeatures | None = None  # the analysed soundtrack the audio variables read
 
     @property
     def cadence(self) -> int:
@@ -87,8 +94,10 @@ class FramePlan:
 
     def to_json(self) -> dict[str, Any]:
         guided = {} if self.guide is None else {"guided_images": self.guide.to_json()}
+        audio = {} if self.audio is None else {"audio": self.audio.to_json()}
         return {
             **guided,
+            **audio,
             "max_frames": self.max_frames,
             "values": {
                 name: list(values) if isinstance(values, tuple) else values.tolist()
@@ -108,8 +117,10 @@ class FramePlan:
         `diffused` lists the diffused frames."""
         guided = {} if self.guide is None else {"guided_images": {
             "image": changes(self.guide.entry), "blend": changes(self.guide.blend)}}
+        audio = {} if self.audio is None else {"audio": self.audio.to_json()}
         return {
             **guided,
+            **audio,
             "max_frames": self.max_frames,
             "form": "changes",
             "values": {name: changes(values) for name, values in self.values.items()},
@@ -150,15 +161,53 @@ def diffused_mask(max_frames: int, cadence: int) -> np.ndarray:
     return mask
 
 
+@dataclass(frozen=True)
+class PlanTiming:
+    """A run's frame count and frame rate, as its plan will have them."""
+
+    frames: int
+    fps: float
+
+
+def plan_timing(settings: Settings, *, max_frames: int | None = None) -> PlanTiming:
+    """The frames and fps `make_plan` gives these settings (a Parseq manifest may set them)."""
+    manifest = manifest_of(settings)
+    if manifest is not None:
+        settings = applied_settings(settings, manifest, video_frames=max_frames)
+    frames = max_frames if max_frames is not None else settings.max_frames
+    return PlanTiming(frames, settings.fps)
+
+
+def audio_variables_read(settings: Settings) -> frozenset[str]:
+    """The audio variables the settings' number schedules and prompts read."""
+    names: set[str] = set()
+    for name in SCHEDULE_NAMES:
+        if BY_NAME[name].kind == STRING_SCHEDULE:
+            continue
+        try:
+            schedule = parse_schedule(settings[name], setting=name, series=AUDIO_VARIABLE_NAMES)
+        except KeyframesError:
+            continue  # planning reports it
+        names.update(name for keyframe in schedule.keyframes if keyframe.expression is not None
+                     for name in keyframe.expression.names_used)
+    prompts = [*settings.animation_prompts.values(), settings.animation_prompts_positive,
+               settings.animation_prompts_negative]
+    names.update(inline_names(prompts))
+    return frozenset(names & AUDIO_VARIABLE_NAMES)
+
+
 def make_plan(
     settings: Settings,
     *,
     max_frames: int | None = None,
     rng: np.random.Generator | None = None,
+    audio: AudioFeatures | None = None,
 ) -> FramePlan:
     """Plan a run. `max_frames` overrides the setting (Video Input uses the video's length);
     `rng` only matters when the seed is -1 and must be resolved. A Parseq manifest (inline in
-    the settings) replaces the values it manages."""
+    the settings) replaces the values it manages. `audio`, analysed at the run's fps for its
+    frames (`plan_timing`), gives the audio variables their values; without it a schedule that
+    reads one is an error."""
     manifest = manifest_of(settings)
     overridden: list[str] = []
     if manifest is not None:
@@ -169,7 +218,7 @@ def make_plan(
     frames = max_frames if max_frames is not None else settings.max_frames
     if frames != settings.max_frames:
         settings = settings.replace(max_frames=frames)
-    variables = ScheduleVariables(max_frames=frames, seed=seed, fps=settings.fps)
+    variables = _variables(frames, seed, settings.fps, audio)
     managed = (None if manifest is None else
                managed_values(manifest, frames, settings.parseq_use_deltas))
 
@@ -184,7 +233,9 @@ def make_plan(
             continue
         try:
             kind = "string" if BY_NAME[name].kind == STRING_SCHEDULE else "number"
-            result = parse_schedule(settings[name], setting=name, kind=kind).evaluate(variables)
+            schedule = parse_schedule(settings[name], setting=name, kind=kind,
+                                      series=AUDIO_VARIABLE_NAMES)
+            result = schedule.evaluate(variables)
         except KeyframesError as error:
             problems.append(error)
             continue
@@ -246,7 +297,19 @@ def make_plan(
         prompt_frames=prompt_frames,
         sources=_sources(managed, overridden),
         guide=guide,
+        audio=audio,
     )
+
+
+def _variables(frames: int, seed: int, fps: float, audio: AudioFeatures | None
+               ) -> ScheduleVariables:
+    if audio is None:
+        return ScheduleVariables(max_frames=frames, seed=seed, fps=fps,
+                                 missing_series_hint=NO_AUDIO_HINT)
+    if audio.frames != frames or audio.fps != fps:
+        raise ValueError(f"audio analysed for {audio.frames} frames at {audio.fps} fps, "
+                         f"the plan has {frames} at {fps}")
+    return ScheduleVariables(max_frames=frames, seed=seed, fps=fps, series=audio.values)
 
 
 def _prompts(settings: Settings, variables: ScheduleVariables, managed: Managed | None,

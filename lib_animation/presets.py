@@ -11,7 +11,8 @@ from pathlib import Path
 
 from lib_animation.atomic_files import write_text_atomic
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
-from lib_animation.schema import Settings
+from lib_animation.schema import SETTINGS, Settings
+from lib_animation.setting_kinds import PATH
 from lib_animation.settings_files import (
     PRESET_FORMAT,
     VERSION,
@@ -25,6 +26,7 @@ from lib_animation.settings_files import (
 PRESET_SUFFIX = ".json"
 SHIPPED_PRESETS = Path(__file__).parent / "presets"
 PRESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()+-]{0,79}$")
+PATH_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.kind == PATH)
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,29 @@ def load_preset(
     source = str(preset.path)
     try:
         data = parse_json(read_settings_text(preset.path), source=source)
+        if preset.shipped:
+            data = _with_shipped_files(data)
         return settings_from_data(data, source=source, base=base)
     except KeyframesErrors:
         raise
     except KeyframesError as error:
         raise SettingsError(f"damaged preset {name!r}: {error.message}", source=source,
                             hint=error.hint) from None
+
+
+def _with_shipped_files(data: object) -> object:
+    """A shipped preset's file paths that name a file shipped beside it (its soundtrack), made
+    absolute, so the preset works from any folder; other paths are the user's to give."""
+    values = data.get("settings") if isinstance(data, Mapping) else None
+    if not isinstance(values, Mapping):
+        return data
+    shipped = {}
+    for name in PATH_SETTINGS:
+        value = values.get(name)
+        if isinstance(value, str) and value and (SHIPPED_PRESETS / value).is_file() \
+                and Path(value).name == value:
+            shipped[name] = str(SHIPPED_PRESETS / value)
+    return {**data, "settings": {**values, **shipped}} if shipped else data
 
 
 def save_user_preset(
@@ -129,8 +148,13 @@ def save_user_preset(
 def load_file_or_preset(
     name: str, user_dir: str | os.PathLike[str] | None = None
 ) -> Loaded:
-    """A settings file when `name` is an existing path, otherwise the preset of that name."""
-    if Path(name).exists() or not PRESET_NAME.match(name):
+    """A settings file when `name` is an existing path, otherwise the preset of that name (a
+    shipped preset's own file is loaded as that preset, its shipped files found beside it)."""
+    path = Path(name)
+    if path.is_file() and path.suffix == PRESET_SUFFIX \
+            and path.resolve().parent == SHIPPED_PRESETS.resolve():
+        return load_preset(path.stem, user_dir)
+    if path.exists() or not PRESET_NAME.match(name):
         return load_settings(name)
     try:
         find_preset(name, user_dir)

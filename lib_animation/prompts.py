@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lib_animation.errors import PromptError, ScheduleError
+from lib_animation.audio_variables import AUDIO_VARIABLE_NAMES
+from lib_animation.errors import KeyframesError, PromptError, ScheduleError
 from lib_animation.numbers import format_number
 from lib_animation.prompt_entries import PROMPTS_EXAMPLE, prompt_entries
 from lib_animation.schedule import ScheduleVariables, compile_expression, evaluate_scalar
@@ -50,7 +51,7 @@ POSITIVE_COMMON_SETTING = NAME.animation_prompts_positive
 NEGATIVE_COMMON_SETTING = NAME.animation_prompts_negative
 
 NEGATIVE_MARKER = "--neg"
-INLINE_NAMES = frozenset({"t", "max_f", "s", "fps"})
+INLINE_NAMES = frozenset({"t", "max_f", "s", "fps"}) | AUDIO_VARIABLE_NAMES
 NUMBER_DECIMALS = 4
 
 # A1111 splits composable prompts on this pattern (modules/prompt_parser.py).
@@ -120,6 +121,20 @@ def parse_animation_prompts(
             hint="add a prompt for frame 0",
         )
     return [by_frame[frame] for frame in sorted(by_frame)], warnings
+
+
+def inline_names(texts: Sequence[str], *, setting: str = PROMPTS_SETTING) -> frozenset[str]:
+    """The variables the inline maths of these prompt texts read (texts whose maths cannot be
+    read are skipped: planning reports them)."""
+    names: set[str] = set()
+    for text in texts:
+        try:
+            pieces = _template(text, setting, None, None, 1).pieces
+        except KeyframesError:
+            continue
+        names.update(name for piece in pieces if isinstance(piece, _Inline)
+                     for name in piece.expression.names_used)
+    return frozenset(names)
 
 
 def split_negative(prompt: str, *, key: str, setting: str = PROMPTS_SETTING) -> tuple[str, str]:
@@ -424,11 +439,8 @@ class _Renderer:
     """Turns merged keyframe templates into per-frame text, vectorised over frame ranges."""
 
     def __init__(self, variables: ScheduleVariables) -> None:
-        self._constants = {
-            "max_f": float(variables.max_f),
-            "s": float(variables.seed),
-            "fps": float(variables.fps),
-        }
+        self._variables = variables
+        self._constants = variables.scalars()
 
     def step(
         self, merged: tuple[_Template, _Template], start: int, end: int
@@ -483,16 +495,18 @@ class _Renderer:
         literal = template.literal
         if literal is not None:
             return literal
-        frames = np.arange(start, end, dtype=np.float64)
         columns = [
-            [piece] * len(frames) if isinstance(piece, str) else self._numbers(piece, frames)
+            [piece] * (end - start) if isinstance(piece, str)
+            else self._numbers(piece, start, end)
             for piece in template.pieces
         ]
         return ["".join(parts) for parts in zip(*columns, strict=True)]
 
-    def _numbers(self, inline: _Inline, frames: np.ndarray) -> list[str]:
+    def _numbers(self, inline: _Inline, start: int, end: int) -> list[str]:
         try:
-            values = inline.expression.evaluate({"t": frames, **self._constants})
+            self._variables.check_series(inline.expression, AUDIO_VARIABLE_NAMES)
+            values = inline.expression.evaluate(
+                {**self._constants, **self._variables.frames(start, end)})
         except ScheduleError as error:
             raise PromptError(
                 f"{_owner(inline.key)}: inline maths `{inline.source}`: {error.message}",

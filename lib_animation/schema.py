@@ -65,6 +65,7 @@ GROUPS: dict[str, str] = {
     "mask": "Mask",
     "video_input": "Video input",
     "parseq": "Parseq",
+    "audio": "Audio reactivity",
     "output": "Output",
     "resume": "Resume",
 }
@@ -483,6 +484,25 @@ SETTINGS: tuple[Setting, ...] = (
     _b("parseq_non_schedule_overrides", True, "parseq", "Take frames, FPS and cadence from Parseq",
        "The manifest's frame count, output FPS and cadence replace max_frames, fps and "
        "diffusion_cadence."),
+    # audio
+    _t("audio_path", "", "audio", "Audio to analyse",
+       "Audio (or video) file whose loudness, bass, mid, treble, onsets, beats and tempo "
+       "schedules may read; it is not added to the video. Empty: the video's soundtrack (the "
+       "soundtrack file, or the input video's own sound) is analysed when a schedule reads them.",
+       kind=PATH),
+    _f("audio_bass_max_hz", 250.0, "audio", "Bass up to (Hz)",
+       "bass is the energy below this frequency; mid lies between bass and treble.",
+       20.0, 900.0, 10.0),
+    _f("audio_treble_min_hz", 4000.0, "audio", "Treble from (Hz)",
+       "treble is the energy above this frequency.", 1000.0, 20000.0, 100.0),
+    _f("audio_attack", 0.0, "audio", "Attack (s)",
+       "How long loudness, bass, mid, treble and onset take to rise to a new level; 0 "
+       "follows at once.", 0.0, 5.0, 0.01),
+    _f("audio_release", 0.1, "audio", "Release (s)",
+       "How long loudness, bass, mid, treble and onset take to fall back.", 0.0, 5.0, 0.01),
+    _f("audio_beat_release", 0.25, "audio", "Beat release (s)",
+       "beat is 1 on a beat's frame and decays toward 0 over about this time.",
+       0.0, 5.0, 0.01),
     # output
     _f("fps", 15.0, "output", "FPS", "Frames per second of the video.", 1.0, 240.0, 1.0),
     _c("video_format", "mp4", "output", "Video format",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib_animation.audio_variables import AUDIO_VARIABLE_NAMES
 from lib_animation.errors import SettingsError
 from lib_animation.guide_entries import guide_entries
 from lib_animation.numbers import format_number
@@ -231,7 +232,7 @@ def _validate_schedule(setting: Setting, value: Any) -> str:
         value = f"0: ({format_number(value)})"
     text = _validate_text(setting, value)
     kind = "string" if setting.kind == STRING_SCHEDULE else "number"
-    parse_schedule(text, setting=setting.name, kind=kind)
+    parse_schedule(text, setting=setting.name, kind=kind, series=AUDIO_VARIABLE_NAMES)
     return text
 
 

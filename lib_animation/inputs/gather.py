@@ -38,7 +38,8 @@ MAX_IMAGE_PIXELS = 64_000_000
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 _WHAT = {NAME.init_image: "image", NAME.mask_file: "image",
          NAME.color_coherence_image_path: "image", NAME.video_init_path: "video",
-         NAME.soundtrack_path: "soundtrack", NAME.parseq_manifest: "Parseq manifest",
+         NAME.soundtrack_path: "soundtrack", NAME.audio_path: "audio",
+         NAME.parseq_manifest: "Parseq manifest",
          NAME.video_mask_path: "mask video", NAME.mask_schedule: "mask image",
          NAME.noise_mask_schedule: "mask image", NAME.init_images: "image"}
 _MASK_SCHEDULES = (NAME.mask_schedule, NAME.noise_mask_schedule)

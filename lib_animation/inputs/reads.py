@@ -55,6 +55,8 @@ def _path_settings_read(settings: Settings) -> list[str]:
         read.append(NAME.video_init_path)
     if _uses_soundtrack_file(settings):
         read.append(NAME.soundtrack_path)
+    if settings.audio_path.strip():
+        read.append(NAME.audio_path)
     if settings.parseq_manifest.strip() and not is_inline_json(settings.parseq_manifest):
         read.append(NAME.parseq_manifest)
     return read

@@ -15,6 +15,7 @@ from lib_animation.motion.frame_motion import WarpOptions
 from lib_animation.output.finish import RunOutputs
 from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
+from lib_animation.runs.audio import run_audio
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder, load_run_settings
 from lib_animation.runs.masks import FrameMaskPreview, frame_masks_preview
@@ -26,6 +27,7 @@ from lib_animation.runs.start import (
     check_run,
     open_run,
     plan_run,
+    preview_plan,
     start_run,
 )
 from lib_animation.runs.state import (
@@ -67,10 +69,12 @@ __all__ = [
     "open_run",
     "plan_run",
     "prepare_run",
+    "preview_plan",
     "read_run_state",
     "render_run",
     "render_whole_run",
     "report_image",
+    "run_audio",
     "run_folders",
     "start_run",
     "with_manifest_read",

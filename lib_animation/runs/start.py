@@ -1,8 +1,9 @@
 """Starting a run, or opening one to resume: everything checked before a frame is rendered.
 
-A new run is planned once, its input files are read and its sampler, scheduler and checkpoint
-names are checked with the host before its folder exists, so a run that cannot render leaves
-nothing behind. An existing folder is opened from its saved settings alone.
+A new run is planned once (its audio analysed once, when it has audio to analyse), its input
+files are read and its sampler, scheduler and checkpoint names are checked with the host before
+its folder exists, so a run that cannot render leaves nothing behind. An existing folder is opened
+from its saved settings and the audio analysis it keeps.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from lib_animation.inputs.gather import (
 )
 from lib_animation.inputs.manifest_file import with_manifest_read
 from lib_animation.inputs.remote import UrlFetcher
-from lib_animation.plan import FramePlan, make_plan
+from lib_animation.plan import FramePlan, make_plan, plan_timing
+from lib_animation.runs.audio import analysed_audio, load_audio_cache, save_audio_cache
 from lib_animation.runs.disk import check_disk_space
 from lib_animation.runs.folder import (
     SETTINGS_NAME,
@@ -95,6 +97,7 @@ def start_run(
     plan = checked.plan
     check_disk_space(plan, Path(output_dir))
     folder = create_run_folder(plan, Path(output_dir), stamp=stamp, host=host_identity(host))
+    save_audio_cache(folder, plan.audio)
     return Run(folder, plan, checked.inputs, plan.warnings)
 
 
@@ -104,16 +107,18 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
     """An existing run folder, ready to render its missing frames. Its settings file may have
     been edited since: a new length continues, other changes are refused (RenderError naming
     the setting), and so is a host other than the one the run was made with, unless
-    `other_host`. Input files are read again (only inside `confined_to`, when given)."""
+    `other_host`. Input files are read again (only inside `confined_to`, when given); the audio
+    analysis is the one the folder keeps."""
     folder = Path(folder)
     settings = load_run_settings(folder)
     origin = load_origin(folder)
     check_settings(origin, settings, str(folder / SETTINGS_NAME))
     check_host(origin, host_identity(host), other_host=other_host)
-    plan = make_plan(settings)
+    plan = _resumed_plan(folder, settings, confined_to, urls)
     remake_from = None
     if origin is not None and origin.settings != settings:
-        remake_from = first_difference(make_plan(origin.settings), plan)
+        origin_plan = _resumed_plan(folder, origin.settings, confined_to, urls, keep=False)
+        remake_from = first_difference(origin_plan, plan)
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
     return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
@@ -125,10 +130,37 @@ def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
     inside `confined_to`, when given; by URL only through `urls`); a Parseq manifest's file or
     URL is read the same way, and the plan's settings keep the manifest itself."""
     settings = with_manifest_read(settings, confined_to=confined_to, urls=urls)
+    count = None
     if settings.animation_mode == Mode.VIDEO_INPUT:
         count = video_frame_count(settings, confined_to=confined_to, urls=urls)
-        return make_plan(settings, max_frames=count)
-    return make_plan(settings)
+    return _planned(settings, count, confined_to, urls)
+
+
+def preview_plan(settings: Settings, *, urls: UrlFetcher | None = None) -> FramePlan:
+    """The plan `plan` and `plot` show: as a new run's, with its manifest read and its audio
+    analysed, but without reading an input video (Video Input is planned over max_frames)."""
+    return _planned(with_manifest_read(settings, urls=urls), None, None, urls)
+
+
+def _planned(settings: Settings, count: int | None, confined_to: Sequence[Path] | None,
+             urls: UrlFetcher | None) -> FramePlan:
+    audio = analysed_audio(settings, plan_timing(settings, max_frames=count),
+                           confined_to=confined_to, urls=urls)
+    return make_plan(settings, max_frames=count, audio=audio)
+
+
+def _resumed_plan(folder: Path, settings: Settings, confined_to: Sequence[Path] | None,
+                  urls: UrlFetcher | None, *, keep: bool = True) -> FramePlan:
+    """A run folder's plan, with the audio analysis the folder keeps; only a length edited
+    since has its audio analysed again (kept in the folder with `keep`)."""
+    cached = load_audio_cache(folder)
+    timing = plan_timing(settings)
+    if cached is not None and (cached.frames, cached.fps) == (timing.frames, timing.fps):
+        return make_plan(settings, audio=cached)
+    audio = analysed_audio(settings, timing, confined_to=confined_to, urls=urls)
+    if keep:
+        save_audio_cache(folder, audio)
+    return make_plan(settings, audio=audio)
 
 
 def _folder_to_resume(settings: Settings, output_dir: Path) -> Path:

@@ -29,7 +29,7 @@ from lib_animation.errors import ScheduleError
 
 from .compiler import Compiled, compile_node, non_finite_reason
 from .error_context import ErrorContext
-from .nodes import Num, Unary, names_in
+from .nodes import Num, Unary, first_uses
 from .parser import DEFAULT_NAMES, Parser
 from .tokens import DIGITS, NAME_RE
 
@@ -53,21 +53,26 @@ def _as_float(x):
 class Expression:
     """A compiled, immutable expression. :meth:`evaluate` runs it over whole arrays at once."""
 
-    __slots__ = ("text", "setting", "keyframe", "column", "names_used", "_fn", "_literal")
+    __slots__ = ("text", "setting", "keyframe", "column", "name_columns", "_fn", "_literal")
 
-    def __init__(self, text, setting, keyframe, column, names_used, fn, literal):
+    def __init__(self, text, setting, keyframe, column, name_columns, fn, literal):
         self.text = text
         self.setting = setting
         self.keyframe = keyframe
         #: 1-based column of the expression's first character in the full text.
         self.column = column
-        #: Variables the expression reads (constants such as pi are not variables).
-        self.names_used: frozenset[str] = names_used
+        #: Each variable the expression reads -> the 1-based column of its first use.
+        self.name_columns: Mapping[str, int] = name_columns
         self._fn: Compiled = fn
         self._literal = literal
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
+
+    @property
+    def names_used(self) -> frozenset[str]:
+        """Variables the expression reads (constants such as pi are not variables)."""
+        return frozenset(self.name_columns)
 
     @property
     def is_constant(self) -> bool:
@@ -159,30 +164,32 @@ def parse_prefix(
     ctx = ErrorContext(setting, keyframe, column_offset)
     _check_text(text, ctx)
     try:
-        fn, used, literal, stop = _build_cached(text, names)
+        fn, uses, literal, stop = _build_cached(text, names)
     except ScheduleError:
         # Errors are not cached; build again where the error can name its real location.
-        fn, used, literal, stop = _build(text, names, ctx)
+        fn, uses, literal, stop = _build(text, names, ctx)
     first = len(text) - len(text.lstrip())
+    columns = {name: column_offset + index + 1 for name, index in uses}
     expression = Expression(
-        text[first:stop].strip(), setting, keyframe, column_offset + first + 1, used, fn, literal
+        text[first:stop].strip(), setting, keyframe, column_offset + first + 1, columns, fn,
+        literal,
     )
     return expression, stop
 
 
 def _build(text: str, names: frozenset[str], ctx: ErrorContext):
-    """Parse and compile -> (compiled, names used, is a literal, index where parsing stopped)."""
+    """Parse and compile -> (compiled, (name, index of its first use) pairs, is a literal, index
+    where parsing stopped)."""
     parser = Parser(text, names, ctx)
     try:
         node = parser.parse()
     except RecursionError:  # pragma: no cover - guarded by MAX_NESTING; a last safety net
         raise ctx.error("expression is nested too deeply", 0) from None
-    used: set[str] = set()
-    names_in(node, used)
+    uses = tuple(sorted(first_uses(node).items()))
     literal = isinstance(node, Num) or (
         isinstance(node, Unary) and node.op in "+-" and isinstance(node.operand, Num)
     )
-    return compile_node(node, ctx), frozenset(used), literal, parser.tok.start
+    return compile_node(node, ctx), uses, literal, parser.tok.start
 
 
 @functools.lru_cache(maxsize=4096)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["Call", "Chain", "IfExp", "Name", "Node", "Num", "Pow", "Unary", "names_in"]
+__all__ = [
+    "Call", "Chain", "IfExp", "Name", "Node", "Num", "Pow", "Unary", "first_uses",
+]
 
 
 class Node:
@@ -78,23 +80,23 @@ class Call(Node):
         self.args = args
 
 
-def names_in(node: Node, out: set[str]) -> None:
-    """Add the variable names ``node`` and its children read to ``out``."""
-    if isinstance(node, Name):
-        out.add(node.name)
-    elif isinstance(node, Unary):
-        names_in(node.operand, out)
-    elif isinstance(node, Chain):
-        names_in(node.first, out)
-        for _, _, operand in node.rest:
-            names_in(operand, out)
-    elif isinstance(node, Pow):
-        names_in(node.base, out)
-        names_in(node.exponent, out)
-    elif isinstance(node, IfExp):
-        names_in(node.body, out)
-        names_in(node.test, out)
-        names_in(node.orelse, out)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            names_in(arg, out)
+def first_uses(node: Node) -> dict[str, int]:
+    """Each variable ``node`` reads -> the index of its first use in the expression text."""
+    found: dict[str, int] = {}
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Name):
+            found[current.name] = min(current.start, found.get(current.name, current.start))
+        elif isinstance(current, Unary):
+            stack.append(current.operand)
+        elif isinstance(current, Chain):
+            stack.append(current.first)
+            stack.extend(operand for _, _, operand in current.rest)
+        elif isinstance(current, Pow):
+            stack.extend((current.base, current.exponent))
+        elif isinstance(current, IfExp):
+            stack.extend((current.body, current.test, current.orelse))
+        elif isinstance(current, Call):
+            stack.extend(current.args)
+    return found

@@ -10,6 +10,7 @@ import functools
 import math
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,19 +53,30 @@ _SPECIAL_RE = re.compile(r"[()\[\]{}\"',:]")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScheduleVariables:
-    """The values a schedule may read besides the frame ``t``."""
+    """The values a schedule may read besides the frame ``t``.
+
+    ``series`` are named per-frame variables, one finite value per frame: a schedule parsed
+    with their names (``parse_schedule(..., series=...)``) reads each frame's value. A name a
+    schedule may read but ``series`` lacks is an error naming where it is used, with
+    ``missing_series_hint`` as its hint.
+    """
 
     max_frames: int  # frames are 0 .. max_frames-1
     seed: int = 0  # the run's resolved seed, variable `s`
     fps: float = 15.0  # variable `fps`
+    series: Mapping[str, np.ndarray] = field(default_factory=dict)
+    missing_series_hint: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= operator.index(self.max_frames) <= MAX_FRAMES:
             raise ValueError(f"max_frames must be in 0..{MAX_FRAMES}, got {self.max_frames}")
         if not math.isfinite(float(self.fps)) or not math.isfinite(float(self.seed)):
             raise ValueError("seed and fps must be finite numbers")
+        for name, values in self.series.items():
+            if np.shape(values) != (self.max_frames,) or not np.isfinite(values).all():
+                raise ValueError(f"series {name!r} must hold {self.max_frames} finite values")
 
     @property
     def max_f(self) -> int:
@@ -73,6 +85,22 @@ class ScheduleVariables:
 
     def scalars(self) -> dict[str, float]:
         return {"max_f": float(self.max_f), "s": float(self.seed), "fps": float(self.fps)}
+
+    def frames(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """``t`` and every series over frames ``start .. stop-1``."""
+        series = {name: np.asarray(values[start:stop], dtype=np.float64)
+                  for name, values in self.series.items()}
+        return {**series, "t": np.arange(start, stop, dtype=np.float64)}
+
+    def check_series(self, expression: Expression, series: frozenset[str]) -> None:
+        """ScheduleError at the first use of a name of ``series`` that has no values here."""
+        missing = [(column, name) for name, column in expression.name_columns.items()
+                   if name in series and name not in self.series]
+        if missing:
+            column, name = min(missing)
+            raise ScheduleError(f"'{name}' has no values in this run",
+                                setting=expression.setting, keyframe=expression.keyframe,
+                                column=column, hint=self.missing_series_hint)
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,7 @@ class Schedule:
     kind: str
     keyframes: tuple[Keyframe, ...]
     text: str = field(default="", repr=False)
+    series: frozenset[str] = frozenset()  # names of per-frame series its values may read
 
     def evaluate(self, variables: ScheduleVariables) -> ScheduleResult:
         warnings: list[str] = []
@@ -185,8 +214,8 @@ class Schedule:
             # frame is also where the interpolated segment before it arrives.
             if env is None:
                 env = variables.scalars()
-            t = np.arange(p, p + lengths[i], dtype=np.float64)
-            segment = kf.expression.evaluate({**env, "t": t})
+            variables.check_series(kf.expression, self.series)
+            segment = kf.expression.evaluate({**env, **variables.frames(p, p + lengths[i])})
             segments.append((p, segment))
             points[i] = segment[0]
         # Every frame from the first keyframe on, by segment: a + (b - a) * ease(u).
@@ -376,27 +405,31 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def parse_schedule(text: str, *, setting: str, kind: str = "number") -> Schedule:
+def parse_schedule(text: str, *, setting: str, kind: str = "number",
+                   series: frozenset[str] = frozenset()) -> Schedule:
     """Parse a schedule such as ``0:(1.0), 30:(1.0+0.5*sin(t/10)) ease_in, 60:(2)``.
 
-    ``kind`` is "number" or "string". Raises ScheduleError naming the setting, the keyframe
-    (1-based), the column (1-based, in the whole text) and a hint.
+    ``kind`` is "number" or "string"; number values may also read the per-frame variables
+    named in ``series`` (their values come with :class:`ScheduleVariables`). Raises
+    ScheduleError naming the setting, the keyframe (1-based), the column (1-based, in the whole
+    text) and a hint.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if not isinstance(text, str):
         raise ScheduleError(f"expected text, got {type(text).__name__}", setting=setting)
+    series = frozenset(series)
     if len(text) <= 20_000:
-        return _parse_cached(text, setting, kind)
-    return _parse(text, setting, kind)
+        return _parse_cached(text, setting, kind, series)
+    return _parse(text, setting, kind, series)
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse_cached(text: str, setting: str, kind: str) -> Schedule:
-    return _parse(text, setting, kind)
+def _parse_cached(text: str, setting: str, kind: str, series: frozenset[str]) -> Schedule:
+    return _parse(text, setting, kind, series)
 
 
-def _parse(text: str, setting: str, kind: str) -> Schedule:
+def _parse(text: str, setting: str, kind: str, series: frozenset[str]) -> Schedule:
     if len(text) > MAX_SCHEDULE_CHARS:
         raise ScheduleError(
             f"schedule is too long ({len(text)} characters; at most {MAX_SCHEDULE_CHARS})",
@@ -414,11 +447,13 @@ def _parse(text: str, setting: str, kind: str) -> Schedule:
             if number == len(items):
                 continue  # a trailing comma
             raise _error("empty keyframe", setting, number, item.start, "remove the extra ','")
-        keyframes.append(_parse_keyframe(text, item, number, start, end, setting, kind))
-    return Schedule(setting, kind, tuple(keyframes), text)
+        keyframes.append(
+            _parse_keyframe(text, item, number, start, end, setting, kind, DEFAULT_NAMES | series)
+        )
+    return Schedule(setting, kind, tuple(keyframes), text, series)
 
 
-def _parse_keyframe(text, item, number, start, end, setting, kind) -> Keyframe:
+def _parse_keyframe(text, item, number, start, end, setting, kind, names) -> Keyframe:
     if item.colon is None:
         raise _error(
             f"expected frame:(value), found '{_clip_text(text[start:end])}'",
@@ -460,7 +495,7 @@ def _parse_keyframe(text, item, number, start, end, setting, kind) -> Keyframe:
     if kind == "string":
         value = _parse_string_value(text, value_start, value_end, number, setting)
         return Keyframe(value=value, interpolation="step", **common)
-    return _parse_number_value(text, value_start, value_end, number, setting, common)
+    return _parse_number_value(text, value_start, value_end, number, setting, common, names)
 
 
 def _clip_text(text: str, limit: int = 30) -> str:
@@ -507,7 +542,7 @@ def _parse_position(text, start, colon, number, setting):
     return None, source, expression, pos_start + 1
 
 
-def _parse_number_value(text, start, end, number, setting, common) -> Keyframe:
+def _parse_number_value(text, start, end, number, setting, common, names) -> Keyframe:
     region = text[start:end]
     fast = _FAST_VALUE_RE.fullmatch(region)
     constant = plain_number(fast.group("a") or fast.group("b")) if fast else None
@@ -518,7 +553,7 @@ def _parse_number_value(text, start, end, number, setting, common) -> Keyframe:
         expression = None
     else:
         parsed, stop = parse_prefix(
-            region, setting=setting, names=DEFAULT_NAMES, keyframe=number, column_offset=start
+            region, setting=setting, names=names, keyframe=number, column_offset=start
         )
         word = word_index = None
         rest = region[stop:].strip()

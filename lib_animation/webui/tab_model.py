@@ -102,6 +102,7 @@ LAYOUT: tuple[Panel, ...] = (
     Panel("Prompts", groups=("prompts",)),
     Panel("Init / Video Input", groups=("init", "guided_images", "mask", "video_input",
                                         "parseq")),
+    Panel("Audio", groups=("audio",)),
     Panel("Output", groups=("output", "resume")),
 )  # fmt: skip
 
@@ -299,7 +300,7 @@ MOTION_3D = (NAME.translation_x, NAME.translation_y, NAME.translation_z,
 MOTION_SHORT = {NAME.zoom: "Zoom", NAME.angle: "Angle", NAME.translation_x: "x",
                 NAME.translation_y: "y", NAME.translation_z: "z", NAME.rotation_3d_x: "rx",
                 NAME.rotation_3d_y: "ry", NAME.rotation_3d_z: "rz"}
-TABLE_HEADERS = ["Frame", "Made", "Seed", "Strength", "CFG", "Motion", "Prompt"]
+TABLE_HEADERS = ["Frame", "Made", "Seed", "Strength", "CFG", "Motion", "Audio", "Prompt"]
 
 
 def table_frames(plan: FramePlan) -> list[int]:
@@ -312,10 +313,18 @@ def table_frames(plan: FramePlan) -> list[int]:
     return sorted(frames)
 
 
+def _audio_text(plan: FramePlan, frame: int) -> str:
+    """The audio variables' values at the frame ("—" when the run has no analysed audio)."""
+    if plan.audio is None:
+        return "—"
+    return " ".join(f"{name} {float(values[frame]):.3g}"
+                    for name, values in plan.audio.values.items())
+
+
 def plan_table(plan: FramePlan, *, random_seed: bool = False) -> list[list[Any]]:
-    """Rows of frame, diffused or tween, seed, strength, CFG, camera motion and prompt. With
-    `random_seed` (seed -1, picked when the run starts) seeds show as offsets from it: s, s+1,
-    unless a Parseq manifest gives them."""
+    """Rows of frame, diffused or tween, seed, strength, CFG, camera motion, the audio
+    variables and prompt. With `random_seed` (seed -1, picked when the run starts) seeds show as
+    offsets from it: s, s+1, unless a Parseq manifest gives them."""
     settings = plan.settings
     from_manifest = plan.from_manifest(NAME.seed_schedule)
     mode = settings.animation_mode
@@ -341,6 +350,7 @@ def plan_table(plan: FramePlan, *, random_seed: bool = False) -> list[list[Any]]
             f"{plan.value(NAME.cfg_scale_schedule, frame):.3g}"
             f"{_mark(plan, NAME.cfg_scale_schedule)}",
             moves or "—",
+            _audio_text(plan, frame),
             (prompt if len(prompt) <= 100 else prompt[:97] + "...")
             + _mark(plan, NAME.animation_prompts),
         ])

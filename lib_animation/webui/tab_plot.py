@@ -1,17 +1,25 @@
 """The tab's plot of the plan: one panel per schedule that changes over the run (and the field
 being edited, highlighted, even when it is constant), keyframes marked, prompt keyframes as
-vertical lines. Drawn on a private matplotlib Figure, so plots of several users never mix."""
+vertical lines; under them, with analysed audio, the waveform and the audio variables, beats
+marked. Drawn on a private matplotlib Figure, so plots of several users never mix."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from lib_animation.curves import changing_schedules, curve_label
+from lib_animation.curves import (
+    audio_lanes,
+    changing_schedules,
+    curve_label,
+    lane_label,
+    lane_values,
+)
 from lib_animation.plan import FramePlan
 from lib_animation.schema import NAME, applies
 
 MAX_PANELS = 8
 PANEL_HEIGHT = 1.05
+LANE_HEIGHT = 0.5
 WIDTH = 6.0
 HIGHLIGHT = "#fff3d6"
 
@@ -33,19 +41,24 @@ def plot_plan(plan: FramePlan, edited: str | None = None) -> np.ndarray:
     from matplotlib.figure import Figure
 
     names = plotted_schedules(plan, edited)
-    figure = Figure(figsize=(WIDTH, 0.7 + PANEL_HEIGHT * len(names)), dpi=100)
+    lanes = audio_lanes(plan.audio)
+    heights = [PANEL_HEIGHT] * len(names) + [LANE_HEIGHT] * len(lanes)
+    figure = Figure(figsize=(WIDTH, 0.7 + sum(heights)), dpi=100)
     canvas = FigureCanvasAgg(figure)
-    axes = figure.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    axes = figure.subplots(len(heights), 1, sharex=True, squeeze=False,
+                           gridspec_kw={"height_ratios": heights})[:, 0]
     frames = np.arange(plan.max_frames)
     prompt_frames = [f for f in plan.prompt_frames if 0 < f < plan.max_frames]
-    for axis, name in zip(axes, names, strict=True):
+    for axis, lane in zip(axes[len(names):], lanes, strict=True):
+        _lane(axis, lane, frames, plan)
+    for axis, name in zip(axes[: len(names)], names, strict=True):
         _panel(axis, name, frames, plan, highlighted=name == edited)
         for frame in prompt_frames:
             axis.axvline(frame, color="tab:green", alpha=0.35, linewidth=0.8)
     axes[-1].set_xlabel("frame (green lines: prompt keyframes)", fontsize=8)
     axes[-1].set_xlim(0, max(1, plan.max_frames - 1))
     figure.subplots_adjust(left=0.2, right=0.98, top=0.98,
-                           bottom=0.45 / (0.7 + PANEL_HEIGHT * len(names)) + 0.02, hspace=0.12)
+                           bottom=0.45 / (0.7 + sum(heights)) + 0.02, hspace=0.12)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
@@ -70,6 +83,17 @@ def _panel(axis, name: str, frames: np.ndarray, plan: FramePlan, *, highlighted:
     axis.grid(alpha=0.3)
     if highlighted:
         axis.set_facecolor(HIGHLIGHT)
+
+
+def _lane(axis, lane: str, frames: np.ndarray, plan: FramePlan) -> None:
+    """An audio lane: the waveform (mirrored) or a 0..1 variable, beats as orange lines."""
+    values = lane_values(plan.audio, lane)
+    low = -values if lane == audio_lanes(plan.audio)[0] else np.zeros_like(values)
+    axis.fill_between(frames, low, values, color="tab:gray", alpha=0.6, linewidth=0)
+    for beat in plan.audio.beat_frames:
+        axis.axvline(beat, color="tab:orange", linewidth=0.6, alpha=0.8)
+    axis.set_yticks([])
+    axis.set_ylabel(lane_label(plan.audio, lane), rotation=0, ha="right", va="center", fontsize=7)
 
 
 def _short(text: str) -> str:

@@ -33,8 +33,10 @@ OTHER_NAMESPACES = {"deforum_import.py", "http_host.py", "host.py", "generation_
                     "compat.py", "warp2d.py",
                     "warp3d.py"}
 # Single words that are also names elsewhere: the schedule variable `fps`, the video encoder's
-# option `fps`, the plan's JSON key `max_frames`, and torch's padding mode "border".
+# option `fps`, the plan's JSON key `max_frames`, the audio analysis record's key `fps`, and
+# torch's padding mode "border".
 OTHER_WORDS = {("prompts.py", "fps"), ("schedule.py", "fps"), ("parser.py", "fps"),
+               ("features.py", "fps"),
                ("guide_entries.py", "fps"), ("guide_schedule.py", "fps"),
                ("video.py", "fps"), ("plan.py", "max_frames"), ("resample.py", "border"),
                ("parseq_import.py", "strength"), ("parseq_import.py", "seed")}  # its columns

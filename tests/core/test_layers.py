@@ -16,13 +16,15 @@ COMMAND_LINE = ("lib_animation.cli", "lib_animation.render_cli", "lib_animation.
 WEBUI = "lib_animation.webui"
 # The core as the faces see it: the run service, the declaration (with the docs drawn from it and
 # the schedule grammar its fields are checked with), settings files, presets and jobs, plans and
-# their curves (what validate, plan, plot and the tab show before a run), hosts, errors, numbers.
+# their curves (what validate, plan, plot and the tab show before a run), the audio variables as
+# Deforum schedules, hosts, errors, numbers.
 FACES_API = {
     "lib_animation.runs",
     "lib_animation.schema", "lib_animation.setting_kinds", "lib_animation.docs",
     "lib_animation.schedule",
     "lib_animation.settings_files", "lib_animation.presets", "lib_animation.job_settings",
     "lib_animation.plan", "lib_animation.curves", "lib_animation.parseq_import",
+    "lib_animation.audio_schedules",
     "lib_animation.host", "lib_animation.http_host", "lib_animation.host_names",
     "lib_animation.generation_fields",
     "lib_animation.errors", "lib_animation.numbers",

@@ -30,6 +30,7 @@ READ_BY = {
                         {"use_mask": True, "use_mask_video": True, **VIDEO_INPUT}],
     "soundtrack_path": [{"video_format": "mp4", "add_soundtrack": "File"},
                         {"video_format": "webm", "add_soundtrack": "File"}],
+    "audio_path": [{}, {"video_format": "none"}],  # analysed whenever it is given
 }
 CASES = [(name, switches) for name, variants in READ_BY.items() for switches in variants]
 

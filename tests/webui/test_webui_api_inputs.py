@@ -45,6 +45,7 @@ def _inside_files() -> dict[str, str]:
         "video_init_path": str(write_test_video(folder / "inside.mp4", count=6)),
         "video_mask_path": str(folder / "inside.mp4"),
         "soundtrack_path": str(write_wav(folder / "inside.wav")),
+        "audio_path": str(folder / "inside.wav"),
     }
 
 
