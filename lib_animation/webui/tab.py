@@ -234,6 +234,8 @@ class _Tab:
             self.checkpoint_helper()
         if NAME.parseq_manifest in names:
             self.parseq_helper()
+        if NAME.audio_path in names:
+            self.audio_helper()
         if panel.panels:
             with gr.Tabs(elem_classes=["kf-subtabs"]):
                 for sub in panel.panels:
@@ -259,6 +261,23 @@ class _Tab:
                      NAME.parseq_non_schedule_overrides):
             self.controls[name].change(update, controls, [self.parseq_table, self.parseq_note],
                                        queue=False, show_progress="hidden")
+
+    def audio_helper(self) -> None:
+        """A button that writes the audio variables as plain Deforum schedules, for people who
+        continue in Deforum or Parseq."""
+        self.audio_button = gr.Button("Write audio schedules", elem_id="keyframes_audio_schedules")
+        self.audio_note = gr.Markdown("", elem_id="keyframes_audio_note")
+        self.audio_file = gr.File(label="Audio schedules (Deforum format)", visible=False,
+                                  elem_id="keyframes_audio_file")
+
+    def wire_audio(self) -> None:
+        controls = [self.controls[name] for name in actions.SETTING_NAMES]
+
+        def write(*values):
+            path, message = actions.audio_schedules_download(self.context, values)
+            return gr.update(value=str(path) if path else None, visible=path is not None), message
+
+        self.audio_button.click(write, controls, [self.audio_file, self.audio_note])
 
     def checkpoint_helper(self) -> None:
         catalog = self.context.catalog
@@ -313,6 +332,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         ui.controls = [tab.controls[name] for name in actions.SETTING_NAMES]
         _wire_fields(tab)
         tab.wire_parseq()
+        tab.wire_audio()
         _wire_plan(tab, ui, context)
         _wire_presets(ui, context)
         _wire_run(ui, context)

@@ -10,6 +10,7 @@ uploaded through the tab.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from lib_animation.audio_schedules import audio_schedules
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.parseq_import import (
@@ -37,6 +39,7 @@ from lib_animation.runs import (
     check_run,
     frame_masks_preview,
     render_whole_run,
+    run_audio,
     with_manifest_read,
 )
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
@@ -336,6 +339,23 @@ def settings_download(context: TabContext, values: Sequence[Any]) -> tuple[Path 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dumps_settings(settings), encoding="utf-8")
     return target, "Settings file ready below."
+
+
+def audio_schedules_download(context: TabContext,
+                             values: Sequence[Any]) -> tuple[Path | None, str]:
+    """The audio variables of the controls' audio as plain Deforum schedules, in a JSON file to
+    download (in a folder of its own), and a message."""
+    try:
+        settings = model.settings_from_ui(values)
+        features = run_audio(settings, confined_to=context.readable_dirs(), urls=context.urls())
+    except KeyframesError as error:
+        return None, "**No audio schedules:** " + "; ".join(model.problem_lines(error))
+    target = (context.previews_dir().parent / "downloads" / _token()
+              / "keyframes-audio-schedules.json")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(audio_schedules(features), indent=1) + "\n", encoding="utf-8")
+    return target, (f"Audio schedules of {features.frames} frames ready below "
+                    f"({features.tempo_bpm:.1f} BPM, {features.beat_frames.size} beats).")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -166,6 +167,27 @@ def test_a_settings_file_goes_out_and_comes_back_through_the_tab(tmp_path):
     broken.write_text("{not json")
     refused = actions.load_uploaded_settings(str(broken))
     assert refused.settings is None and refused.message.startswith("**Not loaded:**")
+
+
+def test_the_audio_button_writes_the_audio_variables_as_deforum_schedules(fake_webui):
+    import json as json_module
+
+    from lib_animation.presets import load_preset
+    from lib_animation.schedule import ScheduleVariables, parse_schedule
+
+    context = _context(fake_webui)
+    settings = load_preset("audio-reactive").settings
+    path, message = actions.audio_schedules_download(context, model.ui_values(settings))
+    assert "72 frames" in message and "120" in message
+    schedules = json_module.loads(path.read_text(encoding="utf-8"))
+    assert set(schedules) == {"loudness", "bass", "mid", "treble", "onset", "beat", "tempo"}
+    beat = parse_schedule(schedules["beat"], setting="beat").evaluate(
+        ScheduleVariables(max_frames=72)).values
+    # The shipped soundtrack kicks every half second: every 6th frame at 12 fps.
+    assert np.flatnonzero(beat == 1.0).tolist() == list(range(0, 72, 6))
+    silent = model.ui_values(Settings(SMALL))
+    path, message = actions.audio_schedules_download(context, silent)
+    assert path is None and message.startswith("**No audio schedules:** audio_path")
 
 
 def test_the_parseq_section_tells_which_settings_the_manifest_manages(fake_webui):
