@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 from modules import paths_internal, shared
 
+from lib_animation.presets import SHIPPED_PRESETS
 from lib_animation.schema import BY_NAME, NAME
 from lib_animation.webui.limits import LIMITS, JobLimits
 
@@ -159,9 +160,10 @@ def _positive_int(value: object, default: int) -> int:
 
 def _input_dirs(extra: str, output_dir: Path) -> tuple[Path, ...]:
     """The WebUI's outputs and inputs in its data folder (from its command line), our output
-    folder and the folders the owner added (both options the API cannot set); never the WebUI's
-    own folder options, which any API client can set through /sdapi/v1/options."""
+    folder, the files shipped with our presets (a soundtrack beside its preset) and the folders
+    the owner added (both options the API cannot set); never the WebUI's own folder options,
+    which any API client can set through /sdapi/v1/options."""
     own = [Path(paths_internal.default_output_dir), output_dir,
-           Path(paths_internal.data_path) / "inputs"]
+           Path(paths_internal.data_path) / "inputs", SHIPPED_PRESETS]
     added = [Path(line.strip()).expanduser() for line in extra.splitlines() if line.strip()]
     return tuple(dict.fromkeys(own + added))

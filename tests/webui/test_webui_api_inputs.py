@@ -221,3 +221,11 @@ def test_a_guide_image_url_is_refused_when_the_owner_did_not_allow_urls(fake_web
         **SMALL, "use_looper": True, "init_images": {"0": "https://deforum.github.io/a1/Gi1.png"}})
     assert answer.status_code == 422
     assert answer.json()["detail"]["error"].startswith("init_images, keyframe 1: is a URL")
+
+
+def test_a_shipped_preset_reads_the_files_shipped_beside_it(fake_webui):
+    webui = start(fake_webui)
+    body = {"preset": "audio-reactive",
+            "overrides": {"W": 64, "H": 64, "max_frames": 6, "steps": 4}}
+    answer = webui.client().post("/keyframes/v1/validate", json=body)
+    assert answer.status_code == 200, answer.text
