@@ -5,6 +5,9 @@ marked. Drawn on a private matplotlib Figure, so plots of several users never mi
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
+
 import numpy as np
 
 from lib_animation.curves import (
@@ -22,6 +25,7 @@ PANEL_HEIGHT = 1.05
 LANE_HEIGHT = 0.5
 WIDTH = 6.0
 HIGHLIGHT = "#fff3d6"
+_BRACKETED = re.compile(r"\[([^\]]*)\]")  # a mask file named in a mask expression
 
 
 def plotted_schedules(plan: FramePlan, edited: str | None = None) -> list[str]:
@@ -70,6 +74,7 @@ def _panel(axis, name: str, frames: np.ndarray, plan: FramePlan, *, highlighted:
         numeric = np.array([labels.index(v) for v in values])
         axis.step(frames, numeric, where="post", color="tab:purple", linewidth=1.4)
         axis.set_yticks(range(len(labels)), [_short(label) for label in labels], fontsize=7)
+        _labels_inside(axis)
     else:
         numeric = np.asarray(values, dtype=float)
         axis.plot(frames, numeric, color="tab:orange" if highlighted else "tab:blue",
@@ -96,5 +101,19 @@ def _lane(axis, lane: str, frames: np.ndarray, plan: FramePlan) -> None:
     axis.set_ylabel(lane_label(plan.audio, lane), rotation=0, ha="right", va="center", fontsize=7)
 
 
+def _labels_inside(axis) -> None:
+    """A text schedule's values are written inside its panel, so the panel's name keeps the
+    room at its left."""
+    axis.tick_params(axis="y", direction="in", pad=-4)
+    for label in axis.get_yticklabels():
+        label.set_horizontalalignment("left")
+        label.set_bbox({"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1})
+    low, high = axis.get_ylim()
+    axis.set_ylim(low - 0.15, high + 0.15)
+
+
 def _short(text: str) -> str:
-    return text if len(text) <= 18 else text[:16] + "…"
+    """A text value as the plot shows it: files in brackets by their name only, at most 28
+    characters."""
+    text = _BRACKETED.sub(lambda match: f"[{PurePath(match.group(1)).name}]", text)
+    return text if len(text) <= 28 else text[:26] + "…"

@@ -211,3 +211,12 @@ def test_guide_images_are_a_json_box_shown_only_with_guided_images_on():
     assert not shown(use_looper=True, animation_mode="Video Input")["init_images"]
     assert model.field_problem("init_images", '{"0": "a.png", "max_f/": "b.png"}').startswith(
         'keyframe 2: key "max_f/"')
+
+
+def test_a_text_schedules_name_and_values_fit_in_the_plot():
+    long_path = "/a/very/long/folder/name/that/goes/on/masks/left.png"
+    plan = make_plan(Settings({"max_frames": 8, "use_mask": True,
+                               "mask_schedule": f'0: ("[{long_path}]"), 4: ("![{long_path}]")'}))
+    image = plot_plan(plan)
+    # Nothing is cut at the left edge: the panel's name ("Mask") used to run off it.
+    assert image[:, :4].min() > 200
