@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from lib_animation.audio import FEATURE_NAMES, AudioFeatures
@@ -20,3 +22,8 @@ def deforum_schedule(values: np.ndarray) -> str:
 def audio_schedules(features: AudioFeatures) -> dict[str, str]:
     """Each audio variable -> its Deforum schedule."""
     return {name: deforum_schedule(features.values[name]) for name in FEATURE_NAMES}
+
+
+def audio_schedules_json(features: AudioFeatures) -> str:
+    """The schedules as the file the command and the tab write: a JSON object, one line each."""
+    return json.dumps(audio_schedules(features), indent=1) + "\n"

@@ -311,7 +311,7 @@ def _plot(arguments: argparse.Namespace) -> int:
 
 
 def _audio_schedules(arguments: argparse.Namespace) -> int:
-    from lib_animation.audio_schedules import audio_schedules
+    from lib_animation.audio_schedules import audio_schedules_json
     from lib_animation.runs import UrlFetcher, run_audio
 
     try:
@@ -321,7 +321,7 @@ def _audio_schedules(arguments: argparse.Namespace) -> int:
         _report(error, arguments.file)
         return EXIT_INVALID
     _warn(arguments.file, loaded.warnings)
-    text = json.dumps(audio_schedules(features), indent=1) + "\n"
+    text = audio_schedules_json(features)
     if arguments.out is None:
         sys.stdout.write(text)
         return EXIT_OK

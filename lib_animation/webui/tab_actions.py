@@ -10,7 +10,6 @@ uploaded through the tab.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import shutil
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from lib_animation.audio_schedules import audio_schedules
+from lib_animation.audio_schedules import audio_schedules_json
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.parseq_import import (
@@ -335,10 +334,16 @@ def settings_download(context: TabContext, values: Sequence[Any]) -> tuple[Path 
         settings = model.settings_from_ui(values)
     except KeyframesError as error:
         return None, _not_loaded(error)
-    target = context.previews_dir().parent / "downloads" / _token() / "keyframes-settings.json"
+    return _download(context, "keyframes-settings.json", dumps_settings(settings)), \
+        "Settings file ready below."
+
+
+def _download(context: TabContext, name: str, text: str) -> Path:
+    """A file to download, in a folder of its own beside the previews."""
+    target = context.previews_dir().parent / "downloads" / _token() / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps_settings(settings), encoding="utf-8")
-    return target, "Settings file ready below."
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def audio_schedules_download(context: TabContext,
@@ -350,10 +355,7 @@ def audio_schedules_download(context: TabContext,
         features = run_audio(settings, confined_to=context.readable_dirs(), urls=context.urls())
     except KeyframesError as error:
         return None, "**No audio schedules:** " + "; ".join(model.problem_lines(error))
-    target = (context.previews_dir().parent / "downloads" / _token()
-              / "keyframes-audio-schedules.json")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(audio_schedules(features), indent=1) + "\n", encoding="utf-8")
+    target = _download(context, "keyframes-audio-schedules.json", audio_schedules_json(features))
     return target, (f"Audio schedules of {features.frames} frames ready below "
                     f"({features.tempo_bpm:.1f} BPM, {features.beat_frames.size} beats).")
 
