@@ -30,6 +30,8 @@ from lib_animation.runs import (
     RenderProgress,
     RenderResult,
     Run,
+    UpscaleChoice,
+    UpscaledOutputs,
     UrlFetcher,
     check_run,
     finish_run,
@@ -43,6 +45,8 @@ from lib_animation.runs import (
     report_image,
     run_folders,
     start_run,
+    upscale_choice,
+    upscale_run,
 )
 from lib_animation.schema import NAME, Settings
 from lib_animation.webui.limits import JobLimits, check_job_limits, over_client_limit
@@ -320,9 +324,17 @@ class JobManager:
         result = self._render(job, run)
         if result is None or result.interrupted:
             return
+        upscaled_video = None
+        choice = upscale_choice(run.plan.settings)
+        if choice is not None:
+            upscaled = self._upscale(job, run, choice)
+            if upscaled is None:
+                return
+            upscaled_video = upscaled.video
         outputs = finish_run(run)
         with self._changes:
-            job.videos = tuple(path for path in (outputs.video, outputs.gif) if path)
+            job.videos = tuple(path for path in (outputs.video, outputs.gif, upscaled_video)
+                               if path)
             job.report = outputs.report_json
             job.state = DONE
         if job.staged is not None:
@@ -359,6 +371,21 @@ class JobManager:
             if result.interrupted:
                 job.state = INTERRUPTED
         return result
+
+    def _upscale(self, job: Job, run: Run, choice: UpscaleChoice) -> UpscaledOutputs | None:
+        """The rendered frames through the WebUI's upscaler, under its queue lock like the
+        generations; None when it failed (the job says why)."""
+        with self._session.lock():
+            try:
+                self._session.begin(f"Keyframes {job.id}: upscale", run.plan.max_frames)
+                host = self._session.make_host()
+                return upscale_run(run, host, choice, progress=lambda _stage, done, total:
+                                   host.progress(done, total, f"upscaling {done}/{total}"))
+            except KeyframesError as error:
+                self._fail(job, str(error))
+                return None
+            finally:
+                self._session_done()
 
     def _requeue(self, job: Job, run: Run) -> None:
         """Back to the front of the queue (under the lock), to go on once the WebUI is ready."""

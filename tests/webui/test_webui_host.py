@@ -384,3 +384,39 @@ def test_a_job_started_while_the_webui_still_loads_its_model_waits_for_it(fake_w
     finished = wait(job.id)
     assert finished.state == "done", finished.error
     assert sd_models.weights_load_log == [sd_models.model_data.sd_model.sd_checkpoint_info.title]
+
+
+def test_the_host_lists_the_webuis_upscalers_and_upscales_by_name_and_factor(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    host = _host()
+    assert host.upscaler_names() == ["None", "Lanczos", "Nearest"]
+    image = np.random.default_rng(5).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    upscaled = host.upscale(image, "Nearest", 3)
+    assert upscaler.upscale_log[-1][:3] == ("Nearest", 3, None)
+    assert np.array_equal(upscaled, image.repeat(3, axis=0).repeat(3, axis=1))
+
+
+def test_a_job_with_upscaling_upscales_every_frame_under_the_queue_lock(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    calls_before = len(upscaler.upscale_log)
+    job = wait(_submit(upscale_after_render=True, upscaler="Lanczos", upscale_factor=2,
+                       video_format="mp4").id)
+    assert job.state == "done"
+    calls = upscaler.upscale_log[calls_before:]
+    assert len(calls) == 6 and all(call[1] == 2 and call[3] for call in calls)
+    upscaled = sorted((job.folder / "upscaled").glob("frame_*.png"))
+    assert len(upscaled) == 6 and Image.open(upscaled[0]).size == (128, 128)
+    assert job.folder / f"{job.folder.name}_upscaled_x2.mp4" in job.videos
+
+
+def test_a_job_naming_an_upscaler_the_webui_lacks_is_refused_with_its_names(fake_webui):
+    start(fake_webui)
+    from lib_animation.errors import KeyframesError
+
+    with pytest.raises(KeyframesError) as caught:
+        _submit(upscale_after_render=True, upscaler="R-ESRGAN 4x+")
+    assert "'R-ESRGAN 4x+'" in str(caught.value) and "None, Lanczos, Nearest" in str(caught.value)
