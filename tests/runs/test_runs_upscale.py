@@ -12,7 +12,7 @@ from lib_animation.cli import main
 from lib_animation.errors import RenderError
 from lib_animation.host import PreviewHost
 from lib_animation.png_frames import complete_frames, frame_path, read_frame
-from lib_animation.runs import start_run
+from lib_animation.runs import read_run_state, start_run
 from lib_animation.schema import Settings
 
 SMALL = {"max_frames": 5, "W": 96, "H": 64, "seed": 4, "batch_name": "small", "fps": 10}
@@ -55,6 +55,7 @@ def test_a_render_upscaled_x2_gives_a_video_twice_the_size_with_every_frame(tmp_
     halved = upscaled.reshape(64, 2, 96, 2, 3).mean(axis=(1, 3))
     assert np.abs(halved - original).mean() < 4
     assert "upscaled video:" in capsys.readouterr().err
+    assert read_run_state(run).videos == (run / "small.mp4", run / "small_upscaled_x2.mp4")
 
 
 def test_keep_frames_off_removes_the_upscaled_pngs_once_the_video_is_written(tmp_path):
