@@ -473,4 +473,5 @@ def preview_settings(settings: Settings, longest_side: int) -> Settings:
         W=width, H=height, batch_name="preview_{timestring}", video_format="mp4",
         video_preset="ultrafast", make_gif=False, delete_imgs=False, save_depth_maps=False,
         resume_from_timestring=False, seed_resize_from_w=0, seed_resize_from_h=0,
+        upscale_after_render=False,
     )

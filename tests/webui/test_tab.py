@@ -160,6 +160,12 @@ def test_preview_settings_are_small_and_fast():
     assert preview.video_format == "mp4" and not preview.delete_imgs
 
 
+def test_a_motion_preview_does_not_upscale_nor_ask_for_the_webuis_upscaler():
+    settings = Settings({"W": 1024, "H": 576, "upscale_after_render": True,
+                         "upscaler": "R-ESRGAN 4x+"})
+    assert not model.preview_settings(settings, 256).upscale_after_render
+
+
 def test_a_run_interrupted_from_the_tab_resumes_to_every_frame(tmp_path):
     _blocks, manager = build_standalone(tmp_path / "out", presets_dir=tmp_path / "p",
                                         last_settings=tmp_path / "l.json", delay_s=0.05)
