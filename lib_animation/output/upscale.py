@@ -40,20 +40,28 @@ class UpscaleRequest:
 
 @dataclass(frozen=True)
 class UpscaledOutputs:
+    """`interrupted`: stopped between two frames, so no video was made (the frames upscaled
+    so far stay in `folder`)."""
+
     folder: Path
     video: Path | None
     frames_deleted: bool
+    interrupted: bool = False
 
 
 def upscale_frames(run_dir: Path, request: UpscaleRequest, upscale: Upscale, *,
-                   progress: FinishProgress | None = None) -> UpscaledOutputs:
+                   progress: FinishProgress | None = None,
+                   should_stop: Callable[[], bool] = lambda: False) -> UpscaledOutputs:
     """Upscale every frame of the run in `run_dir` into `run_dir/upscaled/` (same file names),
-    then encode them into `<run>_upscaled_x<factor>.<format>` in `run_dir`."""
+    then encode them into `<run>_upscaled_x<factor>.<format>` in `run_dir`; `should_stop` is
+    asked before each frame."""
     sources = video_frame_paths(run_dir, request.frame_count)
     folder = run_dir / UPSCALED_FOLDER
     folder.mkdir(exist_ok=True)
     targets = []
     for index, source in enumerate(sources):
+        if should_stop():
+            return UpscaledOutputs(folder, None, frames_deleted=False, interrupted=True)
         if progress is not None:
             progress(UPSCALE_STAGE, index, len(sources))
         target = frame_path(folder, index)

@@ -3,6 +3,7 @@ in the settings (or on the command line) and checked before the first frame."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,15 +46,17 @@ def upscale_choice(settings: Settings) -> UpscaleChoice | None:
 
 
 def upscale_run(run: Run, host: Host, choice: UpscaleChoice, *,
-                progress: FinishProgress | None = None) -> UpscaledOutputs:
+                progress: FinishProgress | None = None,
+                should_stop: Callable[[], bool] = lambda: False) -> UpscaledOutputs:
     """Every frame of a rendered run upscaled, and its upscaled video (with the soundtrack of
     the original one); run before `finish_run`, which may delete the frames."""
     return _upscale(run.folder, run.plan.settings, run.plan.max_frames, run.inputs.soundtrack,
-                    host, choice, progress)
+                    host, choice, progress, should_stop)
 
 
 def upscale_earlier_run(folder: Path, host: Host, choice: UpscaleChoice, *,
-                        progress: FinishProgress | None = None) -> UpscaledOutputs:
+                        progress: FinishProgress | None = None,
+                        should_stop: Callable[[], bool] = lambda: False) -> UpscaledOutputs:
     """The frames of a run folder rendered earlier, upscaled; its soundtrack is read again."""
     folder = Path(folder)
     settings = load_run_settings(folder)
@@ -62,12 +65,13 @@ def upscale_earlier_run(folder: Path, host: Host, choice: UpscaleChoice, *,
     soundtrack = None
     if settings.add_soundtrack != "None":
         soundtrack = load_inputs(settings, urls=UrlFetcher()).soundtrack
-    return _upscale(folder, settings, frame_count, soundtrack, host, choice, progress)
+    return _upscale(folder, settings, frame_count, soundtrack, host, choice, progress,
+                    should_stop)
 
 
 def _upscale(folder: Path, settings: Settings, frame_count: int, soundtrack: InputFile | None,
-             host: Host, choice: UpscaleChoice,
-             progress: FinishProgress | None) -> UpscaledOutputs:
+             host: Host, choice: UpscaleChoice, progress: FinishProgress | None,
+             should_stop: Callable[[], bool]) -> UpscaledOutputs:
     request = UpscaleRequest(
         frame_count=frame_count,
         factor=choice.factor,
@@ -80,4 +84,5 @@ def _upscale(folder: Path, settings: Settings, frame_count: int, soundtrack: Inp
     with RunLock(folder):
         return upscale_frames(folder, request,
                               lambda image: host.upscale(image, choice.upscaler, choice.factor),
-                              progress=progress)
+                              progress=progress,
+                              should_stop=lambda: host.interrupted() or should_stop())

@@ -261,6 +261,9 @@ class WebUICatalog:
     def checkpoints(self) -> list[str]:
         return list(host_names().checkpoints)
 
+    def upscalers(self) -> list[str]:
+        return [upscaler.name for upscaler in shared.sd_upscalers]
+
     def refresh_checkpoints(self) -> list[str]:
         """As the WebUI's own refresh route: under its queue lock, so a run never sees the list
         half rebuilt. While a generation holds the lock the list is given as it is."""

@@ -145,7 +145,7 @@ CHECKBOX, SLIDER, NUMBER, RADIO, DROPDOWN, TEXT, SCHEDULE_BOX, PROMPTS_BOX = (
 MAX_SLIDER_STEPS = 5000
 MAX_RADIO_CHOICES = 4
 # Settings whose choices come from the host (the catalog), not from the declaration.
-HOST_CHOICES = (NAME.sampler, NAME.scheduler)
+HOST_CHOICES = (NAME.sampler, NAME.scheduler, NAME.upscaler)
 
 
 # Settings written as a JSON object of keyframes: one multi-line box each.

@@ -226,3 +226,20 @@ def test_a_text_schedules_name_and_values_fit_in_the_plot():
     image = plot_plan(plan)
     # Nothing is cut at the left edge: the panel's name ("Mask") used to run off it.
     assert image[:, :4].min() > 200
+
+
+def test_a_finished_run_is_upscaled_from_the_result_tab_with_the_hosts_upscalers(tmp_path):
+    from lib_animation.host import PreviewHost
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    blocks, manager = build_standalone(tmp_path / "out", presets_dir=tmp_path / "p",
+                                       last_settings=tmp_path / "l.json")
+    [choice] = _by_elem_id(blocks)["keyframes_upscale_with"]
+    assert list(choice.choices) == PreviewHost().upscaler_names()
+    job = manager.submit(Settings({"max_frames": 3, "W": 64, "H": 64, "video_format": "mp4"}))
+    deadline = time.monotonic() + 60
+    while manager.get(job.id).state != DONE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    upscaled = manager.upscale(job.id, UpscaleChoice("Lanczos", 2))
+    assert upscaled.videos[-1].name == f"{job.id}_upscaled_x2.mp4"
+    assert (tmp_path / "out").resolve() in upscaled.videos[-1].resolve().parents

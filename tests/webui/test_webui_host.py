@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from lib_animation.host import FrameRequest, GenerationInterrupted, MaskOptions, NamesInUse
+from lib_animation.png_frames import frame_path
 from lib_animation.schema import Settings
 from tests.webui.harness import ROOT, SMALL, manager, probe_module, start, wait
 
@@ -420,3 +421,65 @@ def test_a_job_naming_an_upscaler_the_webui_lacks_is_refused_with_its_names(fake
     with pytest.raises(KeyframesError) as caught:
         _submit(upscale_after_render=True, upscaler="R-ESRGAN 4x+")
     assert "'R-ESRGAN 4x+'" in str(caught.value) and "None, Lanczos, Nearest" in str(caught.value)
+
+
+def test_a_finished_run_is_upscaled_later_and_lists_its_second_video(fake_webui):
+    start(fake_webui)
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    job = wait(_submit(video_format="mp4").id)
+    assert job.state == "done" and len(job.videos) == 1
+    upscaled = manager().upscale(job.id, UpscaleChoice("Nearest", 3))
+    assert upscaled.state == "done"
+    video = job.folder / f"{job.folder.name}_upscaled_x3.mp4"
+    assert upscaled.videos[-1] == video and video.is_file()
+    first = np.asarray(Image.open(frame_path(job.folder, 0)).convert("RGB"))
+    third = np.asarray(Image.open(frame_path(job.folder / "upscaled", 0)))
+    assert np.array_equal(third, first.repeat(3, axis=0).repeat(3, axis=1))
+    assert manager().get(job.id).videos[-1] == video
+
+
+def test_an_unknown_upscaler_or_an_unfinished_run_is_refused_and_the_run_stays_done(fake_webui):
+    start(fake_webui)
+    from lib_animation.errors import KeyframesError
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    job = wait(_submit().id)
+    with pytest.raises(KeyframesError, match="None, Lanczos, Nearest"):
+        manager().upscale(job.id, UpscaleChoice("SwinIR 4x", 2))
+    assert manager().get(job.id).state == "done"
+    assert not (job.folder / "upscaled").exists()
+    queued = _submit(max_frames=40)
+    with pytest.raises(KeyframesError, match="only a finished run"):
+        manager().upscale(queued.id, UpscaleChoice("Lanczos", 2))
+    manager().cancel(queued.id)
+
+
+def test_interrupting_an_upscale_stops_it_and_resume_upscales_again(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    calls_before = len(upscaler.upscale_log)
+    original = upscaler.Upscaler.upscale
+
+    def slow(self, img, scale, selected_model=None):
+        time.sleep(0.3)
+        return original(self, img, scale, selected_model)
+
+    upscaler.Upscaler.upscale = slow
+    try:
+        job = _submit(upscale_after_render=True, upscaler="Lanczos", upscale_factor=2,
+                      video_format="mp4")
+        deadline = time.monotonic() + 30
+        while len(upscaler.upscale_log) == calls_before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        manager().cancel(job.id)
+        stopped = wait(job.id)
+    finally:
+        upscaler.Upscaler.upscale = original
+    assert stopped.state == "interrupted" and stopped.resumable
+    assert len(upscaler.upscale_log) - calls_before < 6
+    resumed = wait(manager().resume(job.id).id)
+    assert resumed.state == "done"
+    assert all(frame_path(job.folder / "upscaled", index).is_file() for index in range(6))
+    assert job.folder / f"{job.folder.name}_upscaled_x2.mp4" in resumed.videos

@@ -1,14 +1,11 @@
-"""``load_upscalers``: the host's upscaler list, ``shared.sd_upscalers``. The fake has only the
-host's built-in upscalers (no model files), in the host's order: None, Lanczos, Nearest."""
+"""``load_upscalers`` fills the host's upscaler list, ``shared.sd_upscalers``. The stand-in
+has only the host's built-in upscalers (they need no model file), in the host's order."""
 
 from __future__ import annotations
 
 from modules import shared
-from modules.upscaler import UpscalerLanczos, UpscalerNearest, UpscalerNone
+from modules.upscaler import builtin_upscalers
 
 
 def load_upscalers():
-    data = []
-    for cls in (UpscalerNone, UpscalerLanczos, UpscalerNearest):
-        data += cls(None).scalers
-    shared.sd_upscalers = data
+    shared.sd_upscalers = [data for scaler in builtin_upscalers() for data in scaler.scalers]
