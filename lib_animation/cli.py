@@ -1,4 +1,4 @@
-"""Standalone use: `python -m lib_animation validate|plan|plot|audio-schedules|render ...`.
+"""Standalone use: `python -m lib_animation validate|plan|plot|audio-schedules|render|upscale ...`.
 
 Every command accepts Keyframes settings files, presets and Deforum settings files. Problems are
 printed one line each on stderr, never as a traceback, and give exit status 2.
@@ -145,6 +145,30 @@ def build_parser() -> argparse.ArgumentParser:
                         "use); without it 3D renders on a flat depth plane")
     render.add_argument("--no-report", action="store_true", help="skip the quality report")
     render.set_defaults(handler=_render)
+
+    upscale = commands.add_parser(
+        "upscale",
+        help="upscale the frames of a rendered run into a second video",
+        description="Upscale every frame of RUN_FOLDER with one of the host's upscalers into "
+        "RUN_FOLDER/upscaled/ and a video <run>_upscaled_x<factor> beside the original, with "
+        "its soundtrack. The original frames and video are kept.",
+    )
+    upscale.add_argument("folder", metavar="RUN_FOLDER")
+    upscale.add_argument("--upscaler", default="Lanczos",
+                         help="the host's upscaler by name (default: Lanczos; the preview host "
+                         "has Lanczos and Nearest)")
+    upscale.add_argument("--factor", type=int, choices=(2, 3, 4), default=2,
+                         help="how many times wider and taller (default: 2)")
+    upscale.add_argument("--delete-frames", action="store_true",
+                         help="delete the upscaled PNG frames once the video holds them")
+    upscale.add_argument("--host", choices=("preview", "webui"), default="preview",
+                         help="preview: Pillow's filters, on this machine (default); webui: a "
+                         "running WebUI started with --api, at --url")
+    upscale.add_argument("--url", help="with --host webui: the WebUI's address (default: "
+                         "http://127.0.0.1:7860)")
+    upscale.add_argument("--api-auth", metavar="USER:PASSWORD",
+                         help="with --host webui: the login of a WebUI started with --api-auth")
+    upscale.set_defaults(handler=_upscale)
 
     presets = commands.add_parser(
         "presets",
@@ -385,6 +409,19 @@ def _render(arguments: argparse.Namespace) -> int:
         return run_render(arguments)
     except KeyframesError as error:
         _report(error, arguments.file or arguments.resume)
+        return EXIT_INVALID
+
+
+def _upscale(arguments: argparse.Namespace) -> int:
+    from lib_animation.render_cli import run_upscale
+
+    if arguments.host == "preview" and (arguments.url or arguments.api_auth):
+        print("upscale: --url and --api-auth are for --host webui", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        return run_upscale(arguments)
+    except KeyframesError as error:
+        _report(error, arguments.folder)
         return EXIT_INVALID
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib_animation.errors import KeyframesError
-from lib_animation.schema import BY_NAME, SCHEDULERS
+from lib_animation.schema import BY_NAME, NAME, SCHEDULERS
 from lib_animation.setting_kinds import as_bool
 
 _DEFORUM_RENAMES = {
@@ -25,6 +25,17 @@ _DEFORUM_FLOW_NAMES = {"RAFT": "DIS Fine", "True": "DIS Fine", "False": "None"}
 _DEFORUM_DEPTH_NAMES = {
     "Midas-3-Hybrid": "Midas-3-Hybrid",
     "Midas-3.1-BeitLarge": "Midas-3-Large",
+}
+_DEFORUM_UPSCALE_RENAMES = {
+    "r_upscale_video": NAME.upscale_after_render,
+    "r_upscale_model": NAME.upscaler,
+    "r_upscale_factor": NAME.upscale_factor,
+    "r_upscale_keep_imgs": NAME.upscale_keep_frames,
+}
+_DEFORUM_UPSCALERS = {
+    "realesr-animevideov3": "R-ESRGAN AnimeVideo",
+    "realesrgan-x4plus": "R-ESRGAN 4x+",
+    "realesrgan-x4plus-anime": "R-ESRGAN 4x+ Anime6B",
 }
 _DEFORUM_PADDING = {"border": "replicate", "reflection": "reflect"}
 _DEFORUM_FILL = ("fill", "original", "latent noise", "latent nothing")
@@ -207,6 +218,18 @@ def _migrate_output(values: dict[str, Any]) -> None:
     soundtrack = values.get("add_soundtrack")
     if isinstance(soundtrack, bool):
         values["add_soundtrack"] = "File" if soundtrack else "None"
+    _migrate_upscale(values)
+
+
+def _migrate_upscale(values: dict[str, Any]) -> None:
+    """Deforum's Real-ESRGAN ncnn models are the WebUI's upscalers of the same weights."""
+    for old, new in _DEFORUM_UPSCALE_RENAMES.items():
+        if old in values:
+            values.setdefault(new, values.pop(old))
+    _remap(values, NAME.upscaler, _DEFORUM_UPSCALERS)
+    factor = values.get(NAME.upscale_factor)
+    if isinstance(factor, str) and re.fullmatch(r"x[0-9]", factor.strip()):
+        values[NAME.upscale_factor] = int(factor.strip()[1:])
 
 
 @dataclass(frozen=True)
@@ -249,7 +272,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
                        {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
     UnsupportedFeature("frame interpolation", r"frame_interpolation_\w+",
                        {"frame_interpolation_engine": ("None",)}),
-    UnsupportedFeature("upscaling", r"r_upscale_\w+", {"r_upscale_video": (False,)}),
 )  # fmt: skip
 
 DEFORUM_INFO_KEYS = frozenset({

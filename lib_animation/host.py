@@ -26,6 +26,10 @@ class MaskOptions:
     full_resolution_padding: int = 4
 
 
+# The preview host's upscalers: the WebUI's built-in ones of the same names, which are these
+# Pillow filters.
+PREVIEW_UPSCALERS = {"Lanczos": Image.LANCZOS, "Nearest": Image.NEAREST}
+
 # The key of the seed in `FrameRequest.parameters()`, as the frame log records it.
 SEED_PARAMETER = "seed"
 
@@ -122,6 +126,13 @@ class Host(Protocol):
         """The host's parameters text of the image `generate` last returned (saved in the frame
         PNG, so the WebUI's PNG Info reads it), or None."""
 
+    def upscaler_names(self) -> list[str]:
+        """The host's upscalers, by the names its Extras tab shows."""
+
+    def upscale(self, image: np.ndarray, upscaler: str, factor: int) -> np.ndarray:
+        """One uint8 (H, W, 3) RGB image, made `factor` times wider and taller by the named
+        upscaler (one of `upscaler_names`)."""
+
 
 class PreviewHost:
     """Renders without a model: img2img returns the prepared init image with a small frame
@@ -159,6 +170,15 @@ class PreviewHost:
     def last_infotext(self) -> str | None:
         """Preview frames are not diffused, so they carry no generation parameters."""
         return None
+
+    def upscaler_names(self) -> list[str]:
+        return list(PREVIEW_UPSCALERS)
+
+    def upscale(self, image: np.ndarray, upscaler: str, factor: int) -> np.ndarray:
+        height, width = image.shape[:2]
+        resized = Image.fromarray(image).resize((width * factor, height * factor),
+                                                PREVIEW_UPSCALERS[upscaler])
+        return np.asarray(resized, dtype=np.uint8).copy()
 
 
 def _pattern(prompt: str, seed: int, width: int, height: int) -> np.ndarray:

@@ -8,13 +8,13 @@ HTTP host from the API) and calls `check_names`; the matching rules live only he
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from lib_animation.errors import RenderError
-from lib_animation.host import NamesInUse
-from lib_animation.schema import NAME
+from lib_animation.host import Host, NamesInUse
+from lib_animation.schema import NAME, Settings
 
 SHOWN_NAMES = 20
 
@@ -38,6 +38,22 @@ def check_names(names: NamesInUse, host: HostNames) -> None:
             host.schedulers)
     _refuse(NAME.checkpoint_schedule,
             [n for n in names.checkpoints if n not in host.checkpoint_aliases], host.checkpoints)
+
+
+def check_upscaler(upscaler: str, available: Sequence[str]) -> None:
+    """RenderError naming the upscaler setting when the host has no upscaler of that name."""
+    if upscaler in available:
+        return
+    listed = ", ".join(available) or "none"
+    raise RenderError(f"the host has no upscaler {upscaler!r}", setting=NAME.upscaler,
+                      hint=f"it has: {listed}")
+
+
+def check_upscale(settings: Settings, host: Host) -> None:
+    """Before the first frame: the upscaler a run will use after its render, when it asks for
+    one, is one the host has."""
+    if settings.upscale_after_render:
+        check_upscaler(settings.upscaler, host.upscaler_names())
 
 
 def checkpoint_ids(name: str, shorthash: str | None, sha256: str | None,

@@ -69,6 +69,20 @@ class WebUIHttpHost:
     def check_names(self, names: NamesInUse) -> None:
         check_names(names, self.host_names())
 
+    def upscaler_names(self) -> list[str]:
+        return [str(entry.get("name", ""))
+                for entry in _entries(self._call("/sdapi/v1/upscalers", None, LIST_TIMEOUT_S))]
+
+    def upscale(self, image: np.ndarray, upscaler: str, factor: int) -> np.ndarray:
+        """The WebUI's Extras tab on one image: `upscaler_1` at `upscaling_resize` times."""
+        payload = {"image": _encode_png(image), "resize_mode": 0, "upscaling_resize": factor,
+                   "upscaler_1": upscaler}
+        reply = self._call("/sdapi/v1/extra-single-image", payload, GENERATION_TIMEOUT_S)
+        encoded = reply.get("image") if isinstance(reply, dict) else None
+        if not isinstance(encoded, str) or not encoded:
+            raise RenderError("the WebUI returned no upscaled image")
+        return _decode_png(encoded, None)
+
     def identity(self) -> dict[str, str]:
         """What a run folder records of its host: the address, never a login."""
         parts = urlsplit(self.url)
@@ -158,7 +172,7 @@ def _encode_png(image: np.ndarray) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _decode_png(text: str, frame: int) -> np.ndarray:
+def _decode_png(text: str, frame: int | None) -> np.ndarray:
     try:
         data = base64.b64decode(text.split(",", 1)[-1], validate=True)
         with Image.open(io.BytesIO(data)) as image:

@@ -14,11 +14,14 @@ from lib_animation.host import PreviewHost
 from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
 from lib_animation.presets import load_file_or_preset, user_presets_dir
 from lib_animation.runs import (
+    UPSCALE_STAGE,
     DepthModelCache,
     RenderOptions,
     RenderProgress,
     RenderResult,
     RunOutputs,
+    UpscaleChoice,
+    UpscaledOutputs,
     UrlFetcher,
     WarpOptions,
     describe_host,
@@ -29,6 +32,9 @@ from lib_animation.runs import (
     open_run,
     render_run,
     start_run,
+    upscale_choice,
+    upscale_earlier_run,
+    upscale_run,
 )
 from lib_animation.schema import Mode
 
@@ -75,10 +81,36 @@ def run_render(arguments: argparse.Namespace) -> int:
               f"continue with: {resume_command(run.folder, host, arguments)}", file=sys.stderr)
         return EXIT_TERMINATED if stopper.terminated else EXIT_INTERRUPTED
     stages = StageProgress(sys.stderr)
+    choice = upscale_choice(settings)
+    upscaled = upscale_run(run, host, choice, progress=stages.update) if choice else None
     outputs = finish_run(run, report=not arguments.no_report, progress=stages.update)
     stages.close()
     print(summary(result, outputs), file=sys.stderr)
+    if upscaled is not None:
+        print(upscaled_summary(upscaled), file=sys.stderr)
     return EXIT_OK
+
+
+def run_upscale(arguments: argparse.Namespace) -> int:
+    """`python -m lib_animation upscale RUN_FOLDER`: the frames of an earlier run, upscaled."""
+    host: PreviewHost | WebUIHttpHost = PreviewHost()
+    if arguments.host == "webui":
+        host = WebUIHttpHost(arguments.url or DEFAULT_URL, auth=arguments.api_auth)
+    choice = UpscaleChoice(arguments.upscaler, arguments.factor,
+                           keep_frames=not arguments.delete_frames)
+    stages = StageProgress(sys.stderr)
+    upscaled = upscale_earlier_run(Path(arguments.folder), host, choice, progress=stages.update)
+    stages.close()
+    print(upscaled_summary(upscaled), file=sys.stderr)
+    return EXIT_OK
+
+
+def upscaled_summary(upscaled: UpscaledOutputs) -> str:
+    if upscaled.video is None:
+        return f"upscaled frames: {upscaled.folder}"
+    if upscaled.frames_deleted:
+        return f"upscaled video: {upscaled.video}"
+    return f"upscaled video: {upscaled.video} (frames in {upscaled.folder})"
 
 
 def _warn(source: str, warnings) -> None:
@@ -186,7 +218,7 @@ class StageProgress:
     """After the frames: `mp4: frame i/N` while the video is encoded, `report: frame i/N` while
     the report measures; in place on a terminal, every few seconds and at each end otherwise."""
 
-    STAGE_NAMES = {"report": "quality report"}
+    STAGE_NAMES = {"report": "quality report", UPSCALE_STAGE: "upscale"}
 
     def __init__(self, stream) -> None:
         self.stream = stream

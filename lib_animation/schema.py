@@ -105,6 +105,12 @@ DEFAULT_GUIDE_IMAGES = {
 }
 
 
+# The upscalers the WebUI has built in or downloads on first use (its Real-ESRGAN ones); any other
+# name the host lists is taken as well.
+UPSCALERS = ("Lanczos", "Nearest", "R-ESRGAN 4x+", "R-ESRGAN 4x+ Anime6B", "R-ESRGAN AnimeVideo",
+             "R-ESRGAN General 4xV3", "R-ESRGAN 2x+", "ESRGAN_4x", "SwinIR 4x")
+
+
 def _b(name, default, group, label, help, **where):
     return Setting(name, BOOL, default, group, label, help, **where)
 
@@ -522,6 +528,19 @@ SETTINGS: tuple[Setting, ...] = (
        "Write the depth map of every frame beside the frames."),
     _b("delete_imgs", False, "output", "Delete frames after the video",
        "Delete the PNG frames once the video is written (the run can no longer be resumed).", ),
+    _b("upscale_after_render", False, "output", "Upscale after render",
+       "After the last frame, upscale every frame with one of the host's upscalers into the "
+       "run's upscaled/ folder and a second video beside the first; the frames are kept."),
+    _c("upscaler", "Lanczos", "output", "Upscaler",
+       "The host's upscaler, by the name the WebUI's Extras tab shows; checked before the "
+       "first frame. The preview host has Lanczos and Nearest.", UPSCALERS, open_choices=True,
+       requires=(_on("upscale_after_render"),)),
+    _i("upscale_factor", 2, "output", "Upscale factor",
+       "How many times wider and taller the upscaled frames are.", 2, 4,
+       requires=(_on("upscale_after_render"),)),
+    _b("upscale_keep_frames", True, "output", "Keep upscaled frames",
+       "Keep the upscaled PNG frames once the upscaled video is written.",
+       requires=(_on("upscale_after_render"),)),
     # resume
     _b("resume_from_timestring", False, "resume", "Resume run",
        "Continue an interrupted run in its folder; the frames match an uninterrupted run."),

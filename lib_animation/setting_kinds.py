@@ -102,7 +102,7 @@ class Setting:
             return what
         if self.kind == CHOICE:
             listed = ", ".join(self.choices)
-            return f"any sampler/scheduler name ({listed}, ...)" if self.open_choices else listed
+            return f"any name the host has ({listed}, ...)" if self.open_choices else listed
         if self.kind == SCHEDULE:
             text = "a keyframe schedule such as 0:(1.0), 30:(2.0)"
             return f"{text}, values {self.value_range()}" if self.value_range() else text

@@ -3,8 +3,10 @@
 `start_run` (plan once, check inputs and the host's names, make the folder) or `open_run` (an
 existing folder, to resume), then `render_run` (the frame loop, with `RenderOptions` and
 `RenderProgress` and stop callbacks), then `finish_run` (video and quality report, as
-`RunOutputs`). `read_run_state` tells what a run folder holds without rendering anything;
-`load_run_settings` and `load_origin` read a folder's settings and the record of its host.
+`RunOutputs`); before it, `upscale_run` when the settings ask for upscaling
+(`upscale_earlier_run` for a folder rendered earlier). `read_run_state` tells what a run
+folder holds without rendering anything; `load_run_settings` and `load_origin` read a
+folder's settings and the record of its host.
 A `UrlFetcher` given to them lets a run read input files named by http(s) URLs.
 """
 
@@ -39,6 +41,14 @@ from lib_animation.runs.state import (
     report_image,
     run_folders,
 )
+from lib_animation.runs.upscale import (
+    UPSCALE_STAGE,
+    UpscaleChoice,
+    UpscaledOutputs,
+    upscale_choice,
+    upscale_earlier_run,
+    upscale_run,
+)
 from lib_animation.runs.whole import WholeRun, render_whole_run
 
 __all__ = [
@@ -52,6 +62,9 @@ __all__ = [
     "Run",
     "RunOutputs",
     "RunState",
+    "UPSCALE_STAGE",
+    "UpscaleChoice",
+    "UpscaledOutputs",
     "UrlFetcher",
     "WarpOptions",
     "WholeRun",
@@ -77,5 +90,8 @@ __all__ = [
     "run_audio",
     "run_folders",
     "start_run",
+    "upscale_choice",
+    "upscale_earlier_run",
+    "upscale_run",
     "with_manifest_read",
 ]

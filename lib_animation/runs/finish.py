@@ -14,7 +14,7 @@ from lib_animation.plan import FramePlan
 from lib_animation.png_frames import remove_temp_files
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.start import Run
-from lib_animation.schema import WARPING
+from lib_animation.schema import WARPING, Settings
 
 VP9_CRF_SCALE = 63 / 51  # video_crf is x264's 0-51 scale; VP9 uses 0-63
 
@@ -34,21 +34,35 @@ def finish_run(run: Run, *, report: bool = True,
         return write_outputs(run.folder, request, report=report, progress=progress)
 
 
-def _output_request(plan: FramePlan, soundtrack: Path | None,
-                    warp_errors: Sequence[float | None] | None) -> OutputRequest:
-    settings = plan.settings
-    video = VideoOptions(
+def video_options(settings: Settings) -> VideoOptions:
+    """How the run's videos are encoded, from its settings."""
+    return VideoOptions(
         fps=settings.fps,
         crf=settings.video_crf,
         preset=settings.video_preset,
         vp9_crf=round(settings.video_crf * VP9_CRF_SCALE),
     )
+
+
+def video_comment(settings: Settings) -> str:
+    """The text the run's videos carry in their container: the settings that differ from the
+    defaults."""
+    return json.dumps({"keyframes_settings": settings.changed()}, ensure_ascii=False)
+
+
+def chosen_video_format(settings: Settings) -> str | None:
+    return None if settings.video_format == "none" else settings.video_format
+
+
+def _output_request(plan: FramePlan, soundtrack: Path | None,
+                    warp_errors: Sequence[float | None] | None) -> OutputRequest:
+    settings = plan.settings
     return OutputRequest(
         frame_count=plan.max_frames,
-        video_format=None if settings.video_format == "none" else settings.video_format,
+        video_format=chosen_video_format(settings),
         gif=settings.make_gif,
-        video=video,
-        comment=json.dumps({"keyframes_settings": settings.changed()}, ensure_ascii=False),
+        video=video_options(settings),
+        comment=video_comment(settings),
         keyframes=plan.keyframe_frames(),
         diffused_frames=[int(frame) for frame in plan.diffused_frames()],
         soundtrack=soundtrack,

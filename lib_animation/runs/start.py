@@ -15,6 +15,7 @@ from pathlib import Path
 from lib_animation.errors import SettingsError
 from lib_animation.frame_requests import names_in_use
 from lib_animation.host import Host
+from lib_animation.host_names import check_upscale
 from lib_animation.inputs.gather import (
     RenderInputs,
     load_inputs,
@@ -78,6 +79,7 @@ def check_run(settings: Settings, host: Host | None = None, *,
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     if host is not None:
         host.check_names(names_in_use(plan))
+        check_upscale(plan.settings, host)
     return CheckedRun(plan, inputs)
 
 
@@ -121,6 +123,7 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
         remake_from = first_difference(origin_plan, plan)
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
+    check_upscale(plan.settings, host)
     return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
 
 

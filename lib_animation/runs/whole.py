@@ -13,6 +13,7 @@ from lib_animation.output.finish import RunOutputs
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.render import RenderResult, render_run
 from lib_animation.runs.start import start_run
+from lib_animation.runs.upscale import upscale_choice, upscale_run
 from lib_animation.schema import Settings
 
 
@@ -30,4 +31,7 @@ def render_whole_run(settings: Settings, output_dir: Path, host: Host, *, report
     result = render_run(run, host)
     if result.interrupted:
         return WholeRun(result, None)
+    choice = upscale_choice(run.plan.settings)
+    if choice is not None:
+        upscale_run(run, host, choice)
     return WholeRun(result, finish_run(run, report=report))

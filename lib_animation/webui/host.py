@@ -99,6 +99,16 @@ class WebUIHost:
     def last_infotext(self) -> str | None:
         return self._infotext
 
+    def upscaler_names(self) -> list[str]:
+        return [upscaler.name for upscaler in shared.sd_upscalers]
+
+    def upscale(self, image: np.ndarray, upscaler: str, factor: int) -> np.ndarray:
+        """As the WebUI's Extras tab upscales: the named upscaler's scaler at `factor` (which
+        rounds the size down to a multiple of 8, as the host does)."""
+        chosen = next(item for item in shared.sd_upscalers if item.name == upscaler)
+        result = chosen.scaler.upscale(Image.fromarray(image), factor, chosen.data_path)
+        return np.asarray(result.convert("RGB"), dtype=np.uint8).copy()
+
     # The processing object --------------------------------------------------------------------
 
     def _checkpoint_moved(self) -> bool:
@@ -250,6 +260,9 @@ class WebUICatalog:
 
     def checkpoints(self) -> list[str]:
         return list(host_names().checkpoints)
+
+    def upscalers(self) -> list[str]:
+        return [upscaler.name for upscaler in shared.sd_upscalers]
 
     def refresh_checkpoints(self) -> list[str]:
         """As the WebUI's own refresh route: under its queue lock, so a run never sees the list

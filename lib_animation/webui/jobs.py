@@ -30,6 +30,8 @@ from lib_animation.runs import (
     RenderProgress,
     RenderResult,
     Run,
+    UpscaleChoice,
+    UpscaledOutputs,
     UrlFetcher,
     check_run,
     finish_run,
@@ -43,6 +45,9 @@ from lib_animation.runs import (
     report_image,
     run_folders,
     start_run,
+    upscale_choice,
+    upscale_earlier_run,
+    upscale_run,
 )
 from lib_animation.schema import NAME, Settings
 from lib_animation.webui.limits import JobLimits, check_job_limits, over_client_limit
@@ -203,6 +208,31 @@ class JobManager:
             with self._changes:
                 self._opening.discard(job_id)
 
+    def upscale(self, job_id: str, choice: UpscaleChoice) -> Job:
+        """Upscale a finished run's frames into a second video now (in the caller's thread,
+        under the WebUI's queue lock); the job lists the new video. RenderError when the run
+        is not finished or the upscaler is unknown."""
+        with self._changes:
+            job = self.get(job_id)
+            if self._taken(job_id) or job.state != DONE:
+                raise RenderError(f"job {job_id} is {job.state}: only a finished run can be "
+                                  "upscaled")
+            self._jobs[job_id] = job
+            self._opening.add(job_id)
+            job.state, job.error, job.cancel_requested = RUNNING, None, False
+        try:
+            upscaled = self._upscale(job, choice, lambda host, stop: upscale_earlier_run(
+                job.folder, host, choice, progress=_upscale_progress(host), should_stop=stop))
+        finally:
+            with self._changes:
+                self._opening.discard(job_id)
+                job.state = DONE
+        if upscaled.video is not None:
+            with self._changes:
+                job.videos = (*[path for path in job.videos if path != upscaled.video],
+                              upscaled.video)
+        return job
+
     def cancel(self, job_id: str) -> Job:
         """A queued job leaves the queue; a running one stops after stopping the generation in
         progress (so within one generation). Either can be resumed later."""
@@ -320,9 +350,24 @@ class JobManager:
         result = self._render(job, run)
         if result is None or result.interrupted:
             return
+        upscaled_video = None
+        choice = upscale_choice(run.plan.settings)
+        if choice is not None:
+            try:
+                upscaled = self._upscale(job, choice, lambda host, stop: upscale_run(
+                    run, host, choice, progress=_upscale_progress(host), should_stop=stop))
+            except KeyframesError as error:
+                self._fail(job, str(error))
+                return
+            if upscaled.interrupted:  # Resume finds every frame made and upscales again
+                with self._changes:
+                    job.state = INTERRUPTED
+                return
+            upscaled_video = upscaled.video
         outputs = finish_run(run)
         with self._changes:
-            job.videos = tuple(path for path in (outputs.video, outputs.gif) if path)
+            job.videos = tuple(path for path in (outputs.video, outputs.gif, upscaled_video)
+                               if path)
             job.report = outputs.report_json
             job.state = DONE
         if job.staged is not None:
@@ -360,6 +405,19 @@ class JobManager:
                 job.state = INTERRUPTED
         return result
 
+    def _upscale(self, job: Job, choice: UpscaleChoice,
+                 upscale: Callable[[Host, Callable[[], bool]], UpscaledOutputs],
+                 ) -> UpscaledOutputs:
+        """The run's frames through the WebUI's upscaler, under its queue lock like the
+        generations; Interrupt stops it between two frames."""
+        with self._session.lock():
+            try:
+                self._session.begin(f"Keyframes {job.id}: upscale x{choice.factor}",
+                                    max(1, job.frames_done))
+                return upscale(self._session.make_host(), lambda: job.cancel_requested)
+            finally:
+                self._session_done()
+
     def _requeue(self, job: Job, run: Run) -> None:
         """Back to the front of the queue (under the lock), to go on once the WebUI is ready."""
         job.state = QUEUED
@@ -386,6 +444,10 @@ def _one_line(error: Exception) -> str:
         text = text[:MAX_ERROR_CHARACTERS - 3] + "..."
     more = " (the WebUI's console shows the whole error)" if len(lines) > 1 else ""
     return text + more
+
+
+def _upscale_progress(host: Host) -> Callable[[str, int, int], None]:
+    return lambda _stage, done, total: host.progress(done, total, f"upscaling {done}/{total}")
 
 
 def _count(job: Job, update: RenderProgress) -> None:

@@ -93,6 +93,9 @@ class PreviewCatalog:
     def checkpoints(self) -> list[str]:
         return []
 
+    def upscalers(self) -> list[str]:
+        return PreviewHost().upscaler_names()
+
     def refresh_checkpoints(self) -> list[str]:
         return []
 

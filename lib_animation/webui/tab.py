@@ -105,6 +105,8 @@ def _choices(setting_name: str, catalog: Catalog) -> list[str]:
             return list(catalog.samplers()) or list(BY_NAME[setting_name].choices)
         if setting_name == NAME.scheduler:
             return list(catalog.schedulers()) or list(BY_NAME[setting_name].choices)
+        if setting_name == NAME.upscaler:
+            return list(catalog.upscalers()) or list(BY_NAME[setting_name].choices)
     except Exception:  # the host's lists must never keep the tab from loading
         pass
     return list(BY_NAME[setting_name].choices)
@@ -337,6 +339,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         _wire_presets(ui, context)
         _wire_run(ui, context)
         _wire_runs(ui, context)
+        _wire_upscale(ui, context)
         # Page load: the last used settings, the plan, the runs list.
         load_event = blocks.load(lambda: model.ui_values(actions.restored_settings(context)),
                                  None, ui.controls, queue=False)
@@ -422,6 +425,7 @@ def _side_column(ui: SimpleNamespace, context: TabContext) -> None:
                                     elem_id="keyframes_video")
                 ui.resume = gr.Button("Resume this run", variant="primary", visible=False,
                                       elem_id="keyframes_resume")
+                _upscale_row(ui, context)
                 ui.folder = gr.Textbox(label="Run folder", interactive=False,
                                        elem_id="keyframes_folder", show_copy_button=True)
                 ui.report_text = gr.Markdown("", elem_id="keyframes_report")
@@ -577,13 +581,14 @@ def _wire_run(ui: SimpleNamespace, context: TabContext) -> None:
             ui.results: gr.update(selected="result"),
             ui.live: gr.update(visible=False),
             ui.resume: gr.update(visible=False),
+            ui.upscale_row: gr.update(visible=False),
             ui.folder: str(made.video.parent),
             ui.report_text: "", ui.frames: None, ui.report_image: None,
         }
 
     ui.result_outputs = result_outputs = [
         ui.problems, ui.progress, ui.results, ui.live, ui.video, ui.resume, ui.folder,
-        ui.report_text, ui.frames, ui.report_image, ui.job_id]
+        ui.report_text, ui.frames, ui.report_image, ui.job_id, ui.upscale_row]
     ui.preview.click(preview_motion, controls, result_outputs, show_progress="minimal")
 
     # Generate, Interrupt, Skip, Resume: the job manager runs the job; this follows it.
@@ -612,6 +617,31 @@ def _wire_run(ui: SimpleNamespace, context: TabContext) -> None:
                              queue=False)
     if context.skip is not None:
         ui.skip.click(context.skip, None, None, queue=False)
+
+
+def _upscale_row(ui: SimpleNamespace, context: TabContext) -> None:
+    """Upscaling the finished run shown: the WebUI's upscalers, as its Extras tab lists them."""
+    with gr.Row(visible=False, elem_id="keyframes_upscale_row") as ui.upscale_row:
+        ui.upscale_with = gr.Dropdown(label="Upscaler", choices=_choices(NAME.upscaler,
+                                                                         context.catalog),
+                                      value=BY_NAME[NAME.upscaler].default, scale=3,
+                                      elem_id="keyframes_upscale_with")
+        ui.upscale_by = gr.Radio(label="Factor", choices=[2, 3, 4], value=2, scale=2,
+                                 elem_id="keyframes_upscale_by")
+        ui.upscale = gr.Button("Upscale this run", scale=2, elem_id="keyframes_upscale")
+
+
+def _wire_upscale(ui: SimpleNamespace, context: TabContext) -> None:
+    def upscale(current, upscaler, factor):
+        try:
+            job = actions.upscale_job(context, current, upscaler, factor)
+        except (KeyError, KeyframesError) as error:
+            return {ui.problems: _problems_update(error, "Not upscaled")}
+        view = _job_view(job, ui.outputs, final=True)
+        view[ui.outputs.video] = str(job.videos[-1]) if job.videos else None
+        return view
+
+    ui.upscale.click(upscale, [ui.job_id, ui.upscale_with, ui.upscale_by], ui.result_outputs)
 
 
 def _wire_runs(ui: SimpleNamespace, context: TabContext) -> None:
@@ -655,6 +685,7 @@ class _Outputs:
     frames: Any
     report_image: Any
     job_id: Any
+    upscale_row: Any
 
 
 def _error_update(message: str):
@@ -686,6 +717,7 @@ def _follow(context: TabContext, job: Job, outputs: _Outputs):
     yield {outputs.problems: _problems_update(None), outputs.results: gr.update(selected="result"),
            outputs.video: None, outputs.frames: None, outputs.report_image: None,
            outputs.report_text: "", outputs.resume: gr.update(visible=False),
+           outputs.upscale_row: gr.update(visible=False),
            outputs.job_id: job.id, outputs.folder: str(job.folder)}
     started = time.monotonic()
     last: tuple[str, int] | None = None
@@ -718,6 +750,7 @@ def _job_view(job: Job, outputs: _Outputs, *, final: bool, elapsed: float = 0.0)
         return view
     view[outputs.live] = gr.update(visible=False, value=None)
     view[outputs.resume] = gr.update(visible=job.resumable)
+    view[outputs.upscale_row] = gr.update(visible=job.state == DONE and job.frames_done > 0)
     if job.state == DONE:
         text = f"Done: {job.frames_done} of {total} frames"
     elif job.state == INTERRUPTED:

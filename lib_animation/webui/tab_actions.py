@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lib_animation.audio_schedules import audio_schedules_json
-from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.errors import KeyframesError, RenderError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.parseq_import import (
     COLUMNS,
@@ -34,6 +34,7 @@ from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
 from lib_animation.runs import (
     FrameMaskPreview,
+    UpscaleChoice,
     UrlFetcher,
     check_run,
     frame_masks_preview,
@@ -55,9 +56,11 @@ CHECKED_AS_TYPED = (model.SCHEDULE_BOX, model.PROMPTS_BOX, model.NUMBER, model.S
 
 
 class Catalog(Protocol):
-    """The sampler, scheduler and checkpoint names the host offers."""
+    """The sampler, scheduler, checkpoint and upscaler names the host offers."""
 
     def samplers(self) -> list[str]: ...
+
+    def upscalers(self) -> list[str]: ...
 
     def schedulers(self) -> list[str]: ...
 
@@ -91,6 +94,16 @@ class TabContext:
         if confined is None:
             return None
         return [*confined, self.uploads_dir()]
+
+
+def upscale_job(context: TabContext, job_id: str | None, upscaler: str | None,
+                factor: Any) -> Job:
+    """Upscale the finished run shown in the Result tab (KeyframesError when it cannot be)."""
+    if not job_id:
+        raise RenderError("no run is shown: open one from the Runs tab first")
+    if not upscaler:
+        raise RenderError("choose an upscaler first")
+    return context.manager.upscale(job_id, UpscaleChoice(upscaler, int(factor)))
 
 
 def start_job(context: TabContext, values: Sequence[Any], client: str = TAB_CLIENT) -> Job:

@@ -145,7 +145,7 @@ CHECKBOX, SLIDER, NUMBER, RADIO, DROPDOWN, TEXT, SCHEDULE_BOX, PROMPTS_BOX = (
 MAX_SLIDER_STEPS = 5000
 MAX_RADIO_CHOICES = 4
 # Settings whose choices come from the host (the catalog), not from the declaration.
-HOST_CHOICES = (NAME.sampler, NAME.scheduler)
+HOST_CHOICES = (NAME.sampler, NAME.scheduler, NAME.upscaler)
 
 
 # Settings written as a JSON object of keyframes: one multi-line box each.
@@ -473,4 +473,5 @@ def preview_settings(settings: Settings, longest_side: int) -> Settings:
         W=width, H=height, batch_name="preview_{timestring}", video_format="mp4",
         video_preset="ultrafast", make_gif=False, delete_imgs=False, save_depth_maps=False,
         resume_from_timestring=False, seed_resize_from_w=0, seed_resize_from_h=0,
+        upscale_after_render=False,
     )

@@ -90,7 +90,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
         "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
         "rendering without it",
-        "r_upscale_video = true: upscaling is not supported yet; rendering without it",
     ])  # fmt: skip
     assert loaded.settings.use_mask is True
 
@@ -102,8 +101,10 @@ def test_the_issue_example_of_hybrid_motion():
     )
 
 
-_feature_keys = st.sampled_from(sorted(set(FEATURES_ON) - set(BY_NAME)) + [
-    "cn_2_enabled", "cn_5_weight", "hybrid_motion", "r_upscale_model",
+# Deforum's upscaling keys are settings now: a wrong value is a settings error, not a feature.
+_feature_keys = st.sampled_from(sorted(
+    key for key in set(FEATURES_ON) - set(BY_NAME) if not key.startswith("r_upscale_")) + [
+    "cn_2_enabled", "cn_5_weight", "hybrid_motion",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 
@@ -161,3 +162,14 @@ def test_deforum_default_settings_file_loads_with_its_nulls():
     assert values.translation_z == "0: (1.75)"
     assert values.padding_mode == "replicate"
     assert values.animation_prompts["30"].endswith("--neg blurry")
+
+
+def test_deforum_upscaling_maps_to_the_webui_upscaler_of_the_same_weights():
+    loaded = loads_settings(json.dumps({
+        "r_upscale_video": True, "r_upscale_model": "realesrgan-x4plus-anime",
+        "r_upscale_factor": "x3", "r_upscale_keep_imgs": False,
+    }))  # fmt: skip
+    assert loaded.warnings == ()
+    settings = loaded.settings
+    assert (settings.upscale_after_render, settings.upscaler, settings.upscale_factor,
+            settings.upscale_keep_frames) == (True, "R-ESRGAN 4x+ Anime6B", 3, False)

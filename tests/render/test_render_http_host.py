@@ -37,6 +37,14 @@ TXT2IMG_FIELDS = COMMON_FIELDS | {
     "hr_second_pass_steps", "hr_resize_x", "hr_resize_y", "hr_checkpoint_name",
     "hr_sampler_name", "hr_scheduler", "hr_prompt", "hr_negative_prompt",
 }  # fmt: skip
+EXTRAS_FIELDS = {
+    "resize_mode", "show_extras_results", "gfpgan_visibility", "codeformer_visibility",
+    "codeformer_weight", "upscaling_resize", "upscaling_resize_w", "upscaling_resize_h",
+    "upscaling_crop", "upscaler_1", "upscaler_2", "extras_upscaler_2_visibility",
+    "upscale_first", "image",
+}  # fmt: skip
+UPSCALERS = [{"name": name, "model_name": None, "model_path": None, "model_url": None,
+              "scale": 4} for name in ("None", "Lanczos", "Nearest", "R-ESRGAN 4x+")]
 SAMPLERS = [{"name": "Euler a", "aliases": ["k_euler_a"]}, {"name": "DPM++ 2M", "aliases": []}]
 SCHEDULERS = [{"name": "automatic", "label": "Automatic"}, {"name": "karras", "label": "Karras"}]
 MODELS = [{"title": "v1-5-pruned-emaonly.safetensors [6ce0161689]", "model_name": "v1-5"},
@@ -82,7 +90,7 @@ class StandInWebUI(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         lists = {"/sdapi/v1/samplers": SAMPLERS, "/sdapi/v1/schedulers": SCHEDULERS,
-                 "/sdapi/v1/sd-models": MODELS}
+                 "/sdapi/v1/sd-models": MODELS, "/sdapi/v1/upscalers": UPSCALERS}
         if self.path in lists:
             self._reply(200, lists[self.path])
         else:
@@ -92,7 +100,8 @@ class StandInWebUI(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        allowed = {"/sdapi/v1/txt2img": TXT2IMG_FIELDS, "/sdapi/v1/img2img": IMG2IMG_FIELDS}
+        allowed = {"/sdapi/v1/txt2img": TXT2IMG_FIELDS, "/sdapi/v1/img2img": IMG2IMG_FIELDS,
+                   "/sdapi/v1/extra-single-image": EXTRAS_FIELDS}
         if self.path not in allowed:
             self._reply(404, {"detail": "Not Found"})
             return
@@ -101,6 +110,9 @@ class StandInWebUI(BaseHTTPRequestHandler):
             self._reply(422, {"detail": f"unknown fields {sorted(unknown)}"})
             return
         type(self).requests.append((self.path, body))
+        if self.path == "/sdapi/v1/extra-single-image":
+            self._extras(body)
+            return
         left_by_previous, type(self).generator = type(self).generator, body["seed"]
         if self.fail_after is not None and len(self.requests) > self.fail_after:
             self._reply(500, {"error": "OutOfMemoryError", "detail": "CUDA out of memory"})
@@ -112,6 +124,15 @@ class StandInWebUI(BaseHTTPRequestHandler):
         else:
             image = np.full((body["height"], body["width"], 3), body["seed"] % 256, np.uint8)
         self._reply(200, {"images": [_png(image)], "parameters": {}, "info": "{}"})
+
+    def _extras(self, body) -> None:
+        """Every upscaler of the stand-in upscales as Nearest does, by `upscaling_resize`."""
+        data = base64.b64decode(body["image"])
+        image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        factor = int(body["upscaling_resize"])
+        self._reply(200, {"image": _png(image.repeat(factor, axis=0).repeat(factor, axis=1)),
+                          "html_info": ""})
+
 
 
 @pytest.fixture
@@ -266,3 +287,27 @@ def test_render_options_that_cannot_work_are_one_line(tmp_path, capsys, argument
 def test_out_with_resume_is_an_error(tmp_path, capsys):
     assert main(["render", "--resume", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
     assert "--out is for a new run" in capsys.readouterr().err
+
+
+def test_a_run_upscales_through_the_webuis_extras(tmp_path, webui, capsys):
+    file = _settings(tmp_path, upscale_after_render=True, upscaler="R-ESRGAN 4x+",
+                     upscale_factor=3)
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url, "--no-report"]) == 0, capsys.readouterr().err
+    run = tmp_path / "out" / "api"
+    extras = [body for path, body in webui.requests if path == "/sdapi/v1/extra-single-image"]
+    assert len(extras) == 4
+    assert {(b["upscaler_1"], b["upscaling_resize"], b["resize_mode"]) for b in extras} == \
+        {("R-ESRGAN 4x+", 3, 0)}
+    original = np.asarray(Image.open(frame_path(run, 1)).convert("RGB"))
+    upscaled = np.asarray(Image.open(frame_path(run / "upscaled", 1)).convert("RGB"))
+    assert np.array_equal(upscaled, original.repeat(3, axis=0).repeat(3, axis=1))
+
+
+def test_an_upscaler_the_webui_lacks_is_refused_before_frame_zero(tmp_path, webui, capsys):
+    file = _settings(tmp_path, upscale_after_render=True, upscaler="R-ESRGAN 4x+ Anime6B")
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url]) == 2
+    error = capsys.readouterr().err
+    assert "'R-ESRGAN 4x+ Anime6B'" in error and "None, Lanczos, Nearest, R-ESRGAN 4x+" in error
+    assert webui.requests == []

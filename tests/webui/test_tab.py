@@ -160,6 +160,12 @@ def test_preview_settings_are_small_and_fast():
     assert preview.video_format == "mp4" and not preview.delete_imgs
 
 
+def test_a_motion_preview_does_not_upscale_nor_ask_for_the_webuis_upscaler():
+    settings = Settings({"W": 1024, "H": 576, "upscale_after_render": True,
+                         "upscaler": "R-ESRGAN 4x+"})
+    assert not model.preview_settings(settings, 256).upscale_after_render
+
+
 def test_a_run_interrupted_from_the_tab_resumes_to_every_frame(tmp_path):
     _blocks, manager = build_standalone(tmp_path / "out", presets_dir=tmp_path / "p",
                                         last_settings=tmp_path / "l.json", delay_s=0.05)
@@ -220,3 +226,20 @@ def test_a_text_schedules_name_and_values_fit_in_the_plot():
     image = plot_plan(plan)
     # Nothing is cut at the left edge: the panel's name ("Mask") used to run off it.
     assert image[:, :4].min() > 200
+
+
+def test_a_finished_run_is_upscaled_from_the_result_tab_with_the_hosts_upscalers(tmp_path):
+    from lib_animation.host import PreviewHost
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    blocks, manager = build_standalone(tmp_path / "out", presets_dir=tmp_path / "p",
+                                       last_settings=tmp_path / "l.json")
+    [choice] = _by_elem_id(blocks)["keyframes_upscale_with"]
+    assert list(choice.choices) == PreviewHost().upscaler_names()
+    job = manager.submit(Settings({"max_frames": 3, "W": 64, "H": 64, "video_format": "mp4"}))
+    deadline = time.monotonic() + 60
+    while manager.get(job.id).state != DONE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    upscaled = manager.upscale(job.id, UpscaleChoice("Lanczos", 2))
+    assert upscaled.videos[-1].name == f"{job.id}_upscaled_x2.mp4"
+    assert (tmp_path / "out").resolve() in upscaled.videos[-1].resolve().parents

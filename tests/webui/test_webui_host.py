@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from lib_animation.host import FrameRequest, GenerationInterrupted, MaskOptions, NamesInUse
+from lib_animation.png_frames import frame_path
 from lib_animation.schema import Settings
 from tests.webui.harness import ROOT, SMALL, manager, probe_module, start, wait
 
@@ -384,3 +385,101 @@ def test_a_job_started_while_the_webui_still_loads_its_model_waits_for_it(fake_w
     finished = wait(job.id)
     assert finished.state == "done", finished.error
     assert sd_models.weights_load_log == [sd_models.model_data.sd_model.sd_checkpoint_info.title]
+
+
+def test_the_host_lists_the_webuis_upscalers_and_upscales_by_name_and_factor(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    host = _host()
+    assert host.upscaler_names() == ["None", "Lanczos", "Nearest"]
+    image = np.random.default_rng(5).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    upscaled = host.upscale(image, "Nearest", 3)
+    assert upscaler.upscale_log[-1][:3] == ("Nearest", 3, None)
+    assert np.array_equal(upscaled, image.repeat(3, axis=0).repeat(3, axis=1))
+
+
+def test_a_job_with_upscaling_upscales_every_frame_under_the_queue_lock(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    calls_before = len(upscaler.upscale_log)
+    job = wait(_submit(upscale_after_render=True, upscaler="Lanczos", upscale_factor=2,
+                       video_format="mp4").id)
+    assert job.state == "done"
+    calls = upscaler.upscale_log[calls_before:]
+    assert len(calls) == 6 and all(call[1] == 2 and call[3] for call in calls)
+    upscaled = sorted((job.folder / "upscaled").glob("frame_*.png"))
+    assert len(upscaled) == 6 and Image.open(upscaled[0]).size == (128, 128)
+    assert job.folder / f"{job.folder.name}_upscaled_x2.mp4" in job.videos
+
+
+def test_a_job_naming_an_upscaler_the_webui_lacks_is_refused_with_its_names(fake_webui):
+    start(fake_webui)
+    from lib_animation.errors import KeyframesError
+
+    with pytest.raises(KeyframesError) as caught:
+        _submit(upscale_after_render=True, upscaler="R-ESRGAN 4x+")
+    assert "'R-ESRGAN 4x+'" in str(caught.value) and "None, Lanczos, Nearest" in str(caught.value)
+
+
+def test_a_finished_run_is_upscaled_later_and_lists_its_second_video(fake_webui):
+    start(fake_webui)
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    job = wait(_submit(video_format="mp4").id)
+    assert job.state == "done" and len(job.videos) == 1
+    upscaled = manager().upscale(job.id, UpscaleChoice("Nearest", 3))
+    assert upscaled.state == "done"
+    video = job.folder / f"{job.folder.name}_upscaled_x3.mp4"
+    assert upscaled.videos[-1] == video and video.is_file()
+    first = np.asarray(Image.open(frame_path(job.folder, 0)).convert("RGB"))
+    third = np.asarray(Image.open(frame_path(job.folder / "upscaled", 0)))
+    assert np.array_equal(third, first.repeat(3, axis=0).repeat(3, axis=1))
+    assert manager().get(job.id).videos[-1] == video
+
+
+def test_an_unknown_upscaler_or_an_unfinished_run_is_refused_and_the_run_stays_done(fake_webui):
+    start(fake_webui)
+    from lib_animation.errors import KeyframesError
+    from lib_animation.webui.jobs import UpscaleChoice
+
+    job = wait(_submit().id)
+    with pytest.raises(KeyframesError, match="None, Lanczos, Nearest"):
+        manager().upscale(job.id, UpscaleChoice("SwinIR 4x", 2))
+    assert manager().get(job.id).state == "done"
+    assert not (job.folder / "upscaled").exists()
+    queued = _submit(max_frames=40)
+    with pytest.raises(KeyframesError, match="only a finished run"):
+        manager().upscale(queued.id, UpscaleChoice("Lanczos", 2))
+    manager().cancel(queued.id)
+
+
+def test_interrupting_an_upscale_stops_it_and_resume_upscales_again(fake_webui):
+    start(fake_webui)
+    from modules import upscaler
+
+    calls_before = len(upscaler.upscale_log)
+    original = upscaler.Upscaler.upscale
+
+    def slow(self, img, scale, selected_model=None):
+        time.sleep(0.3)
+        return original(self, img, scale, selected_model)
+
+    upscaler.Upscaler.upscale = slow
+    try:
+        job = _submit(upscale_after_render=True, upscaler="Lanczos", upscale_factor=2,
+                      video_format="mp4")
+        deadline = time.monotonic() + 30
+        while len(upscaler.upscale_log) == calls_before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        manager().cancel(job.id)
+        stopped = wait(job.id)
+    finally:
+        upscaler.Upscaler.upscale = original
+    assert stopped.state == "interrupted" and stopped.resumable
+    assert len(upscaler.upscale_log) - calls_before < 6
+    resumed = wait(manager().resume(job.id).id)
+    assert resumed.state == "done"
+    assert all(frame_path(job.folder / "upscaled", index).is_file() for index in range(6))
+    assert job.folder / f"{job.folder.name}_upscaled_x2.mp4" in resumed.videos

@@ -1,8 +1,8 @@
 """Start-up up to (not including) the UI. ``initialize()`` runs once per process;
 ``initialize_rest()`` is its second half, which Reload UI runs again: samplers, extensions,
-checkpoints, extension scripts (their callbacks registered anew) and the model (which the host
-loads in a thread; the fake loads it in line unless told the load takes time, and a reload
-keeps the loaded one)."""
+checkpoints, upscalers, extension scripts (their callbacks registered anew) and the model
+(which the host loads in a thread; the fake loads it in line unless told the load takes time,
+and a reload keeps the loaded one)."""
 
 import importlib
 import os
@@ -22,11 +22,12 @@ def initialize():
 
 
 def initialize_rest(*, reload_script_modules=False):
-    from modules import extensions, scripts, sd_models, sd_samplers, shared
+    from modules import extensions, modelloader, scripts, sd_models, sd_samplers, shared
 
     sd_samplers.set_samplers()
     extensions.list_extensions()
     sd_models.list_models()
+    modelloader.load_upscalers()
     scripts.load_scripts()
     if reload_script_modules and shared.opts.enable_reloading_ui_scripts:
         for module in [m for name, m in sys.modules.items() if name.startswith("modules.ui")]:
