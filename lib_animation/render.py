@@ -116,6 +116,7 @@ class _FrameLoop:
         self.run_dir = run_dir
         self.mode = self.settings.animation_mode
         self.should_stop = should_stop or (lambda: False)
+        self.quality_metrics = options.quality_metrics
         warping = self.mode in (Mode.TWO_D, Mode.THREE_D)
         self.warper = FrameWarper(options.warp) if warping else None
         self.depth = _depth_provider(self.settings, options) if self.mode == Mode.THREE_D else None
@@ -261,7 +262,8 @@ class _FrameLoop:
               text: str | None = None) -> None:
         """Write one frame; a tween carries the parameters text of the frame it leads to."""
         params = self._params_pending.pop(frame, None) or {"tween": True}
-        params["warp_error"] = self._warp_error(frame, image)
+        if self.quality_metrics:
+            params["warp_error"] = self._warp_error(frame, image)
         self.recorder.set_params(frame, params)
         self._shown = (image, depth)
         depth_png = None
@@ -285,8 +287,8 @@ class _FrameLoop:
         valid = self.warper.valid_mask(previous, previous_depth, motion).astype(bool)
         if not valid.any():
             return None
-        difference = cv2.absdiff(moved, image)
-        return round(float(difference[valid].mean()), 4)
+        per_channel = cv2.mean(cv2.absdiff(moved, image), mask=valid.view(np.uint8))
+        return round(sum(per_channel[:3]) / 3, 4)
 
     def _report(self, frame: int) -> None:
         total = self.plan.max_frames
