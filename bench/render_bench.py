@@ -1,7 +1,14 @@
-"""Per-frame cost of each render stage, the preview render's speed, and its peak memory.
+"""Per-frame cost of the frame loop as it runs, of each render stage, the preview render's
+speed, and its peak memory.
 
-    python bench/render_bench.py [stages] [render] [memory] [--repeat 30] [--json]
+    python bench/render_bench.py [loop] [stages] [render] [memory] [--repeat 30] [--json]
 
+loop:   the real frame loop (`render_run`) with the preview host over the shipped 2D preset
+        (2d-zoom-rotate: cadence 2, noise, LAB coherence) and the 3D preset on a flat depth, at
+        512x512, video and report drawing excluded: ms per output frame, with and without the
+        quality report's in-loop work, on one thread and on OpenCV's default threads (medians
+        of --loop-repeat runs), and the split of that same loop by stage, timed around the
+        loop's own methods. The preview host's generation is its own line.
 stages: median time per call of every stage at 512x512 and 1024x576, and the per-frame work of
         the default 2D settings (warp every frame; coherence, anti-blur and noise every diffused
         frame; a backward warp and a cross-fade per tween), PNG writing excluded: it runs on the
@@ -99,6 +106,92 @@ def stage_costs(width: int, height: int, repeat: int, folder: Path) -> dict[str,
     return costs
 
 
+LOOP_PRESETS = ("2d-zoom-rotate", "3d-fly-through")
+LOOP_FRAMES = 48
+# The frame loop's stages: methods of the loop, none of which calls another of them.
+LOOP_STAGES = {
+    "_move_forward": "warp forward",
+    "_backward_chain": "warp backward (tweens)",
+    "_prepare": "init: coherence, contrast, anti-blur, noise",
+    "_host_generate": "generation (preview host)",
+    "_finish": "after generation: colour match",
+    "_tween": "tween blend",
+    "_warp_error": "quality report: warp error",
+    "_predict_depth": "depth",
+}
+
+
+def _loop_run(preset: str, folder: Path, quality_metrics: bool,
+              stage_totals: dict[str, float] | None) -> float:
+    """One preview render of `preset`'s frame loop; returns ms per output frame."""
+    from lib_animation import render
+    from lib_animation.host import PreviewHost
+    from lib_animation.presets import load_preset
+    from lib_animation.render_options import RenderOptions
+    from lib_animation.runs import render_run, start_run
+    from lib_animation.schema import Settings
+
+    values = load_preset(preset).settings.to_dict()
+    values.update(W=512, H=512, max_frames=LOOP_FRAMES, video_format="None")
+    host = PreviewHost()
+    run = start_run(Settings(values), folder, host)
+    originals = {name: getattr(render._FrameLoop, name) for name in LOOP_STAGES}
+    if stage_totals is not None:
+        for name, method in originals.items():
+            setattr(render._FrameLoop, name, _timed(method, name, stage_totals))
+    try:
+        start = time.perf_counter()
+        render_run(run, host, RenderOptions(quality_metrics=quality_metrics))
+        elapsed = time.perf_counter() - start
+    finally:
+        for name, method in originals.items():
+            setattr(render._FrameLoop, name, method)
+    return elapsed * 1000 / LOOP_FRAMES
+
+
+def _timed(method: Callable, name: str, totals: dict[str, float]) -> Callable:
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            totals[name] = totals.get(name, 0.0) + time.perf_counter() - start
+    return timed
+
+
+def loop_costs(repeat: int) -> dict[str, object]:
+    import cv2
+
+    results: dict[str, object] = {}
+    default_threads = cv2.getNumThreads()
+    for preset in LOOP_PRESETS:
+        for threads in (1, default_threads):
+            cv2.setNumThreads(threads)
+            for metrics in (True, False):
+                costs = []
+                for _ in range(repeat):
+                    with tempfile.TemporaryDirectory() as folder:
+                        costs.append(_loop_run(preset, Path(folder), metrics, None))
+                label = "with report work" if metrics else "without report work"
+                results[f"{preset}, {threads} thread(s), {label}"] = statistics.median(costs)
+        cv2.setNumThreads(1)
+        splits = []
+        for _ in range(repeat):
+            totals: dict[str, float] = {}
+            with tempfile.TemporaryDirectory() as folder:
+                whole = _loop_run(preset, Path(folder), True, totals)
+            staged = {LOOP_STAGES[name]: seconds * 1000 / LOOP_FRAMES
+                      for name, seconds in totals.items()}
+            staged["rest of the loop (planning, handoff to the PNG writer)"] = \
+                whole - sum(staged.values())
+            splits.append(staged)
+        results[f"{preset}, 1 thread, split"] = {
+            stage: statistics.median(split.get(stage, 0.0) for split in splits)
+            for stage in splits[0]}
+    cv2.setNumThreads(default_threads)
+    return results
+
+
 def _render_command(frames: int, size: int, out: Path, extra: dict) -> list[str]:
     settings = {"max_frames": frames, "W": size, "H": size, "seed": 1, **extra}
     file = out / f"bench_{frames}.json"
@@ -133,11 +226,24 @@ def peak_memory_mib(frames: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="*", default=["stages", "render", "memory"])
+    parser.add_argument("what", nargs="*", default=["loop", "stages", "render", "memory"])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--loop-repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     results: dict[str, object] = {}
+    if "loop" in arguments.what:
+        results["loop_ms_per_output_frame_512"] = loops = loop_costs(arguments.loop_repeat)
+        if not arguments.json:
+            print(f"frame loop at 512x512, ms per output frame (median of "
+                  f"{arguments.loop_repeat} runs of {LOOP_FRAMES} frames):")
+            for name, value in loops.items():
+                if isinstance(value, dict):
+                    print(f"  {name}:")
+                    for stage, cost in value.items():
+                        print(f"    {stage:<56} {cost:7.2f}")
+                else:
+                    print(f"  {name:<58} {value:7.2f}")
     if "stages" in arguments.what:
         with tempfile.TemporaryDirectory() as folder:
             for width, height in SIZES:

@@ -53,6 +53,7 @@ def run_render(arguments: argparse.Namespace) -> int:
         depth_device=device or "cpu",
         depth_progress=DownloadProgress(sys.stderr),
         depth_cache=DepthModelCache(),
+        quality_metrics=not arguments.no_report,
     )
     if arguments.resume:
         folder = Path(arguments.resume)

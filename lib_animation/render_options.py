@@ -17,3 +17,5 @@ class RenderOptions:
     depth_device: str = "cpu"
     depth_progress: Progress | None = None
     depth_cache: DepthModelCache | None = None
+    # The quality report's per-frame warp error, measured as frames are written.
+    quality_metrics: bool = True

@@ -53,8 +53,16 @@ def test_lab_matching_agrees_with_skimage_in_float_lab(photo):
     lab = exposure.match_histograms(color.rgb2lab(image), color.rgb2lab(reference), channel_axis=-1)
     expected = np.clip(np.rint(color.lab2rgb(lab) * 255), 0, 255)
     difference = np.abs(match_colors(image, reference, "LAB") - expected)
-    assert difference.mean() < 0.5
+    # Read through OpenCV's float conversion (a table it interpolates) the mean was 0.29.
+    assert difference.mean() < 0.2
     assert np.percentile(difference, 99) <= 2
+
+
+def test_a_frame_matched_to_itself_in_lab_comes_back_exactly():
+    everything = np.random.default_rng(6).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    for image in (everything, greys):
+        assert np.array_equal(match_colors(image, image, "LAB"), image)
 
 
 def test_hsv_matching_agrees_with_skimage_when_no_hue_wraps():
