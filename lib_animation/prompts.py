@@ -464,8 +464,10 @@ class _Renderer:
         start = first_frame + 1
         end = second_frame if stop is None else min(second_frame, stop)
         count = end - start
+        # In floats: a keyframe key may name a frame far beyond int64 (1E100).
         later = np.round(
-            (np.arange(start, end) - first_frame) / (second_frame - first_frame), NUMBER_DECIMALS
+            (np.arange(start, end) - first_frame) / float(second_frame - first_frame),
+            NUMBER_DECIMALS,
         )
         earlier = np.round(1.0 - later, NUMBER_DECIMALS)
         positive_a = self.texts(first[0], start, end)

@@ -269,3 +269,12 @@ def _parse_and_render_strict(value: str) -> None:
     variables = ScheduleVariables(max_frames=12)
     keyframes, _ = parse_animation_prompts(value, variables=variables)
     frame_prompts(keyframes, variables=variables)
+
+
+def test_a_prompt_keyframe_far_past_the_end_is_blended_toward_without_overflow() -> None:
+    variables = ScheduleVariables(max_frames=12, seed=3, fps=15.0)
+    keyframes, _ = parse_animation_prompts({"0": "a fox", "1E100": "a bird"},
+                                           variables=variables, blend=True)
+    frames = frame_prompts(keyframes, variables=variables, blend=True)
+    assert len(frames) == 12 and frames[0][0] == "a fox"
+    assert all("a bird" not in positive or ":0" in positive for positive, _ in frames)
