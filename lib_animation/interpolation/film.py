@@ -42,7 +42,7 @@ def bisection_order(times: Sequence[float]) -> list[tuple[int, float, float]]:
         def off_middle(index: int) -> float:
             before = max(t for t in known if t < times[index])
             after = min(t for t in known if t > times[index])
-            return abs((times[index] - before) / (after - before) - 0.5)
+            return round(abs((times[index] - before) / (after - before) - 0.5), 9)
         chosen = min(remaining, key=off_middle)
         before = max(t for t in known if t < times[chosen])
         after = min(t for t in known if t > times[chosen])
