@@ -96,7 +96,8 @@ def _warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
     grid = torch.stack((grid_x + flow[:, 0] * (2.0 / (width - 1)),
                         grid_y + flow[:, 1] * (2.0 / (height - 1))), dim=-1)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    # Clamped to the corner pixels' centres: the edges repeat (grid_sample's border padding).
+    return F.grid_sample(image, grid.clamp(-1.0, 1.0), mode="bilinear", align_corners=True)
 
 
 def published_state_dict(raw: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
