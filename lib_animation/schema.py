@@ -548,7 +548,7 @@ SETTINGS: tuple[Setting, ...] = (
     _c("frame_interpolation_engine", "None", "output", "Frame interpolation",
        "After the render, add frames between every two frames into the run's interpolated/ "
        "folder and a video beside the first. Optical flow needs no download; RIFE v4.6 "
-       "(about 21 MB) and FILM download their weights on first use and run best "
+       "(about 21 MB) and FILM (about 69 MB) download their weights on first use and run best "
        "on a GPU.", INTERPOLATION_ENGINES),
     _i("frame_interpolation_x_amount", 2, "output", "Interpolation x",
        "Frames per original frame: between every two frames x-1 new ones, so n frames become "

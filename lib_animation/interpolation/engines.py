@@ -4,7 +4,6 @@ Deforum pins for the same files (a wrong or cut-off file is refused in one line)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.errors import DepthModelError
@@ -19,29 +18,24 @@ ENGINES = (OPTICAL_FLOW, RIFE, FILM)
 WEIGHTS_FOLDER = "interpolation"
 
 
-@dataclass(frozen=True)
-class EngineWeights:
-    file: RemoteFile
-    size_text: str  # for the README and the tab: how much the first use downloads
-
-
+# RIFE46.pkl: about 21 MB (5.3 million float32 weights); film_net_fp16.pt: about 69 MB (34.4
+# million float16 weights and the TorchScript program).
 WEIGHTS = {
-    RIFE: EngineWeights(RemoteFile(
+    RIFE: RemoteFile(
         "RIFE46.pkl", "https://github.com/hithereai/Practical-RIFE/releases/download/rife46/"
         "RIFE46.pkl",
         blake2b="af6f0b4bed96dea2c9f0624b449216c7adfaf7f0b722fba0c8f5c6e20b2ec39559cf33f3d238d5"
-                "3b160c22f00c6eaa47dc54a6e4f8aa4f59a6e4a9e90e1a808a"), "about 21 MB"),
-    FILM: EngineWeights(RemoteFile(
+                "3b160c22f00c6eaa47dc54a6e4f8aa4f59a6e4a9e90e1a808a"),
+    FILM: RemoteFile(
         "film_net_fp16.pt", "https://github.com/hithereai/frame-interpolation-pytorch/releases/"
         "download/film_net_fp16.pt/film_net_fp16.pt",
         blake2b="0a823815b111488ac2b7dd7fe6acdd25d35a22b703e8253587764cf1ee3f8f93676d24154d9536"
                 "d2ce5bc3b2f102fb36dfe0ca230dfbe289d5cd7bde5a34ec12"),
-        "tens of MB (size not pinned)"),
 }
 
 
 def weights_path(engine: str, models_dir: Path) -> Path:
-    return Path(models_dir) / WEIGHTS_FOLDER / WEIGHTS[engine].file.name
+    return Path(models_dir) / WEIGHTS_FOLDER / WEIGHTS[engine].name
 
 
 def make_interpolator(engine: str, models_dir: Path | None, device: str = "cpu",
@@ -55,7 +49,7 @@ def make_interpolator(engine: str, models_dir: Path | None, device: str = "cpu",
     if models_dir is None:
         raise DepthModelError(f"{engine} needs a model folder for its weights",
                               hint="pass --models-dir DIR, or use the Optical flow engine")
-    spec = WEIGHTS[engine].file
+    spec = WEIGHTS[engine]
     ensure_files(engine, [spec], Path(models_dir) / WEIGHTS_FOLDER, progress)
     path = weights_path(engine, models_dir)
     if engine == RIFE:

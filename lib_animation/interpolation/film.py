@@ -1,8 +1,11 @@
 """FILM (Google Research's frame interpolation for large motion), through the published PyTorch
 port's TorchScript file (`film_net_fp16.pt`, the file Deforum downloads).
 
-That file is a compiled TorchScript program: it carries its own network, so it is loaded with
-`torch.jit.load` (which runs no Python pickle code) and called as the port documents,
+That file is a compiled TorchScript program that carries its own network: it is run as it is,
+the network the port's authors checked against the original, rather than its tensors in our
+`film_net.FilmNet`, which could only be checked against the file by running both. FilmNet checks
+the file's tensor names and shapes before use, and tests run it with random weights. The file is
+loaded with `torch.jit.load` (which runs no Python pickle code) and called as the port documents,
 `model(first, second, dt)` on RGB frames in 0..1 padded to multiples of 64. FILM is trained for
 the midpoint, so several frames between two neighbours are made as the port does: each next
 frame is the known one nearest the middle of the two frames around it, made from those two.
@@ -10,7 +13,7 @@ frame is the known one nearest the middle of the two frames around it, made from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +22,30 @@ import torch
 import torch.nn.functional as F
 
 from lib_animation.errors import DepthModelError
+from lib_animation.interpolation.film_net import FilmNet
 
 PAD_MULTIPLE = 64
 
 
 def read_film(path: Path) -> Any:
+    """The TorchScript program in `path`, once its tensors are checked to be FILM's."""
     try:
-        return torch.jit.load(str(path), map_location="cpu").eval()
+        model = torch.jit.load(str(path), map_location="cpu").eval()
     except Exception as exc:  # torch raises many types for a damaged or foreign file
         raise DepthModelError(f"cannot read the FILM model {path}: {exc}".splitlines()[0],
                               hint="delete the file to download it again") from exc
+    _check_tensors(model.state_dict(), str(path))
+    return model
+
+
+def _check_tensors(state: Mapping[str, torch.Tensor], label: str) -> None:
+    expected = {key: tuple(value.shape) for key, value in FilmNet().state_dict().items()}
+    found = {key: tuple(value.shape) for key, value in state.items()}
+    wrong = sorted(set(expected) ^ set(found)) or sorted(
+        key for key in expected if expected[key] != found[key])
+    if wrong:
+        raise DepthModelError(f"{label} is not a FILM network: {len(wrong)} tensors differ from "
+                              f"film_net's, first {wrong[0]}")
 
 
 def bisection_order(times: Sequence[float]) -> list[tuple[int, float, float]]:

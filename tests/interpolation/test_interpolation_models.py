@@ -15,6 +15,7 @@ import torch
 from lib_animation.errors import DepthModelError
 from lib_animation.interpolation.engines import RIFE, WEIGHTS, make_interpolator, weights_path
 from lib_animation.interpolation.film import FilmInterpolator, bisection_order, read_film
+from lib_animation.interpolation.film_net import FilmNet
 from lib_animation.interpolation.rife import IFNet, RifeInterpolator, load_ifnet, read_weights
 from lib_animation.motion.depth_download import RemoteFile, ensure_files
 
@@ -83,7 +84,7 @@ def test_a_rife_file_in_place_that_is_not_the_published_one_is_refused(tmp_path)
         make_interpolator(RIFE, tmp_path)
     text = str(caught.value)
     assert "\n" not in text
-    assert "checksum mismatch: blake2b" in text and WEIGHTS[RIFE].file.url in text
+    assert "checksum mismatch: blake2b" in text and WEIGHTS[RIFE].url in text
 
 
 def test_film_frames_come_in_deforums_order():
@@ -102,14 +103,44 @@ class _Crossfade(torch.nn.Module):
         return first * (1 - dt[:, :, None, None]) + second * dt[:, :, None, None]
 
 
-def test_film_calls_the_torchscript_file_with_relative_times(tmp_path):
-    torch.jit.script(_Crossfade()).save(str(tmp_path / "film.pt"))
-    film = FilmInterpolator(read_film(tmp_path / "film.pt"))
+def test_film_asks_for_each_frame_at_its_time_between_the_two_frames_around_it():
+    film = FilmInterpolator(_Crossfade())
     first = np.full((40, 30, 3), 0, np.uint8)
     second = np.full((40, 30, 3), 240, np.uint8)
     frames = film.between(first, second, [0.25, 0.5, 0.75])
     assert [int(frame[5, 5, 0]) for frame in frames] == [60, 120, 180]
     assert frames[0].shape == (40, 30, 3)
+
+
+def test_a_torchscript_file_of_film_net_runs_and_another_network_is_one_line(tmp_path):
+    torch.manual_seed(2)
+    network = FilmNet().eval()
+    sample = (torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64), torch.full((1, 1), 0.5))
+    with torch.no_grad():
+        torch.jit.trace(network, sample, check_trace=False).save(str(tmp_path / "film.pt"))
+    film = FilmInterpolator(read_film(tmp_path / "film.pt"))
+    rng = np.random.default_rng(3)
+    first, second = (rng.integers(0, 256, (40, 30, 3), dtype=np.uint8) for _ in range(2))
+    (middle,) = film.between(first, second, [0.5])
+    assert middle.shape == (40, 30, 3) and middle.dtype == np.uint8
+
+    torch.jit.script(_Crossfade()).save(str(tmp_path / "other.pt"))
+    with pytest.raises(DepthModelError) as caught:
+        read_film(tmp_path / "other.pt")
+    text = str(caught.value)
+    assert "\n" not in text and "is not a FILM network" in text
+
+
+def test_film_net_has_the_published_tensor_names_and_sizes():
+    sizes = {key: tuple(value.shape) for key, value in FilmNet().state_dict().items()}
+    assert len(sizes) == 82
+    assert sizes["extract.extract_sublevels.convs.0.0.0.weight"] == (64, 3, 3, 3)
+    assert sizes["extract.extract_sublevels.convs.3.1.0.weight"] == (512, 512, 3, 3)
+    assert sizes["predict_flow._predictor._convs.0.0.weight"] == (256, 1920, 3, 3)
+    assert sizes["predict_flow._predictors.2._convs.0.0.weight"] == (32, 128, 3, 3)
+    assert sizes["fuse.convs.0.0.0.weight"] == (512, 1930, 2, 2)
+    assert sizes["fuse.convs.3.1.0.weight"] == (64, 202, 3, 3)  # 2*(64+3+2) + 64
+    assert sizes["fuse.output_conv.weight"] == (3, 64, 1, 1)
 
 
 class _Handler(BaseHTTPRequestHandler):
