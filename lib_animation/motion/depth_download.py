@@ -1,10 +1,10 @@
 """Fetch depth-model weight files into a folder, verified, never half-written.
 
 A file is downloaded to a temporary name in its target folder, checked against the size and
-sha256 pinned for it (when known), and only then renamed into place, so an interrupted or
-corrupted download is never taken for a complete one. After a file is accepted, its sha256 and
-size are recorded beside it in `<file>.sha256` ("<hex> <bytes>"), so later runs skip re-hashing
-gigabytes; a file placed there by hand is hashed once and recorded the same way.
+sha256 (or BLAKE2b-512) pinned for it (when known), and only then renamed into place, so an
+interrupted or corrupted download is never taken for a complete one. After a file is accepted,
+its sha256 and size are recorded beside it in `<file>.sha256` ("<hex> <bytes>"), so later runs
+skip re-hashing gigabytes; a file placed there by hand is hashed once and recorded the same way.
 """
 
 from __future__ import annotations
