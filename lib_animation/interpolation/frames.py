@@ -8,7 +8,6 @@ engine, x amount and source frames is continued: pairs whose frames are all ther
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +92,7 @@ def interpolate_frames(run_dir: Path, sources: Sequence[Path], request: Interpol
         for offset, image in enumerate([first, *engine.between(first, second, times)]):
             write_png(frame_path(folder, index * x + offset), image)
     if total and total - 1 not in done:
-        shutil.copyfile(sources[-1], frame_path(folder, total - 1))
+        write_png(frame_path(folder, total - 1), read_frame(sources[-1]))
     if progress is not None:
         progress(INTERPOLATE_STAGE, pairs, pairs)
     video = None
