@@ -85,7 +85,6 @@ def check_run(settings: Settings, host: Host | None = None, *,
     return CheckedRun(plan, inputs)
 
 
-
 def check_interpolated_video(settings: Settings) -> None:
     """Frame interpolation after the render: its video's fps must fit in a video."""
     if settings.frame_interpolation_engine != "None":
