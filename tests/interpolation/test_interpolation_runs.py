@@ -4,8 +4,10 @@ for an earlier run, with the preview host; Deforum files with interpolation sett
 from __future__ import annotations
 
 import json
+import wave
 
 import av
+import numpy as np
 import pytest
 
 from lib_animation.cli import main
@@ -52,6 +54,29 @@ def test_the_interpolate_command_on_an_earlier_run(tmp_path, capsys):
     assert _frames_and_rate(run / "small_interpolated_x3_slowmo_x2.mp4") == (13, 15.0)
     assert complete_frames(run / "interpolated") == []
     assert complete_frames(run) == list(range(5))
+
+
+def _sound_seconds(path) -> float:
+    with av.open(str(path)) as container:
+        audio = container.streams.audio[0]
+        return sum(frame.samples for frame in container.decode(audio)) / audio.rate
+
+
+def test_the_interpolated_video_keeps_the_runs_soundtrack_for_as_long_as_it_lasts(tmp_path):
+    song = tmp_path / "song.wav"
+    rate = 22_050
+    with wave.open(str(song), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        tone = 8000 * np.sin(np.arange(2 * rate) * 2 * np.pi * 330 / rate)
+        handle.writeframes(tone.astype("<i2").tobytes())
+    run = _render(tmp_path, max_frames=8, add_soundtrack="File", soundtrack_path=str(song))
+    assert main(["interpolate", str(run), "--x", "4"]) == 0
+    video = run / "small_interpolated_x4.mp4"
+    frames, fps = _frames_and_rate(video)
+    assert (frames, fps) == (29, 40.0)
+    assert _sound_seconds(video) == pytest.approx(frames / fps, abs=0.03)
 
 
 def test_rife_without_a_model_folder_is_one_line(tmp_path, capsys):
