@@ -114,9 +114,17 @@ def run_interpolate(arguments: argparse.Namespace) -> int:
     setup = EngineSetup(Path(arguments.models_dir) if arguments.models_dir else None, device,
                         DownloadProgress(sys.stderr))
     stages = StageProgress(sys.stderr)
-    interpolated = interpolate_earlier_run(Path(arguments.folder), choice, setup,
-                                           progress=stages.update)
+    stop = PreviewHost()  # holds the Ctrl-C flag: the pair being made is finished first
+    stopper = _stop_after_this_frame(stop)
+    with stopper:
+        interpolated = interpolate_earlier_run(Path(arguments.folder), choice, setup,
+                                               progress=stages.update,
+                                               should_stop=stop.interrupted)
     stages.close()
+    if interpolated.interrupted:
+        print(f"interrupted; the same command goes on from the {interpolated.folder.name}/ "
+              "frames made", file=sys.stderr)
+        return EXIT_TERMINATED if stopper.terminated else EXIT_INTERRUPTED
     print(interpolated_summary(interpolated), file=sys.stderr)
     return EXIT_OK
 
