@@ -52,6 +52,7 @@ def make_interpolator(engine: str, models_dir: Path | None, device: str = "cpu",
     spec = WEIGHTS[engine]
     ensure_files(engine, [spec], Path(models_dir) / WEIGHTS_FOLDER, progress)
     path = weights_path(engine, models_dir)
+    # torch is imported only by the engines that run in it
     if engine == RIFE:
         from lib_animation.interpolation.rife import RifeInterpolator, load_ifnet, read_weights
         return RifeInterpolator(load_ifnet(read_weights(path), str(path)), device)

@@ -5,7 +5,7 @@ That file is a compiled TorchScript program that carries its own network: it is 
 the network the port's authors checked against the original, rather than its tensors in our
 `film_net.FilmNet`, which could only be checked against the file by running both. FilmNet checks
 the file's tensor names and shapes before use, and tests run it with random weights. The file is
-loaded with `torch.jit.load` (which runs no Python pickle code) and called as the port documents,
+loaded with `torch.jit.load` (TorchScript, no arbitrary Python) and called as the port documents,
 `model(first, second, dt)` on RGB frames in 0..1 padded to multiples of 64. FILM is trained for
 the midpoint, so several frames between two neighbours are made as the port does: each next
 frame is the known one nearest the middle of the two frames around it, made from those two.
