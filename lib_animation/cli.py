@@ -1,4 +1,5 @@
-"""Standalone use: `python -m lib_animation validate|plan|plot|audio-schedules|render|upscale ...`.
+"""Standalone use: `python -m lib_animation validate|plan|plot|audio-schedules|render|upscale|
+interpolate ...`.
 
 Every command accepts Keyframes settings files, presets and Deforum settings files. Problems are
 printed one line each on stderr, never as a traceback, and give exit status 2.
@@ -25,7 +26,7 @@ from lib_animation.presets import (
     save_user_preset,
     user_presets_dir,
 )
-from lib_animation.schema import applies
+from lib_animation.schema import INTERPOLATION_ENGINES, applies
 from lib_animation.settings_files import Loaded
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -169,6 +170,31 @@ def build_parser() -> argparse.ArgumentParser:
     upscale.add_argument("--api-auth", metavar="USER:PASSWORD",
                          help="with --host webui: the login of a WebUI started with --api-auth")
     upscale.set_defaults(handler=_upscale)
+
+    interpolate = commands.add_parser(
+        "interpolate",
+        help="add frames between the frames of a rendered run, into a smoother video",
+        description="Interpolate RUN_FOLDER's frames x times into RUN_FOLDER/interpolated/ and a "
+        "video <run>_interpolated_x<x> beside the original: n frames become x*(n-1)+1 at x "
+        "times the fps, with the soundtrack (none in slow motion). Needs no WebUI.",
+    )
+    interpolate.add_argument("folder", metavar="RUN_FOLDER")
+    interpolate.add_argument("--engine", choices=INTERPOLATION_ENGINES[1:],
+                             default=INTERPOLATION_ENGINES[1],
+                             help="Optical flow needs no download (default); RIFE v4.6 and FILM "
+                             "download their weights into --models-dir on first use")
+    interpolate.add_argument("--x", type=int, choices=range(2, 11), default=2, metavar="2..10",
+                             help="frames per original frame (default: 2)")
+    interpolate.add_argument("--slow-mo", type=int, choices=range(2, 11), metavar="2..10",
+                             help="play the video this many times slower (no soundtrack)")
+    interpolate.add_argument("--use-upscaled", action="store_true",
+                             help="interpolate the run's upscaled frames when it has them all")
+    interpolate.add_argument("--keep-frames", action="store_true",
+                             help="keep the interpolated PNG frames once the video holds them")
+    interpolate.add_argument("--models-dir", metavar="DIR",
+                             help="folder for the RIFE and FILM weights (downloaded there into "
+                             "interpolation/ on first use)")
+    interpolate.set_defaults(handler=_interpolate)
 
     presets = commands.add_parser(
         "presets",
@@ -420,6 +446,16 @@ def _upscale(arguments: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         return run_upscale(arguments)
+    except KeyframesError as error:
+        _report(error, arguments.folder)
+        return EXIT_INVALID
+
+
+def _interpolate(arguments: argparse.Namespace) -> int:
+    from lib_animation.render_cli import run_interpolate
+
+    try:
+        return run_interpolate(arguments)
     except KeyframesError as error:
         _report(error, arguments.folder)
         return EXIT_INVALID

@@ -37,6 +37,8 @@ _DEFORUM_UPSCALERS = {
     "realesrgan-x4plus": "R-ESRGAN 4x+",
     "realesrgan-x4plus-anime": "R-ESRGAN 4x+ Anime6B",
 }
+# RIFE versions earlier Deforum releases offered; its current one offers only v4.6.
+_DEFORUM_RIFE_NAMES = {"RIFE v4.0": "RIFE v4.6", "RIFE v4.3": "RIFE v4.6"}
 _DEFORUM_PADDING = {"border": "replicate", "reflection": "reflect"}
 _DEFORUM_FILL = ("fill", "original", "latent noise", "latent nothing")
 # Deforum settings whose effect Keyframes always has, or that have none on the picture: near and
@@ -219,6 +221,7 @@ def _migrate_output(values: dict[str, Any]) -> None:
     if isinstance(soundtrack, bool):
         values["add_soundtrack"] = "File" if soundtrack else "None"
     _migrate_upscale(values)
+    _remap(values, NAME.frame_interpolation_engine, _DEFORUM_RIFE_NAMES)
 
 
 def _migrate_upscale(values: dict[str, Any]) -> None:
@@ -270,8 +273,6 @@ UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
                        plural=True),
     UnsupportedFeature("hybrid video", r"hybrid_\w+",
                        {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
-    UnsupportedFeature("frame interpolation", r"frame_interpolation_\w+",
-                       {"frame_interpolation_engine": ("None",)}),
 )  # fmt: skip
 
 DEFORUM_INFO_KEYS = frozenset({

@@ -14,8 +14,12 @@ from lib_animation.host import PreviewHost
 from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
 from lib_animation.presets import load_file_or_preset, user_presets_dir
 from lib_animation.runs import (
+    INTERPOLATE_STAGE,
     UPSCALE_STAGE,
     DepthModelCache,
+    EngineSetup,
+    InterpolateChoice,
+    InterpolatedOutputs,
     RenderOptions,
     RenderProgress,
     RenderResult,
@@ -27,6 +31,9 @@ from lib_animation.runs import (
     describe_host,
     finish_run,
     host_identity,
+    interpolate_earlier_run,
+    interpolate_run,
+    interpolation_choice,
     load_origin,
     load_run_settings,
     open_run,
@@ -84,12 +91,52 @@ def run_render(arguments: argparse.Namespace) -> int:
     stages = StageProgress(sys.stderr)
     choice = upscale_choice(settings)
     upscaled = upscale_run(run, host, choice, progress=stages.update) if choice else None
+    interpolation = interpolation_choice(settings)
+    interpolated = None
+    if interpolation is not None:
+        setup = EngineSetup(options.models_dir, options.depth_device, options.depth_progress)
+        interpolated = interpolate_run(run, interpolation, setup, progress=stages.update)
     outputs = finish_run(run, report=not arguments.no_report, progress=stages.update)
     stages.close()
     print(summary(result, outputs), file=sys.stderr)
     if upscaled is not None:
         print(upscaled_summary(upscaled), file=sys.stderr)
+    if interpolated is not None:
+        print(interpolated_summary(interpolated), file=sys.stderr)
     return EXIT_OK
+
+
+def run_interpolate(arguments: argparse.Namespace) -> int:
+    """`python -m lib_animation interpolate RUN_FOLDER`: an earlier run's frames, interpolated."""
+    choice = InterpolateChoice(arguments.engine, arguments.x, arguments.slow_mo,
+                               keep_frames=arguments.keep_frames,
+                               use_upscaled=arguments.use_upscaled)
+    device = _torch_device() if arguments.engine != "Optical flow" else "cpu"
+    setup = EngineSetup(Path(arguments.models_dir) if arguments.models_dir else None, device,
+                        DownloadProgress(sys.stderr))
+    stages = StageProgress(sys.stderr)
+    stop = PreviewHost()  # holds the Ctrl-C flag: the pair being made is finished first
+    stopper = _stop_after_this_frame(stop)
+    with stopper:
+        interpolated = interpolate_earlier_run(Path(arguments.folder), choice, setup,
+                                               progress=stages.update,
+                                               should_stop=stop.interrupted)
+    stages.close()
+    if interpolated.interrupted:
+        print(f"interrupted; the same command goes on from the {interpolated.folder.name}/ "
+              "frames made", file=sys.stderr)
+        return EXIT_TERMINATED if stopper.terminated else EXIT_INTERRUPTED
+    print(interpolated_summary(interpolated), file=sys.stderr)
+    return EXIT_OK
+
+
+def interpolated_summary(interpolated: InterpolatedOutputs) -> str:
+    frames = f"{interpolated.frame_count} interpolated frames"
+    if interpolated.video is None:
+        return f"{frames} in {interpolated.folder}"
+    if interpolated.frames_deleted:
+        return f"interpolated video: {interpolated.video} ({frames})"
+    return f"interpolated video: {interpolated.video} ({frames} in {interpolated.folder})"
 
 
 def run_upscale(arguments: argparse.Namespace) -> int:
@@ -219,7 +266,8 @@ class StageProgress:
     """After the frames: `mp4: frame i/N` while the video is encoded, `report: frame i/N` while
     the report measures; in place on a terminal, every few seconds and at each end otherwise."""
 
-    STAGE_NAMES = {"report": "quality report", UPSCALE_STAGE: "upscale"}
+    STAGE_NAMES = {"report": "quality report", UPSCALE_STAGE: "upscale",
+                   INTERPOLATE_STAGE: "interpolate (pairs)"}
 
     def __init__(self, stream) -> None:
         self.stream = stream

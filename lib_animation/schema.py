@@ -110,6 +110,9 @@ DEFAULT_GUIDE_IMAGES = {
 UPSCALERS = ("Lanczos", "Nearest", "R-ESRGAN 4x+", "R-ESRGAN 4x+ Anime6B", "R-ESRGAN AnimeVideo",
              "R-ESRGAN General 4xV3", "R-ESRGAN 2x+", "ESRGAN_4x", "SwinIR 4x")
 
+# "None", then the engines of lib_animation/interpolation/ by the names the tab shows.
+INTERPOLATION_ENGINES = ("None", "Optical flow", "RIFE v4.6", "FILM")
+
 
 def _b(name, default, group, label, help, **where):
     return Setting(name, BOOL, default, group, label, help, **where)
@@ -541,6 +544,29 @@ SETTINGS: tuple[Setting, ...] = (
     _b("upscale_keep_frames", True, "output", "Keep upscaled frames",
        "Keep the upscaled PNG frames once the upscaled video is written.",
        requires=(_on("upscale_after_render"),)),
+    # frame interpolation (after the render and the upscale)
+    _c("frame_interpolation_engine", "None", "output", "Frame interpolation",
+       "After the render, add frames between every two frames into the run's interpolated/ "
+       "folder and a video beside the first. Optical flow needs no download; RIFE v4.6 "
+       "(about 21 MB) and FILM (about 69 MB) download their weights on first use and run best "
+       "on a GPU.", INTERPOLATION_ENGINES),
+    _i("frame_interpolation_x_amount", 2, "output", "Interpolation x",
+       "Frames per original frame: between every two frames x-1 new ones, so n frames become "
+       "x*(n-1)+1 and the video plays x times the fps.", 2, 10,
+       requires=(_is("frame_interpolation_engine", *INTERPOLATION_ENGINES[1:]),)),
+    _b("frame_interpolation_slow_mo_enabled", False, "output", "Slow motion",
+       "Play the interpolated video slower instead (fps divided by the slow-motion amount); "
+       "it has no soundtrack, which would no longer match the picture.",
+       requires=(_is("frame_interpolation_engine", *INTERPOLATION_ENGINES[1:]),)),
+    _i("frame_interpolation_slow_mo_amount", 2, "output", "Slow motion amount",
+       "How many times slower the interpolated video plays.", 2, 10,
+       requires=(_on("frame_interpolation_slow_mo_enabled"),)),
+    _b("frame_interpolation_keep_imgs", False, "output", "Keep interpolated frames",
+       "Keep the interpolated PNG frames once their video is written.",
+       requires=(_is("frame_interpolation_engine", *INTERPOLATION_ENGINES[1:]),)),
+    _b("frame_interpolation_use_upscaled", False, "output", "Interpolate the upscaled frames",
+       "Interpolate the upscaled frames when the run has them (Upscale after render).",
+       requires=(_is("frame_interpolation_engine", *INTERPOLATION_ENGINES[1:]),)),
     # resume
     _b("resume_from_timestring", False, "resume", "Resume run",
        "Continue an interrupted run in its folder; the frames match an uninterrupted run."),

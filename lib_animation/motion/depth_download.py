@@ -1,10 +1,10 @@
 """Fetch depth-model weight files into a folder, verified, never half-written.
 
 A file is downloaded to a temporary name in its target folder, checked against the size and
-sha256 pinned for it (when known), and only then renamed into place, so an interrupted or
-corrupted download is never taken for a complete one. After a file is accepted, its sha256 and
-size are recorded beside it in `<file>.sha256` ("<hex> <bytes>"), so later runs skip re-hashing
-gigabytes; a file placed there by hand is hashed once and recorded the same way.
+sha256 (or BLAKE2b-512) pinned for it (when known), and only then renamed into place, so an
+interrupted or corrupted download is never taken for a complete one. After a file is accepted,
+its sha256 and size are recorded beside it in `<file>.sha256` ("<hex> <bytes>"), so later runs
+skip re-hashing gigabytes; a file placed there by hand is hashed once and recorded the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class RemoteFile:
     url: str
     sha256: str | None = None
     size: int | None = None
+    blake2b: str | None = None  # for files whose publisher pins BLAKE2b-512 (Deforum's)
 
 
 class _Rejected(Exception):
@@ -62,19 +63,6 @@ def ensure_files(
             _download(label, remote, target, progress)
 
 
-def sha256_of(path: Path, progress: Callable[[int], None] | None = None) -> str:
-    """Hex sha256 of a file, read in chunks; progress(done_bytes) after each chunk."""
-    hasher = hashlib.sha256()
-    done = 0
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
-            hasher.update(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done)
-    return hasher.hexdigest()
-
-
 def record_path(target: Path) -> Path:
     return target.with_name(target.name + RECORD_SUFFIX)
 
@@ -87,8 +75,8 @@ def _accept_existing(
     if recorded is not None and recorded[1] == size and _mismatch(remote, *recorded) is None:
         return
     text = f"checking {label}: {remote.name}"
-    digest = sha256_of(target, lambda done: progress(done, size, text) if progress else None)
-    problem = _mismatch(remote, digest, size)
+    digest, blake = _digests(target, lambda done: progress(done, size, text) if progress else None)
+    problem = _mismatch(remote, digest, size, blake)
     if problem:
         raise DepthModelError(
             f"{target} is not the expected {remote.name} of {label} ({problem}). "
@@ -105,8 +93,8 @@ def _download(label: str, remote: RemoteFile, target: Path, progress: Progress |
         handle, tmp_name = tempfile.mkstemp(prefix=f".{remote.name}.", suffix=".part", dir=folder)
         tmp = Path(tmp_name)
         with os.fdopen(handle, "wb") as out:
-            digest, size = _fetch(label, remote, out, progress)
-        problem = _mismatch(remote, digest, size)
+            digest, size, blake = _fetch(label, remote, out, progress)
+        problem = _mismatch(remote, digest, size, blake)
         if problem:
             raise _Rejected(problem)
         tmp.replace(target)
@@ -125,31 +113,48 @@ def _download(label: str, remote: RemoteFile, target: Path, progress: Progress |
 
 def _fetch(
     label: str, remote: RemoteFile, out: BinaryIO, progress: Progress | None
-) -> tuple[str, int]:
+) -> tuple[str, int, str]:
     request = urllib.request.Request(remote.url, headers={"User-Agent": f"Keyframes/{__version__}"})
     with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
         announced = _content_length(response.headers.get("Content-Length"))
         total = announced or remote.size or 0
         text = f"downloading {label}: {remote.name}"
-        hasher = hashlib.sha256()
+        hasher, blake = hashlib.sha256(), hashlib.blake2b()
         done = 0
         for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
             out.write(chunk)
             hasher.update(chunk)
+            blake.update(chunk)
             done += len(chunk)
             if progress:
                 progress(done, total, text)
     if announced is not None and done != announced:
         # urllib returns a short body silently when the connection drops mid-transfer.
         raise _Rejected(f"the transfer stopped after {done} of {announced} bytes")
-    return hasher.hexdigest(), done
+    return hasher.hexdigest(), done, blake.hexdigest()
 
 
-def _mismatch(remote: RemoteFile, digest: str, size: int) -> str | None:
+def _digests(path: Path, progress: Callable[[int], None] | None) -> tuple[str, str]:
+    """Hex sha256 and BLAKE2b-512 of a file, read once."""
+    hasher, blake = hashlib.sha256(), hashlib.blake2b()
+    done = 0
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
+            hasher.update(chunk)
+            blake.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done)
+    return hasher.hexdigest(), blake.hexdigest()
+
+
+def _mismatch(remote: RemoteFile, digest: str, size: int, blake: str | None = None) -> str | None:
     if remote.size is not None and size != remote.size:
         return f"{size} bytes, expected {remote.size}"
     if remote.sha256 is not None and digest != remote.sha256.lower():
         return f"checksum mismatch: sha256 {digest}, expected {remote.sha256.lower()}"
+    if remote.blake2b is not None and blake is not None and blake != remote.blake2b.lower():
+        return f"checksum mismatch: blake2b {blake[:16]}..., expected {remote.blake2b[:16]}..."
     return None
 
 

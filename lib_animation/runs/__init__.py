@@ -4,7 +4,8 @@
 existing folder, to resume), then `render_run` (the frame loop, with `RenderOptions` and
 `RenderProgress` and stop callbacks), then `finish_run` (video and quality report, as
 `RunOutputs`); before it, `upscale_run` when the settings ask for upscaling
-(`upscale_earlier_run` for a folder rendered earlier). `read_run_state` tells what a run
+(`upscale_earlier_run` for a folder rendered earlier), then `interpolate_run` when they ask for
+frame interpolation (`interpolate_earlier_run` likewise). `read_run_state` tells what a run
 folder holds without rendering anything; `load_run_settings` and `load_origin` read a
 folder's settings and the record of its host.
 A `UrlFetcher` given to them lets a run read input files named by http(s) URLs.
@@ -20,6 +21,15 @@ from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.audio import run_audio
 from lib_animation.runs.finish import finish_run
 from lib_animation.runs.folder import SETTINGS_NAME, find_run_folder, load_run_settings
+from lib_animation.runs.interpolate import (
+    INTERPOLATE_STAGE,
+    EngineSetup,
+    InterpolateChoice,
+    InterpolatedOutputs,
+    interpolate_earlier_run,
+    interpolate_run,
+    interpolation_choice,
+)
 from lib_animation.runs.masks import FrameMaskPreview, frame_masks_preview
 from lib_animation.runs.record import describe_host, host_identity, load_origin
 from lib_animation.runs.render import RenderResult, prepare_run, render_run
@@ -62,6 +72,10 @@ __all__ = [
     "Run",
     "RunOutputs",
     "RunState",
+    "EngineSetup",
+    "INTERPOLATE_STAGE",
+    "InterpolateChoice",
+    "InterpolatedOutputs",
     "UPSCALE_STAGE",
     "UpscaleChoice",
     "UpscaledOutputs",
@@ -90,6 +104,9 @@ __all__ = [
     "run_audio",
     "run_folders",
     "start_run",
+    "interpolate_earlier_run",
+    "interpolate_run",
+    "interpolation_choice",
     "upscale_choice",
     "upscale_earlier_run",
     "upscale_run",

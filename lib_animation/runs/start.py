@@ -23,6 +23,7 @@ from lib_animation.inputs.gather import (
 )
 from lib_animation.inputs.manifest_file import with_manifest_read
 from lib_animation.inputs.remote import UrlFetcher
+from lib_animation.interpolation.timing import check_interpolated_fps
 from lib_animation.plan import FramePlan, make_plan, plan_timing
 from lib_animation.runs.audio import analysed_audio, load_audio_cache, save_audio_cache
 from lib_animation.runs.disk import check_disk_space
@@ -80,7 +81,16 @@ def check_run(settings: Settings, host: Host | None = None, *,
     if host is not None:
         host.check_names(names_in_use(plan))
         check_upscale(plan.settings, host)
+    check_interpolated_video(plan.settings)
     return CheckedRun(plan, inputs)
+
+
+def check_interpolated_video(settings: Settings) -> None:
+    """Frame interpolation after the render: its video's fps must fit in a video."""
+    if settings.frame_interpolation_engine != "None":
+        slow = settings.frame_interpolation_slow_mo_amount
+        check_interpolated_fps(settings.fps, settings.frame_interpolation_x_amount,
+                               slow if settings.frame_interpolation_slow_mo_enabled else None)
 
 
 def start_run(
@@ -124,6 +134,7 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
     check_upscale(plan.settings, host)
+    check_interpolated_video(plan.settings)
     return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
 
 

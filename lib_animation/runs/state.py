@@ -35,8 +35,10 @@ def read_run_state(folder: Path) -> RunState:
     """The state recorded in the folder's manifest and the files beside it. A run whose process
     died mid-render still says "running"; the caller knows whether it is rendering it."""
     folder = Path(folder)
-    # The run's own videos, then its upscaled ones (`<run>_upscaled_x2.mp4` sorts after).
-    found = [*folder.glob(f"{folder.name}.*"), *folder.glob(f"{folder.name}_upscaled_x*.*")]
+    # The run's own videos, then its upscaled and interpolated ones (`<run>_upscaled_x2.mp4`,
+    # `<run>_interpolated_x2.mp4` sort after).
+    found = [*folder.glob(f"{folder.name}.*"), *folder.glob(f"{folder.name}_upscaled_x*.*"),
+             *folder.glob(f"{folder.name}_*interpolated_x*.*")]
     videos = tuple(sorted(path for path in found if path.suffix in VIDEO_SUFFIXES))
     report = folder / REPORT_JSON
     report_path = report if report.is_file() else None

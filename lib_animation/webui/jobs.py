@@ -26,6 +26,9 @@ from lib_animation.plan import FramePlan
 from lib_animation.runs import (
     SETTINGS_NAME,
     CheckedRun,
+    EngineSetup,
+    InterpolateChoice,
+    InterpolatedOutputs,
     RenderOptions,
     RenderProgress,
     RenderResult,
@@ -37,6 +40,9 @@ from lib_animation.runs import (
     finish_run,
     frame_path,
     frames_on_disk,
+    interpolate_earlier_run,
+    interpolate_run,
+    interpolation_choice,
     named_run_folder,
     open_run,
     prepare_run,
@@ -233,6 +239,31 @@ class JobManager:
                               upscaled.video)
         return job
 
+    def interpolate(self, job_id: str, choice: InterpolateChoice) -> Job:
+        """Interpolate a finished run's frames into another video now (in the caller's thread,
+        under the WebUI's queue lock); the job lists the new video. RenderError when the run
+        is not finished."""
+        with self._changes:
+            job = self.get(job_id)
+            if self._taken(job_id) or job.state != DONE:
+                raise RenderError(f"job {job_id} is {job.state}: only a finished run can be "
+                                  "interpolated")
+            self._jobs[job_id] = job
+            self._opening.add(job_id)
+            job.state, job.error, job.cancel_requested = RUNNING, None, False
+        try:
+            made = self._interpolate(job, choice, lambda setup, host, stop: interpolate_earlier_run(
+                job.folder, choice, setup, progress=_interpolate_progress(host),
+                should_stop=stop))
+        finally:
+            with self._changes:
+                self._opening.discard(job_id)
+                job.state = DONE
+        if made.video is not None:
+            with self._changes:
+                job.videos = (*[path for path in job.videos if path != made.video], made.video)
+        return job
+
     def cancel(self, job_id: str) -> Job:
         """A queued job leaves the queue; a running one stops after stopping the generation in
         progress (so within one generation). Either can be resumed later."""
@@ -364,10 +395,26 @@ class JobManager:
                     job.state = INTERRUPTED
                 return
             upscaled_video = upscaled.video
+        interpolated_video = None
+        interpolation = interpolation_choice(run.plan.settings)
+        if interpolation is not None:
+            try:
+                made = self._interpolate(job, interpolation, lambda setup, host, stop:
+                                         interpolate_run(run, interpolation, setup,
+                                                         progress=_interpolate_progress(host),
+                                                         should_stop=stop))
+            except KeyframesError as error:
+                self._fail(job, str(error))
+                return
+            if made.interrupted:  # Resume goes on from the interpolated frames kept
+                with self._changes:
+                    job.state = INTERRUPTED
+                return
+            interpolated_video = made.video
         outputs = finish_run(run)
         with self._changes:
-            job.videos = tuple(path for path in (outputs.video, outputs.gif, upscaled_video)
-                               if path)
+            job.videos = tuple(path for path in (outputs.video, outputs.gif, upscaled_video,
+                                                 interpolated_video) if path)
             job.report = outputs.report_json
             job.state = DONE
         if job.staged is not None:
@@ -418,6 +465,25 @@ class JobManager:
             finally:
                 self._session_done()
 
+    def _interpolate(self, job: Job, choice: InterpolateChoice,
+                     interpolate: Callable[[EngineSetup, Host, Callable[[], bool]],
+                                           InterpolatedOutputs]) -> InterpolatedOutputs:
+        """The run's frames interpolated under the queue lock (RIFE and FILM run in torch on
+        the WebUI's device, with the weights in its Keyframes model folder); Interrupt stops
+        it between two pairs of frames."""
+        with self._session.lock():
+            try:
+                self._session.begin(f"Keyframes {job.id}: interpolate x{choice.x_amount}",
+                                    max(1, job.frames_done))
+                options = self._session.render_options()
+                host = self._session.make_host()
+                setup = EngineSetup(options.models_dir, options.depth_device,
+                                    options.depth_progress)
+                return interpolate(setup, host,
+                                   lambda: job.cancel_requested or host.interrupted())
+            finally:
+                self._session_done()
+
     def _requeue(self, job: Job, run: Run) -> None:
         """Back to the front of the queue (under the lock), to go on once the WebUI is ready."""
         job.state = QUEUED
@@ -448,6 +514,11 @@ def _one_line(error: Exception) -> str:
 
 def _upscale_progress(host: Host) -> Callable[[str, int, int], None]:
     return lambda _stage, done, total: host.progress(done, total, f"upscaling {done}/{total}")
+
+
+def _interpolate_progress(host: Host) -> Callable[[str, int, int], None]:
+    return lambda _stage, done, total: host.progress(done, total,
+                                                     f"interpolating {done}/{total}")
 
 
 def _count(job: Job, update: RenderProgress) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from lib_animation.errors import KeyframesError
 from lib_animation.runs import UrlFetcher
-from lib_animation.schema import BY_NAME, NAME, SETTINGS, Settings
+from lib_animation.schema import BY_NAME, INTERPOLATION_ENGINES, NAME, SETTINGS, Settings
 from lib_animation.setting_kinds import FLOAT, INT, MAX_TEXT_LENGTH, PATH, SCHEDULE_KINDS
 from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_model as model
@@ -620,15 +620,28 @@ def _wire_run(ui: SimpleNamespace, context: TabContext) -> None:
 
 
 def _upscale_row(ui: SimpleNamespace, context: TabContext) -> None:
-    """Upscaling the finished run shown: the WebUI's upscalers, as its Extras tab lists them."""
-    with gr.Row(visible=False, elem_id="keyframes_upscale_row") as ui.upscale_row:
-        ui.upscale_with = gr.Dropdown(label="Upscaler", choices=_choices(NAME.upscaler,
-                                                                         context.catalog),
-                                      value=BY_NAME[NAME.upscaler].default, scale=3,
-                                      elem_id="keyframes_upscale_with")
-        ui.upscale_by = gr.Radio(label="Factor", choices=[2, 3, 4], value=2, scale=2,
-                                 elem_id="keyframes_upscale_by")
-        ui.upscale = gr.Button("Upscale this run", scale=2, elem_id="keyframes_upscale")
+    """Upscaling the finished run shown: the WebUI's upscalers, as its Extras tab lists them;
+    and interpolating it."""
+    with gr.Column(visible=False, elem_id="keyframes_upscale_row") as ui.upscale_row:
+        with gr.Row():
+            ui.upscale_with = gr.Dropdown(label="Upscaler", choices=_choices(NAME.upscaler,
+                                                                             context.catalog),
+                                          value=BY_NAME[NAME.upscaler].default, scale=3,
+                                          elem_id="keyframes_upscale_with")
+            ui.upscale_by = gr.Radio(label="Factor", choices=[2, 3, 4], value=2, scale=2,
+                                     elem_id="keyframes_upscale_by")
+            ui.upscale = gr.Button("Upscale this run", scale=2, elem_id="keyframes_upscale")
+        with gr.Row():
+            ui.interpolate_with = gr.Dropdown(
+                label="Interpolation engine", choices=list(INTERPOLATION_ENGINES[1:]),
+                value=INTERPOLATION_ENGINES[1], scale=3, elem_id="keyframes_interpolate_with")
+            ui.interpolate_x = gr.Slider(label="x", minimum=2, maximum=10, step=1, value=2,
+                                         scale=2, elem_id="keyframes_interpolate_x")
+            ui.interpolate_slow = gr.Slider(label="Slow motion (1: off)", minimum=1, maximum=10,
+                                            step=1, value=1, scale=2,
+                                            elem_id="keyframes_interpolate_slow")
+            ui.interpolate = gr.Button("Interpolate this run", scale=2,
+                                       elem_id="keyframes_interpolate")
 
 
 def _wire_upscale(ui: SimpleNamespace, context: TabContext) -> None:
@@ -642,6 +655,18 @@ def _wire_upscale(ui: SimpleNamespace, context: TabContext) -> None:
         return view
 
     ui.upscale.click(upscale, [ui.job_id, ui.upscale_with, ui.upscale_by], ui.result_outputs)
+
+    def interpolate(current, engine, x_amount, slow_motion):
+        try:
+            job = actions.interpolate_job(context, current, engine, x_amount, slow_motion)
+        except (KeyError, KeyframesError) as error:
+            return {ui.problems: _problems_update(error, "Not interpolated")}
+        view = _job_view(job, ui.outputs, final=True)
+        view[ui.outputs.video] = str(job.videos[-1]) if job.videos else None
+        return view
+
+    ui.interpolate.click(interpolate, [ui.job_id, ui.interpolate_with, ui.interpolate_x,
+                                       ui.interpolate_slow], ui.result_outputs)
 
 
 def _wire_runs(ui: SimpleNamespace, context: TabContext) -> None:

@@ -34,6 +34,7 @@ from lib_animation.plan import FramePlan, make_plan
 from lib_animation.presets import load_preset, save_user_preset
 from lib_animation.runs import (
     FrameMaskPreview,
+    InterpolateChoice,
     UpscaleChoice,
     UrlFetcher,
     check_run,
@@ -42,7 +43,7 @@ from lib_animation.runs import (
     run_audio,
     with_manifest_read,
 )
-from lib_animation.schema import BY_NAME, NAME, SETTINGS, Mode, Settings
+from lib_animation.schema import BY_NAME, INTERPOLATION_ENGINES, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import Job, JobManager
@@ -104,6 +105,18 @@ def upscale_job(context: TabContext, job_id: str | None, upscaler: str | None,
     if not upscaler:
         raise RenderError("choose an upscaler first")
     return context.manager.upscale(job_id, UpscaleChoice(upscaler, int(factor)))
+
+
+def interpolate_job(context: TabContext, job_id: str | None, engine: str | None,
+                    x_amount: Any, slow_motion: Any) -> Job:
+    """Interpolate the finished run shown in the Result tab; `slow_motion` 1 is off."""
+    if not job_id:
+        raise RenderError("no run is shown: open one from the Runs tab first")
+    if engine not in INTERPOLATION_ENGINES[1:]:
+        raise RenderError("choose an interpolation engine first")
+    slow = int(slow_motion or 1)
+    return context.manager.interpolate(job_id, InterpolateChoice(engine, int(x_amount),
+                                                                 slow if slow > 1 else None))
 
 
 def start_job(context: TabContext, values: Sequence[Any], client: str = TAB_CLIENT) -> Job:

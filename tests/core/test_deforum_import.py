@@ -88,8 +88,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
     assert sorted(loaded.warnings) == sorted([
         "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
-        "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
-        "rendering without it",
     ])  # fmt: skip
     assert loaded.settings.use_mask is True
 
