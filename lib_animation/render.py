@@ -34,7 +34,7 @@ from lib_animation.imaging.sharpen import unsharp_mask
 from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
 from lib_animation.motion.flow import estimate_flow, warp_by_flow
-from lib_animation.motion.frame_motion import FrameWarper, at_half_size
+from lib_animation.motion.frame_motion import FrameWarper
 from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import ManifestRecorder
 from lib_animation.plan import FramePlan
@@ -278,20 +278,11 @@ class _FrameLoop:
 
     def _warp_error(self, frame: int, image: np.ndarray) -> float | None:
         """For the quality report: mean |frame t-1 moved by frame t's camera motion - frame t|
-        over the pixels the move fills from inside the frame, with the depth the render used;
-        measured at half the width and height (a quarter of the work) when both are even."""
+        over the pixels the move fills from inside the frame, with the depth the render used."""
         if self.warper is None or self._shown is None:
             return None
         previous, previous_depth = self._shown
         motion = frame_motion(self.plan, frame)
-        height, width = image.shape[:2]
-        if height % 2 == 0 and width % 2 == 0:
-            half = (width // 2, height // 2)
-            previous, image = (cv2.resize(picture, half, interpolation=cv2.INTER_AREA)
-                               for picture in (previous, image))
-            if previous_depth is not None:
-                previous_depth = cv2.resize(previous_depth, half, interpolation=cv2.INTER_AREA)
-            motion = at_half_size(motion)
         moved = self.warper.forward(previous, previous_depth, motion)
         valid = self.warper.valid_mask(previous, previous_depth, motion).astype(bool)
         if not valid.any():

@@ -8,7 +8,7 @@ of the same camera model (`warp3d.unwarp_3d`), given the depth of the image move
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,16 +32,6 @@ class FrameMotion:
     camera: Motion2D | Motion3D
     border: str
     sampling: str
-
-
-def at_half_size(motion: FrameMotion) -> FrameMotion:
-    """The same motion for the image at half its width and height: 2D translation is in
-    pixels, every other number (zoom, angle, pivot, flip, the 3D camera) is relative."""
-    camera = motion.camera
-    if isinstance(camera, Motion2D):
-        camera = replace(camera, translation_x=camera.translation_x / 2,
-                         translation_y=camera.translation_y / 2)
-    return replace(motion, camera=camera)
 
 
 class FrameWarper:

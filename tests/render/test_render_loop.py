@@ -167,33 +167,3 @@ def test_an_init_image_starts_the_run_with_its_own_strength(run_factory, tmp_pat
     assert host.seen[0].denoising_strength == pytest.approx(0.1)
     assert tuple(host.seen[0].init_image[30, 40]) == (200, 30, 40)
 
-
-class _BrighteningHost:
-    """Each generation returns its init 10 grey levels brighter: the only change beyond the
-    camera's motion, so the self-warp error of every frame after 0 is 10."""
-
-    def __new__(cls):
-        from tests.render.conftest import RecordingHost
-
-        class Host(RecordingHost):
-            def generate(self, request):
-                self.seen.append(request)
-                if request.init_image is None:  # a smooth picture far from black and white
-                    ys, xs = np.mgrid[0:request.height, 0:request.width]
-                    picture = 60 + 60 * (np.sin(xs / 9.0) + np.cos(ys / 7.0) + 2) / 2
-                    return np.repeat(picture[..., None], 3, axis=2).astype(np.uint8)
-                return np.clip(request.init_image.astype(int) + 10, 0, 255).astype(np.uint8)
-
-        return Host()
-
-
-@pytest.mark.parametrize("mode", ["2D", "3D"])
-def test_the_self_warp_error_is_what_the_generation_changed_beyond_the_motion(run_factory, mode):
-    from lib_animation.output.manifest import read_frame_log
-
-    run_dir = run_factory(max_frames=5, diffusion_cadence=1, animation_mode=mode, W=128, H=96,
-                          translation_x="0:(4)", angle="0:(1)", rotation_3d_y="0:(0.5)")
-    render_folder(run_dir, _BrighteningHost())
-    errors = [read_frame_log(run_dir)[frame]["warp_error"] for frame in range(5)]
-    assert errors[0] is None
-    assert errors[1:] == pytest.approx([10.0] * 4, abs=0.5)
