@@ -19,6 +19,10 @@ from lib_animation.motion.coords import pixel_axes
 from lib_animation.motion.resample import check_image, check_modes, remap_opencv
 
 FLOW_METHODS = ("dis_medium", "dis_fine", "farneback")
+# The flow settings' choices -> these methods.
+FLOW_METHOD_OF_SETTING = {
+    "DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback",
+}  # fmt: skip
 
 
 def _dis(method: str) -> cv2.DISOpticalFlow:
