@@ -92,6 +92,19 @@ def test_a_path_inside_is_read(fake_webui, name, switches):
     assert answer.status_code == 200, answer.text
 
 
+def test_a_one_frame_hybrid_video_is_422_before_any_job(fake_webui):
+    webui = start(fake_webui)
+    short = write_test_video(_inputs_dir() / "one.mp4", count=1)
+    for route in ("/keyframes/v1/jobs", "/keyframes/v1/validate"):
+        answer = webui.client().post(route, json={
+            **SMALL, "hybrid_motion": "Optical Flow", "video_init_path": str(short)})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"]["error"] == (
+            "video_init_path: gives 1 frame; hybrid video needs at least 2 (its composite and "
+            "motion start at frame 1)")
+    assert manager().jobs() == []
+
+
 def test_api_clients_cannot_widen_the_allowed_folders_through_the_webuis_options(fake_webui,
                                                                                  tmp_path):
     webui = start(fake_webui)
