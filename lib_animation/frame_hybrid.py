@@ -66,9 +66,18 @@ class FrameHybrid:
         return self.composite_mode != "None" and \
             self.settings.hybrid_comp_mask_type in DEPTH_MASK_TYPES
 
+    @property
+    def has_video_frames(self) -> bool:
+        """The run reads the video's frames (not when the init image stands in for them and
+        there is no motion)."""
+        return bool(self.inputs.video_frames)
+
+    def video_frame(self, frame: int) -> np.ndarray:
+        return self._video(frame)
+
     def first_init(self) -> np.ndarray | None:
         """Frame 0's init: the video's first frame, when it is to be."""
-        if self.settings.hybrid_use_first_frame_as_init_image and self.inputs.video_frames:
+        if self.settings.hybrid_use_first_frame_as_init_image and self.has_video_frames:
             return self._video(0)
         return None
 

@@ -370,6 +370,9 @@ class _FrameLoop:
         """The init image of a diffused frame: coherence, contrast, anti-blur, noise."""
         value = self.plan.value
         settings = self.settings
+        if self.hybrid is not None and self.hybrid.has_video_frames and \
+                settings.color_coherence == "Video Input":
+            self.matcher = self._video_reference(frame, self.hybrid.video_frame(frame))
         if self.matcher is not None:
             image = self.matcher(image)
         if settings.color_force_grayscale:

@@ -274,14 +274,16 @@ SETTINGS: tuple[Setting, ...] = (
     # coherence
     _c("color_coherence", "LAB", "coherence", "Colour coherence",
        "Match each frame's colours to the first frame (in LAB, HSV or RGB), to an image, or to "
-       "the video-input frame (Image and Video Input match in LAB).",
+       "the input video's frame (Video Input mode, or hybrid video in 2D/3D; Image and Video "
+       "Input match in LAB).",
        ("None", "HSV", "LAB", "RGB", "Image", "Video Input"), modes=IMG2IMG),
     _t("color_coherence_image_path", "", "coherence", "Colour reference image",
        "Image to match colours to, for colour coherence 'Image'.", kind=PATH,
        modes=IMG2IMG, requires=(_is("color_coherence", "Image"),)),
     _i("color_coherence_video_every_N_frames", 1, "coherence", "Refresh video reference every",
-       "With colour coherence 'Video Input', take a new reference every N frames.", 1, 10_000,
-       modes=VIDEO_ONLY, requires=(_is("color_coherence", "Video Input"),)),
+       "With colour coherence 'Video Input' (Video Input mode, or hybrid video in 2D/3D), take "
+       "a new reference every N frames.", 1, 10_000,
+       modes=IMG2IMG, requires=(_is("color_coherence", "Video Input"),)),
     _b("color_force_grayscale", False, "coherence", "Force grayscale",
        "Make every frame grayscale before and after generation."),
     _c("optical_flow_cadence", "None", "coherence", "Cadence tween",

@@ -29,19 +29,21 @@ SCENE = make_texture(H, W + 64, seed=9, blur=1.2)
 INTERIOR = (slice(16, -16), slice(24, -24))
 
 
-def video_frame(index: int, size: tuple[int, int] = (W, H)) -> np.ndarray:
+def video_frame(index: int, size: tuple[int, int] = (W, H),
+                tint: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:
     width, height = size
-    crop = SCENE[:H, index * PAN: index * PAN + W]
+    crop = (SCENE[:H, index * PAN: index * PAN + W] * np.array(tint)).astype(np.uint8)
     return np.ascontiguousarray(crop if (width, height) == (W, H) else
                                 np.resize(crop, (height, width, 3)))
 
 
-def write_video(path: Path, count: int, size: tuple[int, int] = (W, H)) -> Path:
+def write_video(path: Path, count: int, size: tuple[int, int] = (W, H),
+                tint: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> Path:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv444p"
         for index in range(count):
-            frame = av.VideoFrame.from_ndarray(video_frame(index, size), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(video_frame(index, size, tint), format="rgb24")
             frame.pts = index
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -211,3 +213,18 @@ def test_a_deforum_hybrid_file_renders_with_the_preview_host_without_a_warning(
     err = capsys.readouterr().err
     assert "not supported" not in err and "RAFT" not in err
     assert complete_frames(tmp_path / "out" / "deforum") == list(range(8))
+
+
+def test_video_input_colour_coherence_matches_each_init_to_the_video(tmp_path, make_host):
+    """A render starting from text, its colours pulled toward a reddish video's frames."""
+    video = write_video(tmp_path / "red.mp4", 6, tint=(1.0, 0.35, 0.3))
+    means = {}
+    for coherence in ("None", "Video Input"):
+        run_dir = hybrid_run(tmp_path, video, batch_name=coherence, color_coherence=coherence,
+                             hybrid_composite="Normal", hybrid_comp_alpha_schedule="0:(0)",
+                             hybrid_use_first_frame_as_init_image=False)
+        host = make_host()
+        render_folder(run_dir, host)
+        means[coherence] = np.abs(host.seen[3].init_image.reshape(-1, 3).mean(axis=0)
+                                  - _inputs(run_dir, 3).reshape(-1, 3).mean(axis=0)).max()
+    assert means["Video Input"] < 6 < means["None"]
