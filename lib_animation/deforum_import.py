@@ -43,8 +43,10 @@ _DEFORUM_PADDING = {"border": "replicate", "reflection": "reflect"}
 _DEFORUM_FILL = ("fill", "original", "latent noise", "latent nothing")
 # Deforum settings whose effect Keyframes always has, or that have none on the picture: near and
 # far planes cancel out of the camera projection, and a first frame without an init image is
-# always generated from text (Deforum's strength_0_no_init).
-_NO_EFFECT = ("near_schedule", "far_schedule", "strength_0_no_init")
+# always generated from text (Deforum's strength_0_no_init); hybrid video always reads the
+# video's frames when it needs them (Deforum's hybrid_generate_inputframes).
+_NO_EFFECT = ("near_schedule", "far_schedule", "strength_0_no_init",
+              "hybrid_generate_inputframes")
 
 
 def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -63,6 +65,7 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_choice_values(values, warnings)
     _migrate_output(values)
     _migrate_mask_video(values)
+    _migrate_hybrid(values, warnings)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
         values.setdefault("depth_algorithm", "Midas-3-Hybrid")
@@ -212,6 +215,18 @@ def _migrate_mask_video(values: dict[str, Any]) -> None:
         values["use_mask"] = True
 
 
+def _migrate_hybrid(values: dict[str, Any], warnings: list[str]) -> None:
+    """Hybrid video: Deforum's older files hold hybrid_composite as a switch; RAFT flow becomes
+    DIS Fine, as for the cadence flow."""
+    composite = values.get("hybrid_composite")
+    if isinstance(composite, bool):
+        values["hybrid_composite"] = "Normal" if composite else "None"
+    if values.get("hybrid_flow_method") == "RAFT":
+        if values.get("hybrid_motion") == "Optical Flow":
+            warnings.append("hybrid_flow_method: RAFT needs downloaded weights; using DIS Fine")
+        values["hybrid_flow_method"] = "DIS Fine"
+
+
 def _migrate_output(values: dict[str, Any]) -> None:
     for old in ("skip_video_creation", "skip_video_for_run_all"):
         skip = values.pop(old, None)
@@ -271,8 +286,8 @@ class UnsupportedFeature:
 UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
     UnsupportedFeature("ControlNet units", r"cn_\d+_\w+", {r"cn_\d+_enabled": (False,)},
                        plural=True),
-    UnsupportedFeature("hybrid video", r"hybrid_\w+",
-                       {"hybrid_motion": ("None",), "hybrid_composite": ("None", False)}),
+    UnsupportedFeature("hybrid human masks", r"hybrid_generate_human_masks",
+                       {"hybrid_generate_human_masks": ("None",)}, plural=True),
 )  # fmt: skip
 
 DEFORUM_INFO_KEYS = frozenset({

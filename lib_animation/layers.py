@@ -31,7 +31,7 @@ LAYERS = (
           ("output", "inputs", "pixels", "files", "base")),
     Layer("loop", "the frame loop, and each frame's motion and host request read from the plan",
           ("render.py", "render_options.py", "render_progress.py", "frame_motions.py",
-           "frame_requests.py", "frame_masks.py"),
+           "frame_requests.py", "frame_masks.py", "frame_hybrid.py"),
           ("plan", "hosts", "output", "inputs", "pixels", "declaration", "grammar", "files",
            "base")),
     Layer("settings", "settings files, Deforum files, presets, run folder names, sent jobs",

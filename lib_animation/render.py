@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from lib_animation.errors import RenderError
+from lib_animation.frame_hybrid import FrameHybrid
 from lib_animation.frame_masks import FrameMasks
 from lib_animation.frame_motions import frame_motion
 from lib_animation.frame_requests import frame_request
@@ -33,7 +34,7 @@ from lib_animation.imaging.noise import add_noise
 from lib_animation.imaging.sharpen import unsharp_mask
 from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
-from lib_animation.motion.flow import estimate_flow, warp_by_flow
+from lib_animation.motion.flow import FLOW_METHOD_OF_SETTING, estimate_flow, warp_by_flow
 from lib_animation.motion.frame_motion import FrameWarper
 from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import ManifestRecorder
@@ -44,9 +45,6 @@ from lib_animation.render_progress import RenderProgress
 from lib_animation.schema import NAME, Mode
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
-FLOW_METHOD_OF_SETTING = {
-    "DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback",
-}  # fmt: skip
 COLOR_SPACES = ("LAB", "HSV", "RGB")
 REDO_STREAM = 11
 
@@ -120,6 +118,7 @@ class _FrameLoop:
         warping = self.mode in (Mode.TWO_D, Mode.THREE_D)
         self.warper = FrameWarper(options.warp) if warping else None
         self.depth = _depth_provider(self.settings, options) if self.mode == Mode.THREE_D else None
+        self.hybrid = _hybrid(plan, inputs, run_dir, options, self.depth) if warping else None
         self._shown: tuple[np.ndarray, np.ndarray | None] | None = None  # last frame written
         self.matcher: ColorMatcher | None = None
         self._reference_frame = -1
@@ -190,7 +189,7 @@ class _FrameLoop:
             image = read_frame(self.run_dir / frame_name(before))
             depth = self._predict_depth(image)
             for index in range(before + 1, frame + 1):
-                image, depth = self._move_forward(image, depth, index)
+                image, depth = self._move_forward(image, depth, index, diffused=index == frame)
             init = self._prepare(image, frame)
         request = frame_request(self.plan, frame, init, mask=self.masks.inpaint(frame),
                                 strength=strength)
@@ -221,7 +220,7 @@ class _FrameLoop:
         forward = []
         image, depth = self.last, self.last_depth
         for index in range(previous + 1, frame + 1):
-            image, depth = self._move_forward(image, depth, index)
+            image, depth = self._move_forward(image, depth, index, diffused=index == frame)
             forward.append((image, depth))
         init = self._prepare(forward[-1][0], frame)
         generated = self._generate(frame, init)
@@ -235,15 +234,25 @@ class _FrameLoop:
         self._emit(frame, generated, generated_depth)
         self.last_depth = generated_depth
 
-    def _move_forward(self, image: np.ndarray, depth: np.ndarray | None,
-                      frame: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """`image` and its depth moved by frame's motion."""
+    def _move_forward(self, image: np.ndarray, depth: np.ndarray | None, frame: int, *,
+                      diffused: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """`image` and its depth moved by frame's motion: the camera's, then the hybrid
+        video's; a diffused frame's init gets the hybrid composites around the latter."""
         motion = frame_motion(self.plan, frame)
-        return self.warper.forward(image, depth, motion), self.warper.forward_depth(depth, motion)
+        moved = self.warper.forward(image, depth, motion)
+        if self.hybrid is not None:
+            if diffused:
+                moved = self.hybrid.before_motion(moved, frame)
+            moved = self.hybrid.move(moved, frame)
+            if diffused:
+                moved = self.hybrid.after_motion(moved, frame)
+        return moved, self.warper.forward_depth(depth, motion)
 
     def _backward_chain(self, image, depth, previous: int, frame: int) -> dict[int, np.ndarray]:
         chain = {}
         for index in range(frame - 1, previous, -1):
+            if self.hybrid is not None:
+                image = self.hybrid.move_back(image, index + 1)
             image = self.warper.backward(image, depth, frame_motion(self.plan, index + 1))
             chain[index] = image
         return chain
@@ -308,10 +317,14 @@ class _FrameLoop:
         return self._generate(0, init, first_strength=strength)
 
     def _first_init(self) -> tuple[np.ndarray | None, float | None]:
-        """Frame 0's init and strength: the init image at its own strength, or with guided
-        images the first guide image at the image strength schedule's (as in Deforum)."""
+        """Frame 0's init and strength: the init image at its own strength, with guided
+        images the first guide image at the image strength schedule's, with hybrid video (by
+        default) the video's first frame at the init strength (as in Deforum)."""
         if self.plan.guide is not None:
             return self._guide_image(0), None
+        video = None if self.hybrid is None else self.hybrid.first_init()
+        if video is not None:
+            return video, self.settings.strength
         return self.inputs.init_image, self.settings.strength
 
     def _guide_image(self, frame: int) -> np.ndarray:
@@ -359,6 +372,9 @@ class _FrameLoop:
         """The init image of a diffused frame: coherence, contrast, anti-blur, noise."""
         value = self.plan.value
         settings = self.settings
+        if self.hybrid is not None and self.hybrid.has_video_frames and \
+                settings.color_coherence == "Video Input":
+            self.matcher = self._video_reference(frame, self.hybrid.video_frame(frame))
         if self.matcher is not None:
             image = self.matcher(image)
         if settings.color_force_grayscale:
@@ -399,6 +415,8 @@ class _FrameLoop:
         self.generations += 1
         request, image = self._reroll(request, image)
         self._infotexts[frame] = self.host.last_infotext()
+        if self.hybrid is not None:
+            image = self.hybrid.after_generation(image, frame)
         image = self._finish(image, frame, init)
         self._params_pending[frame] = request.parameters()
         if frame == 0:
@@ -482,6 +500,16 @@ class _FrameLoop:
 def cross_fade(before: np.ndarray, after: np.ndarray, weight: float) -> np.ndarray:
     """(1 - weight) * before + weight * after, rounded, in one saturating OpenCV pass."""
     return cv2.addWeighted(before, 1.0 - weight, after, weight, 0.0)
+
+
+def _hybrid(plan: FramePlan, inputs: RenderInputs, run_dir: Path, options: RenderOptions,
+            depth: DepthProvider | None) -> FrameHybrid | None:
+    """The run's hybrid video; its depth masks use the 3D warp's depth model (in 2D, the one
+    the depth settings name)."""
+    hybrid = FrameHybrid.of_run(plan, inputs, run_dir)
+    if hybrid is not None and hybrid.needs_depth:
+        hybrid.depth_of = (depth or _depth_provider(plan.settings, options)).predict
+    return hybrid
 
 
 def _depth_provider(settings, options: RenderOptions) -> DepthProvider:

@@ -64,6 +64,7 @@ GROUPS: dict[str, str] = {
     "guided_images": "Guided images",
     "mask": "Mask",
     "video_input": "Video input",
+    "hybrid": "Hybrid video",
     "parseq": "Parseq",
     "audio": "Audio reactivity",
     "output": "Output",
@@ -81,6 +82,9 @@ SCHEDULERS = (
 )  # fmt: skip
 BORDER_MODES = ("replicate", "wrap", "reflect", "zeros")
 FLOW_METHODS = ("None", "DIS Medium", "DIS Fine", "Farneback")
+HYBRID_COMPOSITES = ("None", "Normal", "Before Motion", "After Generation")
+HYBRID_MOTIONS = ("None", "Optical Flow", "Perspective", "Affine")
+HYBRID_MASK_TYPES = ("None", "Depth", "Video Depth", "Blend", "Difference")
 VIDEO_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
 )  # fmt: skip
@@ -279,14 +283,16 @@ SETTINGS: tuple[Setting, ...] = (
     # coherence
     _c("color_coherence", "LAB", "coherence", "Colour coherence",
        "Match each frame's colours to the first frame (in LAB, HSV or RGB), to an image, or to "
-       "the video-input frame (Image and Video Input match in LAB).",
+       "the input video's frame (Video Input mode, or hybrid video in 2D/3D; Image and Video "
+       "Input match in LAB).",
        ("None", "HSV", "LAB", "RGB", "Image", "Video Input"), modes=IMG2IMG),
     _t("color_coherence_image_path", "", "coherence", "Colour reference image",
        "Image to match colours to, for colour coherence 'Image'.", kind=PATH,
        modes=IMG2IMG, requires=(_is("color_coherence", "Image"),)),
     _i("color_coherence_video_every_N_frames", 1, "coherence", "Refresh video reference every",
-       "With colour coherence 'Video Input', take a new reference every N frames.", 1, 10_000,
-       modes=VIDEO_ONLY, requires=(_is("color_coherence", "Video Input"),)),
+       "With colour coherence 'Video Input' (Video Input mode, or hybrid video in 2D/3D), take "
+       "a new reference every N frames.", 1, 10_000,
+       modes=IMG2IMG, requires=(_is("color_coherence", "Video Input"),)),
     _b("color_force_grayscale", False, "coherence", "Force grayscale",
        "Make every frame grayscale before and after generation."),
     _c("optical_flow_cadence", "None", "coherence", "Cadence tween",
@@ -469,18 +475,94 @@ SETTINGS: tuple[Setting, ...] = (
        "the input video's are.", kind=PATH, modes=IMG2IMG,
        requires=(_on("use_mask"), _on("use_mask_video"))),
     # video input
-    _t("video_init_path", "", "video_input", "Input video", "Path of the video to restyle.",
-       kind=PATH, modes=VIDEO_ONLY),
+    _t("video_init_path", "", "video_input", "Input video",
+       "Path of the video to restyle (Video Input), or that hybrid video takes its frames and "
+       "motion from (2D/3D).", kind=PATH, modes=IMG2IMG),
     _i("extract_nth_frame", 1, "video_input", "Extract every n-th frame",
        "Keep every n-th frame of the input video, counting from the first frame used.", 1,
-       10_000, modes=VIDEO_ONLY),
+       10_000, modes=IMG2IMG),
     _i("extract_from_frame", 0, "video_input", "From frame",
-       "First input frame to use (inclusive).", 0, 10_000_000, modes=VIDEO_ONLY),
+       "First input frame to use (inclusive).", 0, 10_000_000, modes=IMG2IMG),
     _i("extract_to_frame", -1, "video_input", "To frame",
        "Last input frame to use (inclusive); -1 means the end.", -1, 10_000_000,
-       modes=VIDEO_ONLY, not_before="extract_from_frame"),
+       modes=IMG2IMG, not_before="extract_from_frame"),
     _b("overwrite_extracted_frames", False, "video_input", "Overwrite extracted frames",
-       "Extract the input frames again even if the run folder has them.", modes=VIDEO_ONLY),
+       "Extract the input frames again even if the run folder has them.", modes=IMG2IMG),
+    # hybrid video (Deforum's names and defaults)
+    _c("hybrid_composite", "None", "hybrid", "Hybrid composite",
+       "Blend the input video's frame into each frame: Normal after the hybrid motion, Before "
+       "Motion before it, After Generation into the generated frame.", HYBRID_COMPOSITES,
+       modes=WARPING),
+    _c("hybrid_motion", "None", "hybrid", "Hybrid motion",
+       "Move each frame as the input video moves: dense optical flow, or a perspective or "
+       "affine matrix estimated from matched features. With hybrid video on, the render has "
+       "as many frames as the video gives (unless the init image is used as the video).",
+       HYBRID_MOTIONS, modes=WARPING),
+    _b("hybrid_use_first_frame_as_init_image", True, "hybrid", "First video frame as init",
+       "Frame 0 starts from the video's first frame (at the init strength).", modes=WARPING),
+    _b("hybrid_use_init_image", False, "hybrid", "Use init image as video",
+       "Composite the init image instead of the video's frames (a still); the render keeps "
+       "max_frames, and reads the video only for hybrid motion.", modes=WARPING),
+    _b("hybrid_motion_use_prev_img", False, "hybrid", "Motion from the previous frame",
+       "Estimate the motion from the warped previous frame to the video frame instead of "
+       "between two video frames.", modes=WARPING,
+       requires=(_is("hybrid_motion", *HYBRID_MOTIONS[1:]),)),
+    _c("hybrid_flow_method", "DIS Fine", "hybrid", "Flow method", "Optical flow estimator.",
+       FLOW_METHODS[1:], modes=WARPING, requires=(_is("hybrid_motion", "Optical Flow"),)),
+    _b("hybrid_flow_consistency", False, "hybrid", "Flow consistency check",
+       "Keep only the flow that the backward flow confirms.", modes=WARPING,
+       requires=(_is("hybrid_motion", "Optical Flow"),)),
+    _i("hybrid_consistency_blur", 2, "hybrid", "Consistency blur",
+       "Blur of the consistency mask (sigma in pixels).", 0, 16, modes=WARPING,
+       requires=(_is("hybrid_motion", "Optical Flow"), _on("hybrid_flow_consistency"))),
+    _s("hybrid_flow_factor_schedule", "0: (1)", "hybrid", "Hybrid flow factor",
+       "Multiplier of the hybrid optical flow.", modes=WARPING,
+       requires=(_is("hybrid_motion", "Optical Flow"),)),
+    _s("hybrid_comp_alpha_schedule", "0: (0.5)", "hybrid", "Composite alpha",
+       "How much of the video frame (or the masked composite) is mixed in: 0 none, 1 all.",
+       minimum=0.0, maximum=1.0, modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),)),
+    _c("hybrid_comp_mask_type", "None", "hybrid", "Composite mask",
+       "Where the video shows through: the previous frame's depth, the video frame's depth, a "
+       "blend or the difference of the two frames (white keeps the render).",
+       HYBRID_MASK_TYPES, modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),)),
+    _s("hybrid_comp_mask_blend_alpha_schedule", "0: (0.5)", "hybrid", "Mask blend alpha",
+       "Blend mask: 0 the render's grey, 1 the video's.", minimum=0.0, maximum=1.0,
+       modes=WARPING, requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                                _is("hybrid_comp_mask_type", "Blend"))),
+    _s("hybrid_comp_mask_contrast_schedule", "0: (1)", "hybrid", "Mask contrast",
+       "Contrast of the composite mask.", minimum=0.0, modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                 _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]))),
+    _b("hybrid_comp_mask_inverse", False, "hybrid", "Invert mask", "Invert the composite mask.",
+       modes=WARPING, requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                                _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]))),
+    _c("hybrid_comp_mask_equalize", "None", "hybrid", "Equalize mask",
+       "Equalize the mask's histogram before the contrast, after it, or both.",
+       ("None", "Before", "After", "Both"), modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                 _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]))),
+    _b("hybrid_comp_mask_auto_contrast", False, "hybrid", "Auto-contrast mask",
+       "Stretch the mask so the low cutoff percentile is black and the high one white.",
+       modes=WARPING, requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                                _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]))),
+    _s("hybrid_comp_mask_auto_contrast_cutoff_low_schedule", "0: (0)", "hybrid",
+       "Auto-contrast low cutoff", "Percentile that becomes black (whole percents).",
+       minimum=0.0, maximum=100.0, modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                 _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]),
+                 _on("hybrid_comp_mask_auto_contrast"))),
+    _s("hybrid_comp_mask_auto_contrast_cutoff_high_schedule", "0: (100)", "hybrid",
+       "Auto-contrast high cutoff", "Percentile that becomes white (whole percents).",
+       minimum=0.0, maximum=100.0, modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),
+                 _is("hybrid_comp_mask_type", *HYBRID_MASK_TYPES[1:]),
+                 _on("hybrid_comp_mask_auto_contrast"))),
+    _b("hybrid_comp_save_extra_frames", False, "hybrid", "Save composite frames",
+       "Write each frame's composite mask, composite and blend into the run folder's "
+       "hybridframes/.", modes=WARPING,
+       requires=(_is("hybrid_composite", *HYBRID_COMPOSITES[1:]),)),
     # parseq
     _t("parseq_manifest", "", "parseq", "Parseq manifest",
        "A Parseq manifest: its JSON, the path of its .json file, or its http(s) URL; empty = "

@@ -19,7 +19,14 @@ from PIL import Image, ImageEnhance, ImageOps
 from lib_animation.errors import RenderError
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import audio_file
-from lib_animation.inputs.reads import FileRead, files_read, uses_init_mask
+from lib_animation.inputs.reads import (
+    FileRead,
+    files_read,
+    hybrid_reads_video,
+    length_follows_video,
+    uses_hybrid_video,
+    uses_init_mask,
+)
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.inputs.video import (
     FrameSelection,
@@ -57,6 +64,7 @@ class RenderInputs:
     mask_files: Mapping[str, np.ndarray] = field(default_factory=dict)  # [file] in expressions
     mask_frames: tuple[Path, ...] = ()  # the mask video: one extracted frame per output frame
     guide_images: tuple[np.ndarray, ...] = ()  # guided images: init_images' in the order written
+    warnings: tuple[str, ...] = ()  # what reading them found that the user should know
 
 
 def frame_selection(settings: Settings) -> FrameSelection:
@@ -109,8 +117,11 @@ def _folders(confined_to: Sequence[Path] | None) -> tuple[Path, ...] | None:
 
 
 def video_frame_count(settings: Settings, *, confined_to: Sequence[Path] | None = None,
-                      urls: UrlFetcher | None = None) -> int:
-    """How many output frames Video Input mode makes from the input video."""
+                      urls: UrlFetcher | None = None) -> int | None:
+    """How many output frames the input video gives a run whose length follows it (Video
+    Input, hybrid video); None for any other run."""
+    if not length_follows_video(settings):
+        return None
     total = count_video_frames(input_files(settings, confined_to, urls)[NAME.video_init_path])
     return len(frame_selection(settings).indices(total))
 
@@ -127,6 +138,13 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
     color = files.get(NAME.color_coherence_image_path)
     if NAME.video_mask_path in files:
         _check_mask_video(files[NAME.video_mask_path], settings)
+    warnings: tuple[str, ...] = ()
+    if hybrid_reads_video(settings):
+        warnings = _check_hybrid_video(files[NAME.video_init_path], settings)
+    if uses_hybrid_video(settings) and settings.hybrid_use_init_image and init_image is None \
+            and settings.hybrid_composite != "None":
+        raise RenderError("needs use_init and an init image", setting=NAME.hybrid_use_init_image,
+                          hint="turn use_init on and give an init image, or turn this off")
     return RenderInputs(
         init_image=init_image,
         mask=_mask(settings, files.get(NAME.mask_file), init_rgba, size),
@@ -138,6 +156,7 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
         mask_files={text: _fit(adjusted_mask(_load_rgba(file).convert("L"), settings), size)
                     for text, file in mask_expression_files(settings, confined_to, urls).items()},
         guide_images=_guide_images(settings, confined_to, urls, size),
+        warnings=warnings,
     )
 
 
@@ -154,6 +173,35 @@ def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -
             setting=NAME.video_mask_path)
         mask_frames = tuple(extracted[: settings.max_frames])
     return replace(inputs, video_frames=frames, mask_frames=mask_frames)
+
+
+def _check_hybrid_video(file: InputFile, settings: Settings) -> tuple[str, ...]:
+    """Hybrid video's input video, before frame 0: it has at least two selected frames (its
+    composite and motion start at frame 1), as many as a run of max_frames needs when the init
+    image stands in for its frames, and its first selected frame decodes. Frames of another
+    size than the render are resized to it (stretched when the shape differs, as in Deforum):
+    said once as a warning."""
+    total = count_video_frames(file)
+    if total == 0:
+        raise RenderError(f"{file.name} has no frames", setting=file.setting)
+    selected = frame_selection(settings).indices(total)
+    if len(selected) < 2:
+        raise RenderError(f"gives {len(selected)} frame; hybrid video needs at least 2 (its "
+                          "composite and motion start at frame 1)", setting=file.setting)
+    if not length_follows_video(settings) and len(selected) < settings.max_frames:
+        raise RenderError(f"the video gives {len(selected)} frames but the run needs "
+                          f"{settings.max_frames} for hybrid motion", setting=file.setting)
+    frames = read_video_frames(file, FrameSelection(1, selected[0], selected[0]))
+    first = next(iter(frames), None)
+    frames.close()
+    if first is None:
+        raise RenderError(f"no frame of {file.name} decodes", setting=file.setting)
+    height, width = first[1].shape[:2]
+    if (width, height) == (settings.W, settings.H):
+        return ()
+    how = "resized" if width * settings.H == height * settings.W else "stretched"
+    return (f"{file.setting}: the video's {width}x{height} frames are {how} to the render's "
+            f"{settings.W}x{settings.H} for hybrid video",)
 
 
 def mask_video_selection(settings: Settings) -> FrameSelection:

@@ -51,7 +51,7 @@ def _path_settings_read(settings: Settings) -> list[str]:
         read.append(NAME.video_mask_path)
     if applies(settings, NAME.color_coherence_image_path):
         read.append(NAME.color_coherence_image_path)
-    if settings.animation_mode == Mode.VIDEO_INPUT:
+    if settings.animation_mode == Mode.VIDEO_INPUT or hybrid_reads_video(settings):
         read.append(NAME.video_init_path)
     if _uses_soundtrack_file(settings):
         read.append(NAME.soundtrack_path)
@@ -126,6 +126,26 @@ def _mask_expression_files(settings: Settings) -> list[FileRead]:
                     raise SettingsError(f"names more than {MAX_MASK_FILES} different mask files",
                                         setting=name, keyframe=keyframe.index)
     return list(found.values())
+
+
+def uses_hybrid_video(settings: Settings) -> bool:
+    """Hybrid video is on: a hybrid composite or hybrid motion in 2D or 3D."""
+    return (applies(settings, NAME.hybrid_composite)
+            and (settings.hybrid_composite != "None" or settings.hybrid_motion != "None"))
+
+
+def hybrid_reads_video(settings: Settings) -> bool:
+    """Hybrid video reads the input video: for its frames, unless the init image stands in for
+    them, and for its motion."""
+    return uses_hybrid_video(settings) and (
+        not settings.hybrid_use_init_image or settings.hybrid_motion != "None")
+
+
+def length_follows_video(settings: Settings) -> bool:
+    """The run has as many frames as the input video gives: Video Input, and hybrid video
+    (as in Deforum) unless the init image stands in for the video."""
+    return settings.animation_mode == Mode.VIDEO_INPUT or (
+        uses_hybrid_video(settings) and not settings.hybrid_use_init_image)
 
 
 def _uses_soundtrack_file(settings: Settings) -> bool:

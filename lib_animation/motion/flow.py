@@ -6,7 +6,8 @@ the flow vector in ``b``.
 
 Methods: ``dis_medium`` (OpenCV's MEDIUM preset), ``dis_fine`` (MEDIUM refined down to full
 resolution with more gradient-descent iterations, like Deforum's "DIS Fine"; slower) and
-``farneback``. All three are deterministic: the same two frames give the same flow bytes.
+``farneback`` (with the parameters Deforum passes). All three are deterministic: the same two
+frames give the same flow bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from lib_animation.motion.coords import pixel_axes
 from lib_animation.motion.resample import check_image, check_modes, remap_opencv
 
 FLOW_METHODS = ("dis_medium", "dis_fine", "farneback")
+# The flow settings' choices -> these methods.
+FLOW_METHOD_OF_SETTING = {
+    "DIS Medium": "dis_medium", "DIS Fine": "dis_fine", "Farneback": "farneback",
+}  # fmt: skip
 
 
 def _dis(method: str) -> cv2.DISOpticalFlow:
@@ -48,8 +53,8 @@ def estimate_flow(a: np.ndarray, b: np.ndarray, method: str = "dis_medium") -> n
         raise ValueError(f"flow frames differ in size: {grey_a.shape} and {grey_b.shape}")
     if method == "farneback":
         flow = cv2.calcOpticalFlowFarneback(
-            grey_a, grey_b, None, pyr_scale=0.5, levels=5, winsize=15, iterations=3,
-            poly_n=5, poly_sigma=1.2, flags=cv2.OPTFLOW_FARNEBACK_GAUSSIAN,
+            grey_a, grey_b, None, pyr_scale=0.5, levels=5, winsize=21, iterations=5,
+            poly_n=7, poly_sigma=1.2, flags=0,
         )
     else:
         flow = _dis(method).calc(grey_a, grey_b, None)

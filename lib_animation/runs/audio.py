@@ -74,9 +74,7 @@ def run_audio(settings: Settings, *, confined_to: Sequence[Path] | None = None,
         raise SettingsError("no audio to analyse", setting=NAME.audio_path,
                             hint=f"set {NAME.audio_path}, or {NAME.add_soundtrack} File with a "
                             f"{NAME.soundtrack_path}")
-    count = None
-    if settings.animation_mode == Mode.VIDEO_INPUT:
-        count = video_frame_count(settings, confined_to=confined_to, urls=urls)
+    count = video_frame_count(settings, confined_to=confined_to, urls=urls)
     timing = plan_timing(settings, max_frames=count)
     return analyse_audio(source, fps=timing.fps, frames=timing.frames,
                          options=audio_options(settings))

@@ -9,7 +9,7 @@ from its saved settings and the audio analysis it keeps.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lib_animation.errors import SettingsError
@@ -40,7 +40,7 @@ from lib_animation.runs.record import (
     host_identity,
     load_origin,
 )
-from lib_animation.schema import NAME, Mode, Settings
+from lib_animation.schema import NAME, Settings
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def check_run(settings: Settings, host: Host | None = None, *,
         host.check_names(names_in_use(plan))
         check_upscale(plan.settings, host)
     check_interpolated_video(plan.settings)
-    return CheckedRun(plan, inputs)
+    return CheckedRun(replace(plan, warnings=(*plan.warnings, *inputs.warnings)), inputs)
 
 
 def check_interpolated_video(settings: Settings) -> None:
@@ -135,7 +135,8 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
     host.check_names(names_in_use(plan))
     check_upscale(plan.settings, host)
     check_interpolated_video(plan.settings)
-    return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
+    return Run(folder, plan, inputs, (*plan.warnings, *inputs.warnings), resumed=True,
+               remake_from=remake_from)
 
 
 def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
@@ -144,9 +145,7 @@ def plan_run(settings: Settings, *, confined_to: Sequence[Path] | None = None,
     inside `confined_to`, when given; by URL only through `urls`); a Parseq manifest's file or
     URL is read the same way, and the plan's settings keep the manifest itself."""
     settings = with_manifest_read(settings, confined_to=confined_to, urls=urls)
-    count = None
-    if settings.animation_mode == Mode.VIDEO_INPUT:
-        count = video_frame_count(settings, confined_to=confined_to, urls=urls)
+    count = video_frame_count(settings, confined_to=confined_to, urls=urls)
     return _planned(settings, count, confined_to, urls)
 
 

@@ -102,6 +102,7 @@ LAYOUT: tuple[Panel, ...] = (
     Panel("Prompts", groups=("prompts",)),
     Panel("Init / Video Input", groups=("init", "guided_images", "mask", "video_input",
                                         "parseq")),
+    Panel("Hybrid Video", groups=("hybrid",)),
     Panel("Audio", groups=("audio",)),
     Panel("Output", groups=("output", "resume")),
 )  # fmt: skip

@@ -93,12 +93,12 @@ def test_a_misspelt_setting_name_fails_at_once():
 @pytest.mark.parametrize(
     ("mode", "used", "unused"),
     [
-        ("2D", ["zoom", "angle", "translation_x", "border", "strength_schedule"],
-         ["translation_z", "fov_schedule", "video_init_path"]),
-        ("3D", ["translation_z", "fov_schedule", "translation_x", "padding_mode"],
-         ["zoom", "angle", "border", "video_init_path"]),
+        ("2D", ["zoom", "angle", "translation_x", "border", "strength_schedule", "hybrid_motion"],
+         ["translation_z", "fov_schedule", "color_coherence_video_every_N_frames"]),
+        ("3D", ["translation_z", "fov_schedule", "translation_x", "padding_mode", "hybrid_motion"],
+         ["zoom", "angle", "border", "color_coherence_video_every_N_frames"]),
         ("Video Input", ["video_init_path", "strength_schedule", "noise_schedule"],
-         ["zoom", "translation_z", "diffusion_cadence", "max_frames"]),
+         ["zoom", "translation_z", "diffusion_cadence", "max_frames", "hybrid_motion"]),
         ("Interpolation", ["cfg_scale_schedule", "sampler", "animation_prompts", "max_frames"],
          ["strength_schedule", "noise_schedule", "zoom", "color_coherence", "use_init"]),
     ],

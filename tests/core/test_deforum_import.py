@@ -74,7 +74,7 @@ def test_misspelt_deforum_keys_get_a_suggestion(tmp_path):
 
 
 FEATURES_ON = {
-    "hybrid_motion": "Optical Flow", "hybrid_composite": "Normal", "hybrid_flow_method": "DIS",
+    "hybrid_generate_human_masks": "PNGs",
     "cn_1_enabled": True, "cn_1_model": "control_canny", "cn_3_enabled": "true",
     "use_looper": True, "init_images": '{"0": "a.png"}', "blendFactorMax": "0:(0.35)",
     "use_mask": True, "mask_schedule": '0: ("{video_mask} & [circle.png]")',
@@ -86,23 +86,39 @@ FEATURES_ON = {
 def test_each_deforum_feature_a_file_turns_on_is_named_once():
     loaded = loads_settings(json.dumps(FEATURES_ON))
     assert sorted(loaded.warnings) == sorted([
-        "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
+        "hybrid_generate_human_masks = PNGs: hybrid human masks are not supported yet; "
+        "rendering without them",
         "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
     ])  # fmt: skip
     assert loaded.settings.use_mask is True
 
 
-def test_the_issue_example_of_hybrid_motion():
-    loaded = loads_settings(json.dumps({"hybrid_motion": "Optical Flow"}))
+def test_a_deforum_hybrid_video_file_loads_without_a_warning():
+    loaded = loads_settings(json.dumps({
+        "hybrid_motion": "Optical Flow", "hybrid_composite": "Normal",
+        "hybrid_flow_method": "DIS Medium", "hybrid_generate_inputframes": True,
+        "hybrid_generate_human_masks": "None", "hybrid_comp_mask_type": "Difference",
+        "hybrid_comp_alpha_schedule": "0:(0.3)", "hybrid_flow_factor_schedule": "0:(1)",
+    }))
+    assert loaded.warnings == ()
+    assert (loaded.settings.hybrid_motion, loaded.settings.hybrid_composite,
+            loaded.settings.hybrid_comp_mask_type) == ("Optical Flow", "Normal", "Difference")
+
+
+def test_deforum_raft_hybrid_flow_becomes_dis_fine_and_an_old_switch_a_mode():
+    loaded = loads_settings(json.dumps({
+        "hybrid_motion": "Optical Flow", "hybrid_flow_method": "RAFT", "hybrid_composite": True,
+    }))
     assert loaded.warnings == (
-        "hybrid_motion = Optical Flow: hybrid video is not supported yet; rendering without it",
-    )
+        "hybrid_flow_method: RAFT needs downloaded weights; using DIS Fine",)
+    assert loaded.settings.hybrid_flow_method == "DIS Fine"
+    assert loaded.settings.hybrid_composite == "Normal"
 
 
 # Deforum's upscaling keys are settings now: a wrong value is a settings error, not a feature.
 _feature_keys = st.sampled_from(sorted(
     key for key in set(FEATURES_ON) - set(BY_NAME) if not key.startswith("r_upscale_")) + [
-    "cn_2_enabled", "cn_5_weight", "hybrid_motion",
+    "cn_2_enabled", "cn_5_weight", "hybrid_generate_human_masks",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 

@@ -60,7 +60,8 @@ def test_every_setting_a_mode_uses_is_shown_and_nothing_else(mode):
 
 def test_the_groups_are_the_ones_deforum_users_know():
     titles = [panel.title for panel in model.LAYOUT]
-    assert titles == ["Run", "Keyframes", "Prompts", "Init / Video Input", "Audio", "Output"]
+    assert titles == ["Run", "Keyframes", "Prompts", "Init / Video Input", "Hybrid Video", "Audio",
+                      "Output"]
     keyframes = model.LAYOUT[1]
     assert [p.title for p in keyframes.panels] == [
         "Motion", "Noise", "Coherence", "Anti Blur", "Depth Warping & FOV", "Strength", "CFG",

@@ -17,7 +17,7 @@ from tests.inputs.media_files import png_claiming, write_png, write_test_video, 
 from tests.inputs.test_inputs_allowed import CASES, READ_BY
 from tests.inputs.test_inputs_urls import RED
 from tests.inputs.web_server import web_server
-from tests.webui.harness import SMALL, manager, start
+from tests.webui.harness import SMALL, manager, start, wait
 
 
 def _output_dir() -> Path:
@@ -90,6 +90,36 @@ def test_a_path_inside_is_read(fake_webui, name, switches):
     body = {**SMALL, **_inside_files(), **switches}
     answer = webui.client().post("/keyframes/v1/validate", json=body)
     assert answer.status_code == 200, answer.text
+
+
+def test_a_deforum_hybrid_job_renders_in_the_webui_without_a_warning(fake_webui):
+    webui = start(fake_webui)
+    client = webui.client()
+    video = write_test_video(_inputs_dir() / "hybrid.mp4", count=5)
+    deforum = {**SMALL, "animation_mode": "3D", "use_depth_warping": False,
+               "video_init_path": str(video),
+               "hybrid_generate_inputframes": True, "hybrid_generate_human_masks": "None",
+               "hybrid_composite": "Before Motion", "hybrid_motion": "Optical Flow",
+               "hybrid_flow_method": "DIS Medium", "hybrid_comp_mask_type": "Video Depth"}
+    answer = client.post("/keyframes/v1/jobs", json=deforum)
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["warnings"] == []
+    job = client.get(f"/keyframes/v1/jobs/{wait(answer.json()['id']).id}").json()
+    assert job["state"] == "done", job["error"]
+    assert job["frame"] == job["frames"] == 5
+
+
+def test_a_one_frame_hybrid_video_is_422_before_any_job(fake_webui):
+    webui = start(fake_webui)
+    short = write_test_video(_inputs_dir() / "one.mp4", count=1)
+    for route in ("/keyframes/v1/jobs", "/keyframes/v1/validate"):
+        answer = webui.client().post(route, json={
+            **SMALL, "hybrid_motion": "Optical Flow", "video_init_path": str(short)})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"]["error"] == (
+            "video_init_path: gives 1 frame; hybrid video needs at least 2 (its composite and "
+            "motion start at frame 1)")
+    assert manager().jobs() == []
 
 
 def test_api_clients_cannot_widen_the_allowed_folders_through_the_webuis_options(fake_webui,
