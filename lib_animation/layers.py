@@ -21,7 +21,10 @@ class Layer:
 LAYERS = (
     Layer("faces", "the command line and the WebUI adapter",
           ("cli.py", "render_cli.py", "__main__.py", "webui/"),
-          ("runs", "settings", "plan", "hosts", "declaration", "grammar", "base")),
+          ("batches", "runs", "settings", "plan", "hosts", "declaration", "grammar", "base")),
+    Layer("batches", "batches and sweeps over the run service; their summary and contact sheet",
+          ("batches/",),
+          ("runs", "settings", "plan", "hosts", "files", "declaration", "grammar", "base")),
     Layer("runs", "a run's life: start, open, render, finish, state; the faces' one path",
           ("runs/",),
           ("loop", "settings", "plan", "audio", "hosts", "output", "inputs", "pixels",
