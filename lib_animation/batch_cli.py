@@ -122,7 +122,7 @@ def run_batch_command(arguments: argparse.Namespace) -> int:
     else:
         workers = _workers(hosts, arguments.api_auth)
         warnings = check_items(spec.items, [worker.make_host() for worker in workers],
-                               urls=UrlFetcher())
+                               urls=UrlFetcher()).warnings
     for warning in warnings:
         print(warning, file=sys.stderr)
     if folder is None:

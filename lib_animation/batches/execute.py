@@ -19,7 +19,7 @@ from typing import Any
 from lib_animation.batches.items import BatchItem
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.frame_requests import names_in_use
-from lib_animation.host import Host
+from lib_animation.host import Host, NamesInUse
 from lib_animation.runs import (
     SETTINGS_NAME,
     RenderOptions,
@@ -72,18 +72,26 @@ class Worker:
 ItemProgress = Callable[[str, RenderProgress], None]
 
 
+@dataclass(frozen=True)
+class CheckedItems:
+    warnings: list[str]
+    names: dict[str, NamesInUse]  # each item's sampler, scheduler and checkpoint names
+
+
 def check_items(items: Sequence[BatchItem], hosts: Sequence[Host] = (), *,
-                urls: UrlFetcher | None = None) -> list[str]:
+                urls: UrlFetcher | None = None) -> CheckedItems:
     """Plan every item, read its input files and check its sampler, scheduler and checkpoint
     names with every host, before the first frame of the first run. Every problem at once, each
-    naming its item; the plans' warnings otherwise."""
+    naming its item; the plans' warnings and names otherwise."""
     problems: list[KeyframesError] = []
     warnings: list[str] = []
+    names: dict[str, NamesInUse] = {}
     for item in items:
         try:
             plan = check_run(item.settings, urls=urls).plan
+            names[item.name] = names_in_use(plan)
             for host in hosts:
-                host.check_names(names_in_use(plan))
+                host.check_names(names[item.name])
         except KeyframesErrors as errors:
             problems += [_named(error, item.name) for error in errors.errors]
             continue
@@ -95,7 +103,7 @@ def check_items(items: Sequence[BatchItem], hosts: Sequence[Host] = (), *,
         raise problems[0]
     if problems:
         raise KeyframesErrors(problems)
-    return warnings
+    return CheckedItems(warnings, names)
 
 
 def render_item(item: BatchItem, batch_folder: Path, host: Host, *,

@@ -62,7 +62,7 @@ def expand(bases: Sequence[BaseSettings], sweep: Sweep) -> list[BatchItem]:
                                for name, value in values.items()}
             settings = swept_settings(base.settings, values, item=f"run {index} ({base.label})")
             name = item_name(index, width, labels)
-            varied = source | values
+            varied = source | {name: settings[name] for name in values}
             items.append(BatchItem(name, varied, settings.replace(**{NAME.batch_name: name})))
     return items
 
