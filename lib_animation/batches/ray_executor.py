@@ -67,7 +67,8 @@ def connect_ray(address: str, urls: Sequence[str], *, auth: str | None = None) -
         else:
             ray.init(address=address, log_to_driver=False)
     available = ray.cluster_resources()
-    for url, resource in resources.items():
+    for url in urls:
+        resource = webui_resource(url)
         if available.get(resource, 0) < 1:
             if started_here:
                 ray.shutdown()
