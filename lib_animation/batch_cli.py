@@ -4,7 +4,6 @@ with sweeps, on the preview host, one WebUI or several (one worker each), or a R
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
@@ -13,11 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from lib_animation.atomic_files import write_text_atomic
 from lib_animation.batches import (
     FAILED,
+    GRID,
     INTERRUPTED,
     NOT_RUN,
+    ZIP,
     BatchItem,
     BatchSpec,
     RunOutcome,
@@ -31,24 +31,23 @@ from lib_animation.batches import (
     expand,
     is_batch_file,
     load_batch_file,
+    load_workers,
     open_batch_folder,
     parse_sweep_option,
     run_on_workers,
+    save_workers,
+    summary_text,
     write_contact_sheet,
     write_summary,
 )
-from lib_animation.batches.summary import summary_text
-from lib_animation.batches.sweep import GRID, ZIP
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.host import PreviewHost
 from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
 from lib_animation.presets import user_presets_dir
-from lib_animation.render_progress import RenderProgress
-from lib_animation.runs import UrlFetcher
+from lib_animation.runs import RenderProgress, UrlFetcher
 
 EXIT_OK, EXIT_INVALID, EXIT_INTERRUPTED = 0, 2, 130
 DEFAULT_MAX_RUNS = 100
-WORKERS_FILE = "workers.json"  # the hosts a batch was started with, for its resume
 PLAIN_UPDATE_S = 2.0
 
 
@@ -104,7 +103,7 @@ def run_batch_command(arguments: argparse.Namespace) -> int:
     if arguments.resume:
         folder = Path(arguments.resume)
         spec = open_batch_folder(folder)
-        hosts = _hosts_of(arguments, _recorded_hosts(folder))
+        hosts = _hosts_of(arguments, load_workers(folder))
     else:
         spec = _spec(arguments)
         hosts = _hosts_of(arguments, None)
@@ -127,7 +126,7 @@ def run_batch_command(arguments: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     if folder is None:
         folder = create_batch_folder(spec, Path(arguments.out or "outputs"), arguments.name)
-        write_text_atomic(folder / WORKERS_FILE, json.dumps(hosts) + "\n")
+        save_workers(folder, hosts)
     print(f"batch folder: {folder} ({len(spec.items)} runs)", file=sys.stderr)
     progress = BatchProgress(sys.stderr, spec.items)
     stop = threading.Event()
@@ -201,14 +200,6 @@ def _hosts_of(arguments: argparse.Namespace, recorded: dict[str, Any] | None) ->
     host = arguments.host or ("webui" if arguments.url or arguments.ray else "preview")
     urls = list(dict.fromkeys(arguments.url)) or ([DEFAULT_URL] if host == "webui" else [])
     return {"host": host, "urls": urls, "ray": arguments.ray}
-
-
-def _recorded_hosts(folder: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((folder / WORKERS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _workers(hosts: dict[str, Any], auth: str | None) -> list[Worker]:

@@ -27,13 +27,16 @@ from lib_animation.batches.execute import (
 from lib_animation.batches.folder import (
     BATCH_FILE,
     create_batch_folder,
+    load_workers,
     open_batch_folder,
+    save_workers,
 )
 from lib_animation.batches.items import BaseSettings, BatchItem, expand
 from lib_animation.batches.summary import (
     SUMMARY_JSON,
     SUMMARY_TEXT,
     batch_summary,
+    summary_text,
     write_summary,
 )
 from lib_animation.batches.sweep import (
@@ -72,10 +75,13 @@ __all__ = [
     "expand",
     "is_batch_file",
     "load_batch_file",
+    "load_workers",
     "open_batch_folder",
     "parse_sweep_option",
     "render_item",
     "run_on_workers",
+    "save_workers",
+    "summary_text",
     "sweep_from_data",
     "write_contact_sheet",
     "write_summary",

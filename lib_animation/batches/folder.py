@@ -7,6 +7,7 @@ import json
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from lib_animation.atomic_files import write_text_atomic
 from lib_animation.batch_name import run_folder, safe_folder_name
@@ -14,6 +15,7 @@ from lib_animation.batches.batch_file import BatchSpec, load_batch_file
 from lib_animation.errors import RenderError
 
 BATCH_FILE = "batch.json"
+WORKERS_FILE = "workers.json"  # the hosts a batch was started with, for its resume
 SHARED_MARKER = ".keyframes-batch"  # a worker that reads this token writes here directly
 MAX_NAME_ATTEMPTS = 1000
 
@@ -60,3 +62,16 @@ def shares_folder(folder: Path, token: str) -> bool:
         return (Path(folder) / SHARED_MARKER).read_text(encoding="utf-8") == token
     except OSError:
         return False
+
+
+def save_workers(folder: Path, workers: dict[str, Any]) -> None:
+    write_text_atomic(Path(folder) / WORKERS_FILE, json.dumps(workers) + "\n")
+
+
+def load_workers(folder: Path) -> dict[str, Any] | None:
+    """The hosts the batch was started with (None when the folder does not say)."""
+    try:
+        data = json.loads((Path(folder) / WORKERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
