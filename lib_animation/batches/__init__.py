@@ -26,8 +26,10 @@ from lib_animation.batches.execute import (
 )
 from lib_animation.batches.folder import (
     BATCH_FILE,
+    batch_folders,
     create_batch_folder,
     load_workers,
+    named_batch_folder,
     open_batch_folder,
     save_workers,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "Sweep",
     "Worker",
     "bases_from_sources",
+    "batch_folders",
     "batch_from_data",
     "batch_summary",
     "check_items",
@@ -76,6 +79,7 @@ __all__ = [
     "is_batch_file",
     "load_batch_file",
     "load_workers",
+    "named_batch_folder",
     "open_batch_folder",
     "parse_sweep_option",
     "render_item",

@@ -49,6 +49,23 @@ def open_batch_folder(folder: Path) -> BatchSpec:
     return load_batch_file(folder / BATCH_FILE)
 
 
+def named_batch_folder(output_dir: Path, name: str) -> Path | None:
+    """The batch folder called `name` inside `output_dir`; None for any other name (a path,
+    `..`, a name no batch folder could have)."""
+    if not name or safe_folder_name(name) != name:
+        return None
+    folder = Path(output_dir) / name
+    return folder if (folder / BATCH_FILE).is_file() else None
+
+
+def batch_folders(output_dir: Path) -> list[Path]:
+    """Every batch folder directly inside `output_dir`."""
+    root = Path(output_dir)
+    if not root.is_dir():
+        return []
+    return sorted(entry for entry in root.iterdir() if (entry / BATCH_FILE).is_file())
+
+
 def shared_token(folder: Path) -> str:
     """A fresh token in the batch folder: a worker that finds it there shares the folder."""
     token = secrets.token_hex(16)
