@@ -14,7 +14,7 @@ from lib_animation.batches.items import BatchItem
 from lib_animation.runs import frame_path, frames_on_disk, read_run_state
 
 CONTACT_SHEET = "contact-sheet.png"
-THUMB_WIDTH = 192
+THUMB_WIDTH = 160
 PAD = 8
 LABEL_HEIGHT = 16
 CHARACTER_WIDTH = 6  # the default bitmap font
@@ -54,7 +54,7 @@ def write_contact_sheet(batch_folder: Path, items: Sequence[BatchItem]) -> Path:
                 sheet.paste(image, (left, top + LABEL_HEIGHT))
     target = Path(batch_folder) / CONTACT_SHEET
     buffer = BytesIO()
-    sheet.save(buffer, format="PNG")
+    sheet.save(buffer, format="PNG", optimize=True)
     return write_atomic(target, buffer.getvalue())
 
 

@@ -26,6 +26,7 @@ from lib_animation.runs import UrlFetcher
 from lib_animation.schema import BY_NAME, NAME, SETTINGS, Settings
 from lib_animation.setting_kinds import FLOAT, INT, MAX_TEXT_LENGTH, PATH, SCHEDULE_KINDS
 from lib_animation.webui import tab_actions as actions
+from lib_animation.webui import tab_batch
 from lib_animation.webui import tab_model as model
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
 from lib_animation.webui.tab_actions import Catalog, TabContext
@@ -56,6 +57,7 @@ def webui_context(manager: JobManager) -> TabContext:
     anyone on the network can reach the page, input files are confined as for the API."""
     from modules import paths_internal, shared
 
+    from lib_animation.webui.entry import batch_queue
     from lib_animation.webui.host import WebUICatalog
     from lib_animation.webui.options import current_options
 
@@ -70,6 +72,7 @@ def webui_context(manager: JobManager) -> TabContext:
 
     return TabContext(
         manager=manager,
+        batches=batch_queue(),
         catalog=WebUICatalog(),
         presets_dir=lambda: current_options().presets_dir,
         last_settings_file=lambda: own / "last-settings.json",
@@ -337,6 +340,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         _wire_presets(ui, context)
         _wire_run(ui, context)
         _wire_runs(ui, context)
+        tab_batch.wire_batch(ui, context)
         # Page load: the last used settings, the plan, the runs list.
         load_event = blocks.load(lambda: model.ui_values(actions.restored_settings(context)),
                                  None, ui.controls, queue=False)
@@ -437,6 +441,7 @@ def _side_column(ui: SimpleNamespace, context: TabContext) -> None:
                                      columns=4, height="auto", allow_preview=False,
                                      elem_id="keyframes_runs", object_fit="cover")
                 ui.run_ids = gr.State([])
+            tab_batch.batch_section(ui)
 
 
 def _wire_fields(tab: _Tab) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
+from lib_animation.errors import KeyframesError
 from tests.webui.harness import SMALL, manager, start, wait
 
 
@@ -96,3 +99,24 @@ def test_a_batch_is_cancelled_and_resumed_as_one(fake_webui):
     assert [run["id"] for run in view["runs"]] == [run["id"] for run in body["runs"]]
     assert client.get("/keyframes/v1/batches/..%2F..").status_code == 404
     assert client.delete("/keyframes/v1/batches/nope").status_code == 404
+
+
+def test_the_tabs_batch_section_queues_the_form_crossed_with_its_sweep(fake_webui):
+    from lib_animation.schema import Settings
+    from lib_animation.webui import tab_model as model
+    from lib_animation.webui.tab import webui_context
+    from lib_animation.webui.tab_batch import batch_markdown, start_batch
+    from tests.webui.harness import ROOT
+
+    fake_webui(extensions={"keyframes": ROOT}, args=[])
+    context = webui_context(manager())
+    values = model.ui_values(Settings(SMALL))
+    view = start_batch(context, values, "seed=5,6\n\nsteps=3", False, "tabbed")
+    assert [job.id for job in view.jobs] == ["tabbed~1_seed=5_steps=3",
+                                             "tabbed~2_seed=6_steps=3"]
+    for job in view.jobs:
+        assert wait(job.id).state == "done"
+    shown = batch_markdown(context.batches.get("tabbed"))
+    assert "**tabbed**: done, 2 of 2 done" in shown and "| 2_seed=6_steps=3 | done | 6/6 |" in shown
+    with pytest.raises(KeyframesError, match="seeds: not a Keyframes setting"):
+        start_batch(context, values, "seeds=1,2", False, None)
