@@ -24,6 +24,7 @@ from typing import Any
 from lib_animation.batch_name import safe_folder_name
 from lib_animation.batches.items import BaseSettings, BatchItem, expand
 from lib_animation.batches.sweep import HARD_MAX_RUNS, Sweep, sweep_from_data
+from lib_animation.deforum_import import DEFORUM_BATCH_FILES, deforum_batch_files
 from lib_animation.errors import KeyframesError, SettingsError
 from lib_animation.presets import load_file_or_preset, load_preset
 from lib_animation.schema import NAME
@@ -113,13 +114,38 @@ def batch_from_data(data: Any, *, source: str, folder: Path, presets_dir: Path |
 
 def bases_from_sources(sources: list[str], presets_dir: Path | None) -> tuple[
         list[BaseSettings], list[str]]:
-    """The command line's settings files and presets as a batch's base settings."""
+    """The command line's settings files and presets as a batch's base settings; a Deforum
+    file in batch mode stands for the settings files it lists."""
     bases, warnings = [], []
-    for source in sources:
+    for source in (listed for given in sources for listed in _deforum_batch(given)):
         loaded = load_file_or_preset(source, presets_dir)
         warnings += [f"{source}: warning: {warning}" for warning in loaded.warnings]
         bases.append(BaseSettings(_unique_label(Path(source).stem, bases), loaded.settings))
     return bases, warnings
+
+
+def _deforum_batch(source: str) -> list[str]:
+    """The files a Deforum settings file's batch mode lists (each found as written, else beside
+    the file: Deforum records where its upload box kept them), or the source itself."""
+    path = Path(source)
+    if path.suffix.lower() not in (".txt", ".json") or not path.is_file():
+        return [source]
+    data = parse_json(read_settings_text(path), source=source)
+    if not isinstance(data, Mapping) or "format" in data:
+        return [source]
+    listed = deforum_batch_files(data)
+    if not listed:
+        return [source]
+    found = []
+    for entry in listed:
+        candidates = (Path(entry), path.parent / entry, path.parent / Path(entry).name)
+        match = next((str(candidate) for candidate in candidates if candidate.is_file()), None)
+        if match is None:
+            raise SettingsError(f"batch mode lists {_short(entry)}, which is not a file here "
+                                "or beside this file", setting=DEFORUM_BATCH_FILES,
+                                source=source)
+        found.append(match)
+    return found
 
 
 def _recorded(entries: list[Any], recorded: list[bool], sweep: Sweep,

@@ -35,7 +35,7 @@ def register() -> None:
 
     manager = job_manager()
     script_callbacks.on_ui_settings(options.add_options)
-    script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager))
+    script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager, batch_queue()))
     script_callbacks.on_app_started(lambda _demo, app: _started(app, manager))
     before_reload = getattr(script_callbacks, "on_before_reload", None)
     if before_reload is not None:

@@ -28,6 +28,7 @@ from lib_animation.setting_kinds import FLOAT, INT, MAX_TEXT_LENGTH, PATH, SCHED
 from lib_animation.webui import tab_actions as actions
 from lib_animation.webui import tab_batch
 from lib_animation.webui import tab_model as model
+from lib_animation.webui.batches import BatchQueue
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
 from lib_animation.webui.tab_actions import Catalog, TabContext
 from lib_animation.webui.tab_plot import plot_plan
@@ -47,17 +48,16 @@ SYNTAX_REMINDER = (
 # The WebUI ---------------------------------------------------------------------------------------
 
 
-def webui_tab(manager: JobManager):
+def webui_tab(manager: JobManager, batches: BatchQueue | None = None):
     """on_ui_tabs: the tab inside the WebUI, with its catalog, options and Skip."""
-    return [(build_tab(webui_context(manager)), "Keyframes", "keyframes")]
+    return [(build_tab(webui_context(manager, batches)), "Keyframes", "keyframes")]
 
 
-def webui_context(manager: JobManager) -> TabContext:
+def webui_context(manager: JobManager, batches: BatchQueue | None = None) -> TabContext:
     """The tab's context inside the WebUI: its files live in the WebUI's data folder, and where
     anyone on the network can reach the page, input files are confined as for the API."""
     from modules import paths_internal, shared
 
-    from lib_animation.webui.entry import batch_queue
     from lib_animation.webui.host import WebUICatalog
     from lib_animation.webui.options import current_options
 
@@ -72,7 +72,7 @@ def webui_context(manager: JobManager) -> TabContext:
 
     return TabContext(
         manager=manager,
-        batches=batch_queue(),
+        batches=batches,
         catalog=WebUICatalog(),
         presets_dir=lambda: current_options().presets_dir,
         last_settings_file=lambda: own / "last-settings.json",

@@ -138,3 +138,30 @@ def test_ray_without_ray_installed_says_how_to_install_it(tmp_path, small_file, 
     err = capsys.readouterr().err
     assert "--ray needs Ray, which is not installed" in err
     assert "pip install -e '.[ray]'" in err
+
+
+def test_a_deforum_file_in_batch_mode_renders_the_files_it_lists(tmp_path, small_file, capsys):
+    from lib_animation.settings_files import load_settings
+    from tests.batches.conftest import SMALL
+
+    small_file("first.txt", seed=1)
+    second = small_file("second.txt", seed=2)
+    deforum = tmp_path / "deforum.txt"
+    # Deforum records the paths its upload box kept; the files are found beside this one.
+    deforum.write_text(json.dumps({**SMALL, "override_settings_with_file": True,
+                                   "custom_settings_file": ["/tmp/gradio/x/first.txt",
+                                                            str(second)]}))
+    assert main(["batch", str(deforum), "--out", str(tmp_path / "out"), "--name", "d",
+                 "--no-report"]) == 0, capsys.readouterr().err
+    runs = sorted(path.name for path in (tmp_path / "out" / "d").iterdir() if path.is_dir())
+    assert runs == ["1_source=first", "2_source=second"]
+    settings = json.loads((tmp_path / "out" / "d" / runs[1] / "settings.json").read_text())
+    assert settings["settings"]["seed"] == 2
+    warnings = load_settings(deforum).warnings
+    assert any("render them with `python -m lib_animation batch`" in line for line in warnings)
+    assert not any("not supported" in line or "custom_settings_file" in line.split(":")[0]
+                   for line in warnings)
+    plain = tmp_path / "plain.txt"
+    plain.write_text(json.dumps({**SMALL, "override_settings_with_file": False,
+                                 "custom_settings_file": None}))
+    assert load_settings(plain).warnings == ()

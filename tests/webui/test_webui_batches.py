@@ -104,12 +104,13 @@ def test_a_batch_is_cancelled_and_resumed_as_one(fake_webui):
 def test_the_tabs_batch_section_queues_the_form_crossed_with_its_sweep(fake_webui):
     from lib_animation.schema import Settings
     from lib_animation.webui import tab_model as model
+    from lib_animation.webui.entry import batch_queue
     from lib_animation.webui.tab import webui_context
     from lib_animation.webui.tab_batch import batch_markdown, start_batch
     from tests.webui.harness import ROOT
 
     fake_webui(extensions={"keyframes": ROOT}, args=[])
-    context = webui_context(manager())
+    context = webui_context(manager(), batch_queue())
     values = model.ui_values(Settings(SMALL))
     view = start_batch(context, values, "seed=5,6\n\nsteps=3", False, "tabbed")
     assert [job.id for job in view.jobs] == ["tabbed~1_seed=5_steps=3",
