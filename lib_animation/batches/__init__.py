@@ -10,6 +10,7 @@ from lib_animation.batches.batch_file import (
     batch_from_data,
     is_batch_file,
     load_batch_file,
+    unique_label,
 )
 from lib_animation.batches.contact_sheet import CONTACT_SHEET, write_contact_sheet
 from lib_animation.batches.execute import (
@@ -86,6 +87,7 @@ __all__ = [
     "run_on_workers",
     "save_workers",
     "summary_text",
+    "unique_label",
     "sweep_from_data",
     "write_contact_sheet",
     "write_summary",

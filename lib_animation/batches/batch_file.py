@@ -108,7 +108,7 @@ def batch_from_data(data: Any, *, source: str, folder: Path, presets_dir: Path |
         where = f"{source}: item {index}"
         loaded, label = _load_entry(entry, where, folder, presets_dir)
         warnings += [f"{where}: {warning}" for warning in loaded.warnings]
-        bases.append(BaseSettings(_unique_label(label, bases), loaded.settings))
+        bases.append(BaseSettings(unique_label(label, bases), loaded.settings))
     return BatchSpec(tuple(expand(bases, sweep)), sweep, tuple(warnings))
 
 
@@ -120,7 +120,7 @@ def bases_from_sources(sources: list[str], presets_dir: Path | None) -> tuple[
     for source in (listed for given in sources for listed in _deforum_batch(given)):
         loaded = load_file_or_preset(source, presets_dir)
         warnings += [f"{source}: warning: {warning}" for warning in loaded.warnings]
-        bases.append(BaseSettings(_unique_label(Path(source).stem, bases), loaded.settings))
+        bases.append(BaseSettings(unique_label(Path(source).stem, bases), loaded.settings))
     return bases, warnings
 
 
@@ -236,7 +236,8 @@ def _check_keys(entry: Mapping[str, Any], where: str) -> None:
                             hint="an item has preset, file or settings, and overrides")
 
 
-def _unique_label(label: str, bases: list[BaseSettings]) -> str:
+def unique_label(label: str, bases: list[BaseSettings]) -> str:
+    """`label`, or `label-2`, `label-3`, ... when an earlier base has it."""
     taken = {base.label for base in bases}
     if label not in taken:
         return label

@@ -43,6 +43,7 @@ def write_contact_sheet(batch_folder: Path, items: Sequence[BatchItem]) -> Path:
     for number, (item, row) in enumerate(zip(items, rows, strict=True)):
         top = PAD + number * row_height
         label = f"{item.name.split('_', 1)[0]}  {item.label()}"
+        label = label.encode("latin-1", "replace").decode("latin-1")  # the bitmap font's
         draw.text((PAD, top + 2), label if len(label) <= limit else label[:limit - 3] + "...",
                   fill=TEXT, font=font)
         for column, image in enumerate(row):

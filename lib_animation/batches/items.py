@@ -72,17 +72,17 @@ def item_name(index: int, width: int, labels: Mapping[str, Any]) -> str:
     parts = [f"{index:0{width}d}"] + [f"{key}={_text(value)}" for key, value in labels.items()]
     name = "_".join(parts)
     # Braces would read as batch_name placeholders, spaces make names hard to type.
-    name = name.replace("{", "(").replace("}", ")").replace(" ", "")
+    name = name.replace("{", "(").replace("}", ")").replace(" ", "-")
     return safe_folder_name(name, fallback=f"{index:0{width}d}")
 
 
 def _label_value(name: str, value: Any, sweep: Sweep) -> Any:
     """A value as its label shows it: a constant schedule by its value (`0: (0.6)` as 0.6),
-    short scalars as they are, anything longer by its position in the sweep's list (`#2`)."""
+    short scalars as they are, anything longer by its position in the sweep's list (`@2`)."""
     constant = _CONSTANT_SCHEDULE.match(value) if isinstance(value, str) else None
     text = constant.group(1).strip() if constant else _text(value)
     if isinstance(value, (Mapping, list)) or len(text) > MAX_VALUE_LABEL:
-        return f"#{sweep.values[name].index(value) + 1}"
+        return f"@{sweep.values[name].index(value) + 1}"
     return text if constant else value
 
 

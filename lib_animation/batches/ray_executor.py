@@ -137,7 +137,7 @@ class RayExecutor:
         stop = stop or threading.Event()
         board = ray.remote(num_cpus=0)(ProgressBoard).remote()
         shared = dict(shared) if shared is not None else self._shared(folder)
-        task = ray.remote(render_on_webui)
+        task = ray.remote(max_retries=0)(render_on_webui)
         free, pending = list(self.urls), deque(items)
         running: dict[Any, tuple[BatchItem, str]] = {}
         outcomes: dict[str, RunOutcome] = {}

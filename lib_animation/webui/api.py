@@ -25,7 +25,14 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from modules import shared
 from starlette.concurrency import run_in_threadpool
 
-from lib_animation.batches import BaseSettings, BatchSpec, Sweep, expand, sweep_from_data
+from lib_animation.batches import (
+    BaseSettings,
+    BatchSpec,
+    Sweep,
+    expand,
+    sweep_from_data,
+    unique_label,
+)
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.job_settings import JobSettings, job_settings
 from lib_animation.presets import list_presets
@@ -293,8 +300,7 @@ def batch_request(body: Any, settings_of: Callable[[Any], JobSettings]) -> tuple
         loaded = settings_of(entry).loaded
         label = entry.get("preset") if isinstance(entry, Mapping) else None
         label = label if isinstance(label, str) else f"item{index}"
-        bases.append(BaseSettings(f"{label}-{index}" if len(entries) > 1 else label,
-                                  loaded.settings))
+        bases.append(BaseSettings(unique_label(label, bases), loaded.settings))
         warnings += [f"item {index}: {warning}" for warning in loaded.warnings]
     return BatchSpec(tuple(expand(bases, sweep)), sweep, tuple(warnings)), name
 

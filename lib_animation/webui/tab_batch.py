@@ -5,7 +5,7 @@ shown."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -31,29 +31,29 @@ SWEEP_HINT = "One setting a line: seed=1,2,3 or strength_schedule=[\"0:(0.5)\", 
 
 def batch_section(ui: SimpleNamespace) -> None:
     """The Batch tab among the results tabs."""
-    with gr.Tab("Batch", id="batch", elem_id="keyframes_tab_batch"):
+    with gr.Tab("Batch", id="batch", elem_id="keyframes_tab_batches"):
         ui.batch_sweep = gr.Textbox(label="Sweep", lines=3, placeholder=SWEEP_HINT,
-                                    elem_id="keyframes_batch_sweep")
+                                    elem_id="keyframes_batches_sweep")
         with gr.Row():
             ui.batch_zip = gr.Checkbox(False, label="Pair the n-th values (zip) instead of "
-                                       "crossing them", elem_id="keyframes_batch_zip")
-            ui.batch_name = gr.Textbox(label="Batch name", max_lines=1,
-                                       placeholder="batch_TIME", elem_id="keyframes_batch_name")
+                                       "crossing them", elem_id="keyframes_batches_zip")
+            ui.batch_name = gr.Textbox(label="Batch folder", max_lines=1,
+                                       placeholder="batch_TIME", elem_id="keyframes_batches_name")
         with gr.Row():
             ui.batch_queue = gr.Button("Queue batch", variant="primary",
-                                       elem_id="keyframes_batch_queue")
-            ui.batch_refresh = gr.Button("Refresh", size="sm", elem_id="keyframes_batch_refresh")
-        ui.batch_status = gr.HTML("", elem_id="keyframes_batch_status")
+                                       elem_id="keyframes_batches_queue")
+            ui.batch_refresh = gr.Button("Refresh", size="sm", elem_id="keyframes_batches_refresh")
+        ui.batch_status = gr.HTML("", elem_id="keyframes_batches_status")
         with gr.Row():
-            ui.batch_pick = gr.Dropdown(label="Batch", choices=[], elem_id="keyframes_batch_pick",
+            ui.batch_pick = gr.Dropdown(label="Batch", choices=[], elem_id="keyframes_batches_pick",
                                         scale=3)
             ui.batch_cancel = gr.Button("Cancel batch", size="sm",
-                                        elem_id="keyframes_batch_cancel")
+                                        elem_id="keyframes_batches_cancel")
             ui.batch_resume = gr.Button("Resume batch", size="sm",
-                                        elem_id="keyframes_batch_resume")
-        ui.batch_runs = gr.Markdown("", elem_id="keyframes_batch_runs")
+                                        elem_id="keyframes_batches_resume")
+        ui.batch_runs = gr.Markdown("", elem_id="keyframes_batches_runs")
         ui.batch_sheet = gr.Image(label="Contact sheet", interactive=False, type="filepath",
-                                  elem_id="keyframes_batch_sheet", show_download_button=True)
+                                  elem_id="keyframes_batches_sheet", show_download_button=True)
 
 
 def wire_batch(ui: SimpleNamespace, context: TabContext) -> None:
@@ -78,28 +78,32 @@ def wire_batch(ui: SimpleNamespace, context: TabContext) -> None:
         return shown(f"<p>Queued batch <b>{html.escape(view.name)}</b>: "
                      f"{len(view.jobs)} runs.</p>", view.name)
 
-    def act(action, picked, request: gr.Request = None):
+    def act(picked: str | None, action: Callable[[str], Any]) -> dict[Any, Any]:
         if not picked or context.batches is None:
             return shown("", picked)
         try:
-            if action == "cancel":
-                context.batches.cancel(picked)
-            else:
-                context.batches.resume(picked, client=_client(request),
-                                       confined_to=context.readable_dirs(), urls=context.urls())
+            action(picked)
         except (KeyError, KeyframesError) as error:
             return shown(_problems(error), picked)
         return shown("", picked)
 
+    def cancel(picked):
+        return act(picked, lambda name: context.batches.cancel(name))
+
+    def resume(picked, request: gr.Request = None):
+        return act(picked, lambda name: context.batches.resume(
+            name, client=_client(request), confined_to=context.readable_dirs(),
+            urls=context.urls()))
+
+    def refresh(picked):
+        return shown("", picked)
+
     ui.batch_queue.click(queue, [ui.batch_sweep, ui.batch_zip, ui.batch_name, *ui.controls],
                          outputs, show_progress="hidden")
-    ui.batch_refresh.click(lambda picked: shown("", picked), ui.batch_pick, outputs,
-                           queue=False)
-    ui.batch_pick.select(lambda picked: shown("", picked), ui.batch_pick, outputs, queue=False)
-    ui.batch_cancel.click(lambda picked, request: act("cancel", picked, request),
-                          ui.batch_pick, outputs, queue=False)
-    ui.batch_resume.click(lambda picked, request: act("resume", picked, request),
-                          ui.batch_pick, outputs, queue=False)
+    ui.batch_refresh.click(refresh, ui.batch_pick, outputs, queue=False)
+    ui.batch_pick.select(refresh, ui.batch_pick, outputs, queue=False)
+    ui.batch_cancel.click(cancel, ui.batch_pick, outputs, queue=False)
+    ui.batch_resume.click(resume, ui.batch_pick, outputs, queue=False)
 
 
 def start_batch(context: TabContext, values: Sequence[Any], sweep_text: str, pair: bool,

@@ -165,3 +165,15 @@ def test_a_deforum_file_in_batch_mode_renders_the_files_it_lists(tmp_path, small
     plain.write_text(json.dumps({**SMALL, "override_settings_with_file": False,
                                  "custom_settings_file": None}))
     assert load_settings(plain).warnings == ()
+
+
+def test_the_contact_sheet_labels_any_text_and_greys_frames_not_made(tmp_path):
+    from lib_animation.batches import BaseSettings, Sweep, expand, write_contact_sheet
+    from lib_animation.schema import Settings
+
+    items = expand([BaseSettings("a", Settings())],
+                   Sweep({"animation_prompts": ({"0": "猫 ⟶ cat"}, {"0": "a fox"})}))
+    sheet = write_contact_sheet(tmp_path, items)
+    with Image.open(sheet) as image:
+        assert image.width == 3 * THUMB_WIDTH + 32
+        assert image.getpixel((THUMB_WIDTH // 2, 8 + 16 + 10)) == (64, 64, 64)

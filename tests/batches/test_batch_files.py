@@ -72,8 +72,8 @@ def test_long_values_are_named_by_their_place_in_the_list(tmp_path):
     prompts = [{"0": "a red fox in the snow, highly detailed"}, {"0": "a blue whale"}]
     spec = _batch({**FORMAT, "items": [{"settings": {}}],
                    "sweep": {"values": {"animation_prompts": prompts}}}, tmp_path)
-    assert [item.name for item in spec.items] == ["1_animation_prompts=#1",
-                                                  "2_animation_prompts=#2"]
+    assert [item.name for item in spec.items] == ["1_animation_prompts=@1",
+                                                  "2_animation_prompts=@2"]
     assert spec.items[1].settings.animation_prompts == {"0": "a blue whale"}
     assert "a red fox" in spec.items[0].label()
 
