@@ -196,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "interpolation/ on first use)")
     interpolate.set_defaults(handler=_interpolate)
 
+    from lib_animation.batch_cli import add_batch_parser
+
+    add_batch_parser(commands, _batch)
+
     presets = commands.add_parser(
         "presets",
         help="list presets, or save a settings file as your own preset",
@@ -471,6 +475,16 @@ def _render_option_problem(arguments: argparse.Namespace) -> str | None:
     if preview and (arguments.url is not None or arguments.api_auth is not None):
         return "--url and --api-auth are for --host webui"
     return None
+
+
+def _batch(arguments: argparse.Namespace) -> int:
+    from lib_animation.batch_cli import run_batch_command
+
+    try:
+        return run_batch_command(arguments)
+    except KeyframesError as error:
+        _report(error, "batch")
+        return EXIT_INVALID
 
 
 def _ui(arguments: argparse.Namespace) -> int:

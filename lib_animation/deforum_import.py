@@ -299,10 +299,22 @@ DEFORUM_INFO_KEYS = frozenset({
 DEFORUM_UNUSED_KEYS = frozenset({
     "motion_preview_mode", "legacy_colormatch", "midas_weight", "delete_input_frames",
     "store_frames_in_ram", "perlin_w", "perlin_h", "init_sample", "image_path", "outdir",
-    "init_image_box", "override_settings_with_file", "custom_settings_file",
-    "histogram_matching",
+    "init_image_box", "histogram_matching",
 })  # fmt: skip
 """Other Deforum keys Keyframes does not use: listed as ignored, never taken for typos."""
+
+
+# Deforum's batch mode: a settings file that lists other settings files, one run each. The
+# `batch` command renders them (lib_animation.batches); a single render says so.
+DEFORUM_BATCH_SWITCH, DEFORUM_BATCH_FILES = "override_settings_with_file", "custom_settings_file"
+
+
+def deforum_batch_files(values: Mapping[str, Any]) -> list[str]:
+    """The settings files a Deforum file's batch mode lists (none when it is off)."""
+    listed = values.get(DEFORUM_BATCH_FILES)
+    if _is_off(values.get(DEFORUM_BATCH_SWITCH), (False,)) or not isinstance(listed, list):
+        return []
+    return [entry for entry in listed if isinstance(entry, str) and entry]
 
 
 def unknown_key_warnings(unknown: Mapping[str, Any], known: Iterable[str]) -> list[str]:
@@ -314,6 +326,12 @@ def unknown_key_warnings(unknown: Mapping[str, Any], known: Iterable[str]) -> li
     """
     warnings: list[str] = []
     rest = dict(unknown)
+    if deforum_batch_files(rest):
+        warnings.append(f"{DEFORUM_BATCH_SWITCH} is on: this file lists "
+                        f"{len(deforum_batch_files(rest))} settings files for Deforum's batch "
+                        "mode; render them with `python -m lib_animation batch` on this file")
+    rest.pop(DEFORUM_BATCH_SWITCH, None)
+    rest.pop(DEFORUM_BATCH_FILES, None)
     for feature in UNSUPPORTED_FEATURES:
         owned = {key: value for key, value in rest.items() if feature.owns(key)}
         switched = feature.turned_on_by(owned)

@@ -20,8 +20,11 @@ class Layer:
 
 LAYERS = (
     Layer("faces", "the command line and the WebUI adapter",
-          ("cli.py", "render_cli.py", "__main__.py", "webui/"),
-          ("runs", "settings", "plan", "hosts", "declaration", "grammar", "base")),
+          ("cli.py", "render_cli.py", "batch_cli.py", "__main__.py", "webui/"),
+          ("batches", "runs", "settings", "plan", "hosts", "declaration", "grammar", "base")),
+    Layer("batches", "batches and sweeps over the run service; their summary and contact sheet",
+          ("batches/",),
+          ("runs", "loop", "settings", "hosts", "files", "declaration", "base")),
     Layer("runs", "a run's life: start, open, render, finish, state; the faces' one path",
           ("runs/",),
           ("loop", "interpolation", "settings", "plan", "audio", "hosts", "output", "inputs",

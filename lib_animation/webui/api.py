@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from secrets import compare_digest
 from typing import Any
@@ -25,16 +25,27 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from modules import shared
 from starlette.concurrency import run_in_threadpool
 
-from lib_animation.errors import KeyframesError, KeyframesErrors
+from lib_animation.batches import (
+    BaseSettings,
+    BatchSpec,
+    Sweep,
+    expand,
+    sweep_from_data,
+    unique_label,
+)
+from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.job_settings import JobSettings, job_settings
 from lib_animation.presets import list_presets
 from lib_animation.runs import UrlFetcher
 from lib_animation.schema import Settings
+from lib_animation.webui.batches import BatchQueue
 from lib_animation.webui.jobs import JobManager
 from lib_animation.webui.options import KeyframesOptions, current_options
 
 PREFIX = "/keyframes/v1"
 PLAN_FORMS = ("changes", "full")
+BATCH_REQUEST_KEYS = {"items", "sweep", "name"}
+MAX_BATCH_ITEMS = 1000
 
 
 def error_lines(error: KeyframesError) -> list[str]:
@@ -119,16 +130,22 @@ def _parse(raw: bytes) -> Any:
 
 
 def mount(app: FastAPI, manager: JobManager,
-          options: Callable[[], KeyframesOptions] = current_options) -> None:
+          options: Callable[[], KeyframesOptions] = current_options, *,
+          batches: BatchQueue | None = None) -> None:
     """Add the routes to the WebUI's app (on_app_started)."""
     dependencies = _auth_dependencies()
+    batches = batches or BatchQueue(manager, lambda: options().output_dir,
+                                    lambda: options().limits)
 
-    def settings_of(raw: bytes, chosen: KeyframesOptions) -> JobSettings:
-        return job_settings(_parse(raw), base=Settings(chosen.run_defaults()),
+    def settings_of_body(body: Any, chosen: KeyframesOptions) -> JobSettings:
+        return job_settings(body, base=Settings(chosen.run_defaults()),
                             presets_dir=chosen.presets_dir, output_dir=chosen.output_dir,
                             allowed_dirs=chosen.input_dirs,
                             max_inline_bytes=chosen.limits.max_inline_mib * 2**20,
                             urls_allowed=chosen.allow_urls)
+
+    def settings_of(raw: bytes, chosen: KeyframesOptions) -> JobSettings:
+        return settings_of_body(_parse(raw), chosen)
 
     async def body_of(request: Request, chosen: KeyframesOptions) -> bytes:
         return await read_body(request, chosen.limits.max_body_mib * 2**20)
@@ -201,14 +218,91 @@ def mount(app: FastAPI, manager: JobManager,
         raw = await body_of(request, chosen)
         return await run_in_threadpool(plan_answer, raw, chosen, form)
 
+    # Batches ----------------------------------------------------------------------------------
+
+    def start_batch(raw: bytes, chosen: KeyframesOptions, client: str) -> JSONResponse:
+        body = _parse(raw)
+        requests: list[JobSettings] = []  # each item's inline files, removed if refused
+
+        def staged_settings(entry: Any) -> JobSettings:
+            requests.append(settings_of_body(entry, chosen))
+            return requests[-1]
+
+        try:
+            spec, name = _checked(lambda: batch_request(body, staged_settings))
+            staged = [request.staged for request in requests if request.staged]
+            view = _checked(lambda: batches.submit(spec, name=name, client=client,
+                                                   confined_to=[*chosen.input_dirs, *staged],
+                                                   urls=_url_fetcher(chosen), staged=staged))
+        except BaseException:
+            for request in requests:
+                request.discard()
+            raise
+        return JSONResponse({**view.to_json(), "warnings": list(spec.warnings)},
+                            status_code=202)
+
+    async def post_batch(request: Request) -> JSONResponse:
+        chosen = options()
+        raw = await body_of(request, chosen)
+        return await run_in_threadpool(start_batch, raw, chosen, client_of(request))
+
+    def list_batches() -> dict[str, Any]:
+        return {"batches": [view.to_json() for view in batches.batches()]}
+
+    def get_batch(name: str) -> dict[str, Any]:
+        return _job_or_404(batches.get, name).to_json()
+
+    def cancel_batch(name: str) -> dict[str, Any]:
+        return _job_or_404(batches.cancel, name).to_json()
+
+    def resume_batch(name: str, request: Request) -> JSONResponse:
+        chosen = options()
+        view = _checked(lambda: _job_or_404(
+            lambda batch: batches.resume(batch, client=client_of(request),
+                                         confined_to=chosen.input_dirs,
+                                         urls=_url_fetcher(chosen)), name))
+        return JSONResponse(view.to_json(), status_code=202)
+
     routes: list[tuple[str, Callable[..., Any], str]] = [
         ("/jobs", post_job, "POST"), ("/jobs", list_jobs, "GET"),
         ("/jobs/{job_id}", get_job, "GET"), ("/jobs/{job_id}", cancel_job, "DELETE"),
         ("/jobs/{job_id}/resume", resume_job, "POST"), ("/presets", presets, "GET"),
         ("/validate", validate, "POST"), ("/plan", plan_route, "POST"),
+        ("/batches", post_batch, "POST"), ("/batches", list_batches, "GET"),
+        ("/batches/{name}", get_batch, "GET"), ("/batches/{name}", cancel_batch, "DELETE"),
+        ("/batches/{name}/resume", resume_batch, "POST"),
     ]  # fmt: skip
     for path, endpoint, method in routes:
         app.add_api_route(PREFIX + path, endpoint, methods=[method], dependencies=dependencies)
+
+
+def batch_request(body: Any, settings_of: Callable[[Any], JobSettings]) -> tuple[BatchSpec,
+                                                                                str | None]:
+    """A batch request's runs: `items` (each what POST /jobs takes), crossed with `sweep`; and
+    the batch folder's `name`, when given."""
+    if not isinstance(body, Mapping):
+        raise SettingsError("the request body must be a JSON object", source="request")
+    unknown = sorted(str(key) for key in body if key not in BATCH_REQUEST_KEYS)
+    if unknown:
+        raise SettingsError(f"unknown key {unknown[0][:40]!r}", source="request",
+                            hint="a batch has items, sweep and name")
+    entries, name = body.get("items"), body.get("name")
+    if not isinstance(entries, list) or not entries:
+        raise SettingsError("'items' must be a non-empty list of job settings",
+                            source="request")
+    if len(entries) > MAX_BATCH_ITEMS:
+        raise SettingsError(f"a batch has at most {MAX_BATCH_ITEMS} items", source="request")
+    if name is not None and not isinstance(name, str):
+        raise SettingsError("'name' must be text", source="request")
+    sweep = sweep_from_data(body["sweep"], source="request") if "sweep" in body else Sweep()
+    bases, warnings = [], []
+    for index, entry in enumerate(entries, start=1):
+        loaded = settings_of(entry).loaded
+        label = entry.get("preset") if isinstance(entry, Mapping) else None
+        label = label if isinstance(label, str) else f"item{index}"
+        bases.append(BaseSettings(unique_label(label, bases), loaded.settings))
+        warnings += [f"item {index}: {warning}" for warning in loaded.warnings]
+    return BatchSpec(tuple(expand(bases, sweep)), sweep, tuple(warnings)), name
 
 
 def _readable(request: JobSettings, chosen: KeyframesOptions) -> list[Path]:

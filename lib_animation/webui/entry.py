@@ -19,6 +19,7 @@ from lib_animation.webui import compat
 
 LOG = logging.getLogger("keyframes")
 _MANAGER = None  # one job manager per WebUI process, kept across "Reload UI"
+_BATCHES = None  # its batches, kept likewise
 
 
 def register() -> None:
@@ -34,7 +35,7 @@ def register() -> None:
 
     manager = job_manager()
     script_callbacks.on_ui_settings(options.add_options)
-    script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager))
+    script_callbacks.on_ui_tabs(lambda: tab.webui_tab(manager, batch_queue()))
     script_callbacks.on_app_started(lambda _demo, app: _started(app, manager))
     before_reload = getattr(script_callbacks, "on_before_reload", None)
     if before_reload is not None:
@@ -51,7 +52,7 @@ def _started(app, manager) -> None:
     from lib_animation.webui import api
 
     if api_enabled():
-        api.mount(app, manager)
+        api.mount(app, manager, batches=batch_queue())
     manager.ready()
 
 
@@ -65,6 +66,17 @@ def job_manager():
         _MANAGER = JobManager(WebUISession(), lambda: current_options().output_dir,
                               limits=lambda: current_options().limits)
     return _MANAGER
+
+
+def batch_queue():
+    global _BATCHES
+    if _BATCHES is None:
+        from lib_animation.webui.batches import BatchQueue
+        from lib_animation.webui.options import current_options
+
+        _BATCHES = BatchQueue(job_manager(), lambda: current_options().output_dir,
+                              limits=lambda: current_options().limits)
+    return _BATCHES
 
 
 def _problems_tab(problems):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from lib_animation.batches import named_batch_folder
 from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.host import Host
 from lib_animation.plan import FramePlan
@@ -62,6 +63,7 @@ LOG = logging.getLogger("keyframes")
 MAX_ERROR_CHARACTERS = 300
 QUEUED, RUNNING, DONE, FAILED, INTERRUPTED = "queued", "running", "done", "failed", "interrupted"
 LOCAL_CLIENT = "local"
+BATCH_SEPARATOR = "~"  # a batch's run's job id: BATCH~RUN
 _STATE_OF_RUN = {"finished": DONE, "interrupted": INTERRUPTED, "failed": FAILED,
                  "running": INTERRUPTED, "new": INTERRUPTED, "damaged": FAILED}
 
@@ -105,6 +107,7 @@ class Job:
     cancel_requested: bool = False
     client: str = LOCAL_CLIENT
     staged: Path | None = None  # an API request's inline input files, removed once it is done
+    batch: str | None = None  # the batch folder's name, for a run of a batch
 
     @property
     def active(self) -> bool:
@@ -136,6 +139,7 @@ class Job:
             "report": str(self.report) if self.report else None,
             "error": self.error,
             "resumable": self.resumable,
+            "batch": self.batch,
         }
 
 
@@ -158,34 +162,50 @@ class JobManager:
         self._ready = True
         self._changes = threading.Condition()
         self._worker: threading.Thread | None = None
+        self._job_ended: list[Callable[[Job], None]] = []
 
     # Asking for work ----------------------------------------------------------------------------
 
     def submit(self, settings: Settings, *, client: str = LOCAL_CLIENT,
                confined_to: Sequence[Path] | None = None, urls: UrlFetcher | None = None,
-               staged: Path | None = None) -> Job:
+               staged: Path | None = None, batch: Path | None = None) -> Job:
         """Check and start a run (plan, the owner's limits, inputs, host names, disk space,
         folder) and queue it. A run that cannot start raises KeyframesError and leaves nothing
         behind. `confined_to`: the only folders its input files may come from; `urls`: fetches
-        input files named by URL (None: refused)."""
+        input files named by URL (None: refused). A batch's run is made in its `batch` folder;
+        the batch counted once against the client's limit before its runs were submitted."""
         with self._changes:
-            over = over_client_limit(self._active_of(client), self._limits())
+            over = None if batch else over_client_limit(self._active_of(client), self._limits())
             if over is not None:
                 raise over
             self._starting.append(client)
         try:
-            run = start_run(settings, self._output_dir(), self._session.make_host(),
+            run = start_run(settings, batch or self._output_dir(), self._session.make_host(),
                             confined_to=confined_to, urls=urls,
                             plan_check=self._within_limits)
+            job_id = batch_job_id(batch.name, run.folder.name) if batch else run.folder.name
             with self._changes:
-                if self._taken(run.folder.name):
-                    raise RenderError(f"run {run.folder.name} is already queued or running",
+                if self._taken(job_id):
+                    raise RenderError(f"run {job_id} is already queued or running",
                                       setting=NAME.resume_timestring,
                                       hint="cancel it first, or wait for it to end")
-                return self._enqueue(run, client=client, staged=staged)
+                return self._enqueue(run, client=client, staged=staged, job_id=job_id,
+                                     batch=batch.name if batch else None)
         finally:
             with self._changes:
                 self._starting.remove(client)
+
+    def check_client(self, client: str) -> None:
+        """SettingsError when `client` has as many jobs queued or running as it may."""
+        with self._changes:
+            over = over_client_limit(self._active_of(client), self._limits())
+        if over is not None:
+            raise over
+
+    def when_job_ends(self, callback: Callable[[Job], None]) -> None:
+        """Call `callback(job)` on the worker each time a job stops rendering (done, failed
+        or interrupted)."""
+        self._job_ended.append(callback)
 
     def check(self, settings: Settings, *, confined_to: Sequence[Path] | None = None,
               urls: UrlFetcher | None = None) -> CheckedRun:
@@ -209,7 +229,8 @@ class JobManager:
             run = open_run(job.folder, self._session.make_host(), confined_to=confined_to,
                            urls=urls)
             with self._changes:
-                return self._enqueue(run, client=client, staged=job.staged)
+                return self._enqueue(run, client=client, staged=job.staged, job_id=job.id,
+                                     batch=job.batch)
         finally:
             with self._changes:
                 self._opening.discard(job_id)
@@ -303,10 +324,15 @@ class JobManager:
             job = self._jobs.get(job_id)
         if job is not None:
             return job
-        folder = named_run_folder(self._output_dir(), job_id)
+        batch, _, run = job_id.rpartition(BATCH_SEPARATOR)
+        if batch:
+            batch_folder = named_batch_folder(self._output_dir(), batch)
+            folder = named_run_folder(batch_folder, run) if batch_folder else None
+        else:
+            folder = named_run_folder(self._output_dir(), job_id)
         if folder is None:
             raise KeyError(job_id)
-        return _job_from_folder(folder)
+        return job_from_folder(folder, batch=batch or None)
 
     def jobs(self) -> list[Job]:
         """This session's jobs and every earlier run in the output folder, newest first."""
@@ -314,7 +340,7 @@ class JobManager:
             found = dict(self._jobs)
         for folder in run_folders(self._output_dir()):
             if folder.name not in found:
-                found[folder.name] = _job_from_folder(folder)
+                found[folder.name] = job_from_folder(folder)
         return sorted(found.values(), key=lambda job: job.started_at, reverse=True)
 
     def active(self) -> list[Job]:
@@ -338,11 +364,12 @@ class JobManager:
         job = self._jobs.get(job_id)
         return job_id in self._opening or (job is not None and job.active)
 
-    def _enqueue(self, run: Run, *, client: str, staged: Path | None) -> Job:
+    def _enqueue(self, run: Run, *, client: str, staged: Path | None, job_id: str,
+                 batch: str | None) -> Job:
         """Queued jobs wait for the worker and then for the WebUI's queue lock."""
-        job_id = run.folder.name
         job = Job(job_id, run.folder, QUEUED, total_frames=run.plan.max_frames,
-                  frames_done=len(frames_on_disk(run.folder)), client=client, staged=staged)
+                  frames_done=len(frames_on_disk(run.folder)), client=client, staged=staged,
+                  batch=batch)
         self._jobs[job_id] = job
         self._runs[job_id] = run
         self._queue.append(job_id)
@@ -363,6 +390,11 @@ class JobManager:
             except Exception as error:  # a bug or a host failure must not stop the worker
                 LOG.exception("Keyframes job %s failed", job.id)
                 self._fail(job, _one_line(error))
+            for callback in self._job_ended:
+                try:
+                    callback(job)
+                except Exception:
+                    LOG.exception("Keyframes could not record the end of job %s", job.id)
 
     def _next(self) -> tuple[Job, Run]:
         with self._changes:
@@ -534,10 +566,17 @@ def planned_generations(run: Run) -> int:
     return max(1, missing * per_frame)
 
 
-def _job_from_folder(folder: Path) -> Job:
+def batch_job_id(batch: str, run: str) -> str:
+    """A batch's run as a job: the batch folder's name and the run folder's."""
+    return f"{batch}{BATCH_SEPARATOR}{run}"
+
+
+def job_from_folder(folder: Path, *, batch: str | None = None) -> Job:
+    """A job of an earlier session, read from its run folder."""
     state = read_run_state(folder)
-    job = Job(folder.name, folder, _STATE_OF_RUN.get(state.status, FAILED),
+    job_id = batch_job_id(batch, folder.name) if batch else folder.name
+    job = Job(job_id, folder, _STATE_OF_RUN.get(state.status, FAILED),
               frames_done=state.frames_done, total_frames=state.total_frames or 0,
-              error=state.problem, videos=state.videos, report=state.report)
+              error=state.problem, videos=state.videos, report=state.report, batch=batch)
     job.started_at = folder.stat().st_mtime
     return job

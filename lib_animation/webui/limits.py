@@ -29,6 +29,8 @@ LIMITS = (
           "schedule when it is on"),
     Limit("max_jobs_per_client", 4, "Most queued or running jobs of one API login or address",
           "the tab counts as one client per address"),
+    Limit("max_batch_runs", 100, "Most runs in one batch",
+          "a batch or sweep that makes more is refused (the command line asks instead)"),
     Limit("max_body_mib", 100, "Largest API request body (MiB)", "inline files included"),
     Limit("max_inline_mib", 64, "Largest inline input file of an API request (MiB)",
           "after base64 decoding"),
@@ -45,6 +47,7 @@ class JobLimits:
     max_job_frames: int
     max_job_steps: int
     max_jobs_per_client: int
+    max_batch_runs: int
     max_body_mib: int
     max_inline_mib: int
 

@@ -18,6 +18,7 @@ from lib_animation.host import FrameRequest, PreviewHost
 from lib_animation.presets import user_presets_dir
 from lib_animation.runs import RenderOptions
 from lib_animation.schema import SAMPLERS, SCHEDULERS
+from lib_animation.webui.batches import BatchQueue
 from lib_animation.webui.jobs import JobManager
 from lib_animation.webui.tab import build_tab
 from lib_animation.webui.tab_actions import TabContext
@@ -122,6 +123,7 @@ def standalone_context(output_dir: Path, *, presets_dir: Path | None = None,
     last = Path(last_settings) if last_settings else last_settings_file_standalone()
     return TabContext(
         manager=manager,
+        batches=BatchQueue(manager, lambda: Path(output_dir)),
         catalog=PreviewCatalog(),
         presets_dir=lambda: presets,
         last_settings_file=lambda: last,

@@ -26,7 +26,9 @@ from lib_animation.runs import UrlFetcher
 from lib_animation.schema import BY_NAME, INTERPOLATION_ENGINES, NAME, SETTINGS, Settings
 from lib_animation.setting_kinds import FLOAT, INT, MAX_TEXT_LENGTH, PATH, SCHEDULE_KINDS
 from lib_animation.webui import tab_actions as actions
+from lib_animation.webui import tab_batch
 from lib_animation.webui import tab_model as model
+from lib_animation.webui.batches import BatchQueue
 from lib_animation.webui.jobs import DONE, INTERRUPTED, QUEUED, RUNNING, Job, JobManager
 from lib_animation.webui.tab_actions import Catalog, TabContext
 from lib_animation.webui.tab_plot import plot_plan
@@ -46,12 +48,12 @@ SYNTAX_REMINDER = (
 # The WebUI ---------------------------------------------------------------------------------------
 
 
-def webui_tab(manager: JobManager):
+def webui_tab(manager: JobManager, batches: BatchQueue | None = None):
     """on_ui_tabs: the tab inside the WebUI, with its catalog, options and Skip."""
-    return [(build_tab(webui_context(manager)), "Keyframes", "keyframes")]
+    return [(build_tab(webui_context(manager, batches)), "Keyframes", "keyframes")]
 
 
-def webui_context(manager: JobManager) -> TabContext:
+def webui_context(manager: JobManager, batches: BatchQueue | None = None) -> TabContext:
     """The tab's context inside the WebUI: its files live in the WebUI's data folder, and where
     anyone on the network can reach the page, input files are confined as for the API."""
     from modules import paths_internal, shared
@@ -70,6 +72,7 @@ def webui_context(manager: JobManager) -> TabContext:
 
     return TabContext(
         manager=manager,
+        batches=batches,
         catalog=WebUICatalog(),
         presets_dir=lambda: current_options().presets_dir,
         last_settings_file=lambda: own / "last-settings.json",
@@ -340,6 +343,7 @@ def build_tab(context: TabContext) -> gr.Blocks:
         _wire_run(ui, context)
         _wire_runs(ui, context)
         _wire_upscale(ui, context)
+        tab_batch.wire_batch(ui, context)
         # Page load: the last used settings, the plan, the runs list.
         load_event = blocks.load(lambda: model.ui_values(actions.restored_settings(context)),
                                  None, ui.controls, queue=False)
@@ -441,6 +445,7 @@ def _side_column(ui: SimpleNamespace, context: TabContext) -> None:
                                      columns=4, height="auto", allow_preview=False,
                                      elem_id="keyframes_runs", object_fit="cover")
                 ui.run_ids = gr.State([])
+            tab_batch.batch_section(ui)
 
 
 def _wire_fields(tab: _Tab) -> None:

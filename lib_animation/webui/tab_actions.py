@@ -46,6 +46,7 @@ from lib_animation.runs import (
 from lib_animation.schema import BY_NAME, INTERPOLATION_ENGINES, NAME, SETTINGS, Mode, Settings
 from lib_animation.settings_files import dumps_settings, load_settings
 from lib_animation.webui import tab_model as model
+from lib_animation.webui.batches import BatchQueue
 from lib_animation.webui.jobs import Job, JobManager
 
 PREVIEW_SIDE = 256
@@ -89,6 +90,7 @@ class TabContext:
     page_js: str | None = None  # run on page load (standalone: the extension's JavaScript)
     page_css: str | None = None  # the page's CSS (standalone: the extension's style.css)
     host_note: str = ""
+    batches: BatchQueue | None = None  # the Batch section's queue (None: no batches)
 
     def readable_dirs(self) -> list[Path] | None:
         confined = self.confined_to()

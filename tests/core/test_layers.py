@@ -12,7 +12,8 @@ from lib_animation.layers import LAYERS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "lib_animation"
-COMMAND_LINE = ("lib_animation.cli", "lib_animation.render_cli", "lib_animation.__main__")
+COMMAND_LINE = ("lib_animation.cli", "lib_animation.render_cli", "lib_animation.batch_cli",
+                "lib_animation.__main__")
 WEBUI = "lib_animation.webui"
 # The core as the faces see it: the run service, the declaration (with the docs drawn from it and
 # the schedule grammar its fields are checked with), settings files, presets and jobs, plans and
@@ -20,6 +21,8 @@ WEBUI = "lib_animation.webui"
 # Deforum schedules, hosts, errors, numbers.
 FACES_API = {
     "lib_animation.runs",
+    # Batches, and their Ray executor (imported only when asked for).
+    "lib_animation.batches", "lib_animation.batches.ray_executor",
     "lib_animation.schema", "lib_animation.setting_kinds", "lib_animation.docs",
     "lib_animation.schedule",
     "lib_animation.settings_files", "lib_animation.presets", "lib_animation.job_settings",
