@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib_animation.controlnet import check_controlnet
 from lib_animation.errors import SettingsError
 from lib_animation.frame_requests import names_in_use
 from lib_animation.host import Host
@@ -78,6 +79,7 @@ def check_run(settings: Settings, host: Host | None = None, *,
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     if host is not None:
         host.check_names(names_in_use(plan))
+        check_controlnet(plan, host)
     return CheckedRun(plan, inputs)
 
 
@@ -121,6 +123,7 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
         remake_from = first_difference(origin_plan, plan)
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
+    check_controlnet(plan, host)
     return Run(folder, plan, inputs, plan.warnings, resumed=True, remake_from=remake_from)
 
 

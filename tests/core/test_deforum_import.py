@@ -87,7 +87,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
     loaded = loads_settings(json.dumps(FEATURES_ON))
     assert sorted(loaded.warnings) == sorted([
         "hybrid_composite = Normal: hybrid video is not supported yet; rendering without it",
-        "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
         "frame_interpolation_engine = RIFE v4.6: frame interpolation is not supported yet; "
         "rendering without it",
         "r_upscale_video = true: upscaling is not supported yet; rendering without it",
@@ -103,7 +102,7 @@ def test_the_issue_example_of_hybrid_motion():
 
 
 _feature_keys = st.sampled_from(sorted(set(FEATURES_ON) - set(BY_NAME)) + [
-    "cn_2_enabled", "cn_5_weight", "hybrid_motion", "r_upscale_model",
+    "cn_6_enabled", "cn_7_weight", "hybrid_motion", "r_upscale_model",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 
@@ -161,3 +160,34 @@ def test_deforum_default_settings_file_loads_with_its_nulls():
     assert values.translation_z == "0: (1.75)"
     assert values.padding_mode == "replicate"
     assert values.animation_prompts["30"].endswith("--neg blurry")
+
+
+DEFORUM_CONTROLNET_UNIT = {
+    "cn_2_enabled": True, "cn_2_module": "canny", "cn_2_model": "control_v11p_sd15_canny",
+    "cn_2_weight": "0:(0), 5:(1)", "cn_2_guidance_start": "0:(0.0)",
+    "cn_2_guidance_end": "0:(0.8)", "cn_2_processor_res": 512, "cn_2_threshold_a": 100,
+    "cn_2_threshold_b": 200, "cn_2_resize_mode": "Outer Fit (Shrink to Fit)",
+    "cn_2_control_mode": "ControlNet is more important", "cn_2_low_vram": True,
+    "cn_2_pixel_perfect": True, "cn_2_loopback_mode": False, "cn_2_overwrite_frames": False,
+    "cn_2_vid_path": "/videos/dance.mp4", "cn_2_mask_vid_path": "",
+}  # fmt: skip
+
+
+def test_a_deforum_controlnet_unit_loads_with_every_key_and_no_warning():
+    loaded = loads_settings(json.dumps(DEFORUM_CONTROLNET_UNIT))
+    assert loaded.warnings == ()
+    values = loaded.settings
+    for key, value in DEFORUM_CONTROLNET_UNIT.items():
+        if key != "cn_2_resize_mode":
+            assert values[key] == value, key
+    # Deforum's old resize-mode names are the extension's aliases of its current ones.
+    assert values.cn_2_resize_mode == "Resize and Fill"
+    assert loads_settings(json.dumps({"cn_1_resize_mode": "Inner Fit (Scale to Fit)"})
+                          ).settings.cn_1_resize_mode == "Crop and Resize"
+
+
+def test_a_sixth_unit_from_a_deforum_setup_with_more_units_is_named_once():
+    loaded = loads_settings(json.dumps({"cn_6_enabled": True, "cn_6_model": "x",
+                                        "cn_7_enabled": False}))
+    assert loaded.warnings == ("cn_6_enabled = true: ControlNet units after the fifth are not "
+                               "supported yet; rendering without them",)
