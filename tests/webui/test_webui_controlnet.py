@@ -84,3 +84,24 @@ def test_without_the_extension_a_run_with_units_is_refused(fake_webui):
     assert answer.json()["detail"]["error"] == (
         "cn_1_enabled: ControlNet unit 1 is on, but the WebUI has no ControlNet extension "
         "(install sd-webui-controlnet, or turn the unit off)")
+
+
+def _blocks_by_id(demo) -> dict:
+    return {block.elem_id: block for block in demo.blocks.values()
+            if getattr(block, "elem_id", None)}
+
+
+def test_the_tab_shows_a_controlnet_section_with_the_extensions_lists(fake_webui):
+    webui = start(fake_webui, controlnet=True)
+    blocks = _blocks_by_id(webui.demo)
+    assert blocks["keyframes_tab_controlnet"].visible is True
+    module, model = blocks["keyframes_cn_2_module"], blocks["keyframes_cn_2_model"]
+    assert [c[0] if isinstance(c, tuple) else c for c in module.choices] == [
+        "none", "canny", "depth_midas", "reference_only"]
+    assert [c[0] if isinstance(c, tuple) else c for c in model.choices][1] == (
+        "control_v11p_sd15_canny [d14c016b]")
+
+
+def test_without_the_extension_the_section_is_hidden(fake_webui):
+    webui = start(fake_webui)
+    assert _blocks_by_id(webui.demo)["keyframes_tab_controlnet"].visible is False
