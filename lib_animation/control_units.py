@@ -19,6 +19,7 @@ from lib_animation.errors import RenderError
 
 SHOWN_NAMES = 20
 _HASH_SUFFIX = re.compile(r"\s*\[[0-9a-fA-F]+\]\s*$")
+NO_MODEL = "None"  # the extension's own "no model" (for preprocessors that need none)
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ class UnitNames:
 
 @dataclass(frozen=True)
 class ControlNetNames:
-    """What the host's ControlNet extension has: its models (titles with [hash]), its
-    preprocessors (module names) and how many units a generation takes."""
+    """What the host's ControlNet extension has: its models (titles with [hash]; its lists
+    leave out its "None"), its preprocessors (module names) and how many units a generation
+    takes."""
 
     models: tuple[str, ...]
     modules: tuple[str, ...]
@@ -97,7 +99,7 @@ def check_controlnet_names(units: Sequence[UnitNames], names: ControlNetNames | 
             setting=units[names.unit_count].enabled_setting,
             hint="raise 'ControlNet unit number' in the WebUI's ControlNet settings and "
                  "restart it, or turn units off")
-    models = {_model_name(model) for model in names.models} | set(names.models)
+    models = {_model_name(model) for model in names.models} | {*names.models, NO_MODEL}
     for unit in units:
         if unit.module not in names.modules:
             _refuse(unit, "preprocessor", unit.module, unit.module_setting, names.modules)

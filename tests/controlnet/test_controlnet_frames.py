@@ -22,7 +22,7 @@ QUIET = {
     "amount_schedule": "0:(0)", "color_coherence": "None", "zoom": "0:(1)",
     "video_format": "none", "diffusion_cadence": 1, "max_frames": 6,
 }  # fmt: skip
-NAMES = ControlNetNames(models=("None", "control_v11p_sd15_canny [d14c016b]"),
+NAMES = ControlNetNames(models=("control_v11p_sd15_canny [d14c016b]",),
                         modules=("none", "canny", "depth_midas"), unit_count=3)
 CANNY = {"cn_1_enabled": True, "cn_1_module": "canny",
          "cn_1_model": "control_v11p_sd15_canny [d14c016b]"}
@@ -137,7 +137,7 @@ def test_the_manifest_records_each_frames_units(tmp_path):
 
 @pytest.mark.parametrize(("values", "expected"), [
     ({"cn_1_model": "control_depth"},
-     "cn_1_model: ControlNet unit 1: the extension has no model 'control_depth' (it has: None, "
+     "cn_1_model: ControlNet unit 1: the extension has no model 'control_depth' (it has: "
      "control_v11p_sd15_canny [d14c016b])"),
     ({"cn_1_module": "softedge"},
      "cn_1_module: ControlNet unit 1: the extension has no preprocessor 'softedge' (it has: "
@@ -152,9 +152,10 @@ def test_a_missing_module_or_model_is_refused_before_anything_is_made(tmp_path, 
     assert host.seen == [] and not (tmp_path / "out").exists()
 
 
-def test_a_model_named_without_its_hash_or_in_another_case_passes(tmp_path):
+@pytest.mark.parametrize("model", ["Control_V11p_SD15_Canny", "None"])
+def test_a_model_without_its_hash_in_another_case_or_none_passes(tmp_path, model):
     host = ControlNetHost()
-    _render(tmp_path, host, **{**CANNY, "cn_1_model": "Control_V11p_SD15_Canny"})
+    _render(tmp_path, host, **{**CANNY, "cn_1_model": model})
     assert host.seen
 
 

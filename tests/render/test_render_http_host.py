@@ -283,7 +283,7 @@ def test_out_with_resume_is_an_error(tmp_path, capsys):
     assert "--out is for a new run" in capsys.readouterr().err
 
 
-CONTROLNET = {"models": ["None", "control_v11p_sd15_canny [d14c016b]"],
+CONTROLNET = {"models": ["control_v11p_sd15_canny [d14c016b]"],
               "modules": ["none", "canny"], "units": 3}
 
 
@@ -309,7 +309,7 @@ def test_controlnet_units_go_as_alwayson_script_arguments(tmp_path, webui, capsy
 
 @pytest.mark.parametrize(("installed", "message"), [
     (CONTROLNET, "cn_1_model: ControlNet unit 1: the extension has no model 'control_depth' "
-                 "(it has: None, control_v11p_sd15_canny [d14c016b])"),
+                 "(it has: control_v11p_sd15_canny [d14c016b])"),
     (None, "cn_1_enabled: ControlNet unit 1 is on, but the WebUI has no ControlNet extension "
            "(install sd-webui-controlnet, or turn the unit off)"),
 ])  # fmt: skip

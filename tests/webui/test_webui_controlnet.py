@@ -61,7 +61,7 @@ def test_a_weight_schedule_steers_only_the_frames_it_weighs(fake_webui, always_o
 @pytest.mark.parametrize(("values", "line"), [
     ({"cn_1_model": "control_openpose"},
      "cn_1_model: ControlNet unit 1: the extension has no model 'control_openpose' (it has: "
-     "None, control_v11p_sd15_canny [d14c016b], control_v11f1p_sd15_depth [cfd03158])"),
+     "control_v11p_sd15_canny [d14c016b], control_v11f1p_sd15_depth [cfd03158])"),
     ({"cn_1_module": "openpose"},
      "cn_1_module: ControlNet unit 1: the extension has no preprocessor 'openpose' (it has: "
      "none, canny, depth_midas, reference_only)"),
@@ -98,7 +98,7 @@ def test_the_tab_shows_a_controlnet_section_with_the_extensions_lists(fake_webui
     module, model = blocks["keyframes_cn_2_module"], blocks["keyframes_cn_2_model"]
     assert [c[0] if isinstance(c, tuple) else c for c in module.choices] == [
         "none", "canny", "depth_midas", "reference_only"]
-    assert [c[0] if isinstance(c, tuple) else c for c in model.choices][1] == (
+    assert [c[0] if isinstance(c, tuple) else c for c in model.choices][0] == (
         "control_v11p_sd15_canny [d14c016b]")
 
 

@@ -7,8 +7,8 @@ guidance that ends before it starts (ValueError), ignores fields it does not kno
 Deforum's old resize-mode names; `update_cn_script_in_processing(p, units)` puts the units in
 the ControlNet script's slots of `p.script_args_value`, padded with disabled units to
 `control_net_unit_count`, and sets `p.script_args`; `get_models()` lists titles with a [hash]
-and "None" first; `get_modules()` lists preprocessor names; `find_cn_script(runner)` finds the
-always-on script titled "ControlNet" (None for no runner).
+(not its "None", which a unit may still name); `get_modules()` lists preprocessor names;
+`find_cn_script(runner)` finds the always-on script titled "ControlNet" (None for no runner).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from modules import shared
 
-MODELS = ("None", "control_v11p_sd15_canny [d14c016b]", "control_v11f1p_sd15_depth [cfd03158]")
+MODELS = ("control_v11p_sd15_canny [d14c016b]", "control_v11f1p_sd15_depth [cfd03158]")
 MODULES = ("none", "canny", "depth_midas", "reference_only")
 RESIZE_MODES = ("Just Resize", "Crop and Resize", "Resize and Fill")
 RESIZE_ALIASES = {"Inner Fit (Scale to Fit)": "Crop and Resize",
