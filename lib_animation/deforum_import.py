@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib_animation.controlnet_settings import CONTROLNET_UNITS, unit_key
 from lib_animation.errors import KeyframesError
 from lib_animation.schema import BY_NAME, NAME, SCHEDULERS
 from lib_animation.setting_kinds import as_bool
@@ -66,6 +67,7 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_output(values)
     _migrate_mask_video(values)
     _migrate_hybrid(values, warnings)
+    _migrate_controlnet(values)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
         values.setdefault("depth_algorithm", "Midas-3-Hybrid")
@@ -227,6 +229,16 @@ def _migrate_hybrid(values: dict[str, Any], warnings: list[str]) -> None:
         values["hybrid_flow_method"] = "DIS Fine"
 
 
+# Deforum's ControlNet resize modes -> the extension's current names (its own aliases).
+_DEFORUM_RESIZE_MODES = {"Inner Fit (Scale to Fit)": "Crop and Resize",
+                         "Outer Fit (Shrink to Fit)": "Resize and Fill"}
+
+
+def _migrate_controlnet(values: dict[str, Any]) -> None:
+    for unit in range(1, CONTROLNET_UNITS + 1):
+        _remap(values, unit_key(unit, "resize_mode"), _DEFORUM_RESIZE_MODES)
+
+
 def _migrate_output(values: dict[str, Any]) -> None:
     for old in ("skip_video_creation", "skip_video_for_run_all"):
         skip = values.pop(old, None)
@@ -284,8 +296,9 @@ class UnsupportedFeature:
 
 
 UNSUPPORTED_FEATURES: tuple[UnsupportedFeature, ...] = (
-    UnsupportedFeature("ControlNet units", r"cn_\d+_\w+", {r"cn_\d+_enabled": (False,)},
-                       plural=True),
+    # Deforum shows as many units as the extension's unit count (at most 10) when above 5.
+    UnsupportedFeature("ControlNet units after the fifth", r"cn_([6-9]|10)_\w+",
+                       {r"cn_([6-9]|10)_enabled": (False,)}, plural=True),
     UnsupportedFeature("hybrid human masks", r"hybrid_generate_human_masks",
                        {"hybrid_generate_human_masks": ("None",)}, plural=True),
 )  # fmt: skip

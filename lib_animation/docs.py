@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 from lib_animation.audio_variables import AUDIO_VARIABLES
+from lib_animation.controlnet_settings import CONTROLNET_UNITS
+from lib_animation.controlnet_settings import GROUP as CONTROLNET_GROUP
 from lib_animation.layers import LAYERS
 from lib_animation.schema import GROUPS, Setting, settings_in_group
 
@@ -61,8 +63,14 @@ def settings_table() -> str:
         parts.append(f"#### {title}\n")
         parts.append("| Setting | Label | Default | Allowed | What it does |")
         parts.append("|---|---|---|---|---|")
-        parts.extend(_row(setting) for setting in settings_in_group(group))
+        settings = settings_in_group(group)
+        if group == CONTROLNET_GROUP:  # the units share their keys: unit 1's rows stand for all
+            settings = tuple(s for s in settings if s.name.startswith("cn_1_"))
+        parts.extend(_row(setting) for setting in settings)
         parts.append("")
+        if group == CONTROLNET_GROUP:
+            parts.append(f"Units 2 to {CONTROLNET_UNITS} have the same settings: `cn_2_enabled`, "
+                         f"... `cn_{CONTROLNET_UNITS}_loopback_mode`.\n")
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -14,6 +14,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageDraw
 
+from lib_animation.control_units import ControlUnit, UnitNames
+
 
 @dataclass(frozen=True)
 class MaskOptions:
@@ -68,6 +70,7 @@ class FrameRequest:
     restore_faces: bool = False
     tiling: bool = False
     purpose: str = "frame"  # "frame"; "redo" or "replay" for generations that are thrown away
+    controlnet_units: tuple[ControlUnit, ...] = ()  # the ControlNet units steering this frame
 
     @property
     def is_txt2img(self) -> bool:
@@ -90,6 +93,8 @@ class FrameRequest:
             "clip_skip": self.clip_skip,
             "noise_multiplier": self.noise_multiplier,
             "mode": "txt2img" if self.is_txt2img else "img2img",
+            **{key: text for unit in self.controlnet_units
+               for key, text in unit.parameters().items()},
         }
 
 
@@ -112,6 +117,10 @@ class Host(Protocol):
 
     def check_names(self, names: NamesInUse) -> None:
         """RenderError for a sampler, scheduler or checkpoint the host does not have."""
+
+    def check_controlnet(self, units: tuple[UnitNames, ...]) -> None:
+        """RenderError when the host cannot run these ControlNet units (no extension, a module
+        or model it does not have); asked only of runs that use units."""
 
     def generate(self, request: FrameRequest) -> np.ndarray:
         """One request -> one uint8 (H, W, 3) RGB image of the requested size."""
@@ -153,6 +162,9 @@ class PreviewHost:
 
     def check_names(self, names: NamesInUse) -> None:
         """The preview host diffuses nothing, so every name will do."""
+
+    def check_controlnet(self, units: tuple[UnitNames, ...]) -> None:
+        """The preview host diffuses nothing, so it ignores ControlNet units."""
 
     def identity(self) -> dict[str, str]:
         """What a run folder records of its host."""

@@ -19,6 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from lib_animation.control_units import (
+    ControlNetNames,
+    ControlUnit,
+    UnitNames,
+    check_controlnet_names,
+)
 from lib_animation.errors import RenderError
 from lib_animation.generation_fields import generation_fields
 from lib_animation.host import FrameRequest, NamesInUse
@@ -83,6 +89,25 @@ class WebUIHttpHost:
             raise RenderError("the WebUI returned no upscaled image")
         return _decode_png(encoded, None)
 
+    def check_controlnet(self, units: tuple[UnitNames, ...]) -> None:
+        check_controlnet_names(units, self.controlnet_names())
+
+    def controlnet_names(self) -> ControlNetNames | None:
+        """The ControlNet extension's models, preprocessors and unit count from its routes, or
+        None when the WebUI has no such routes (no extension)."""
+        models = self._call("/controlnet/model_list", None, LIST_TIMEOUT_S, absent_ok=True)
+        if models is None:
+            return None
+        modules = self._call("/controlnet/module_list", None, LIST_TIMEOUT_S)
+        settings = self._call("/controlnet/settings", None, LIST_TIMEOUT_S)
+        try:
+            return ControlNetNames(
+                models=tuple(str(name) for name in models["model_list"]),
+                modules=tuple(str(name) for name in modules["module_list"]),
+                unit_count=int(settings["control_net_unit_count"]))
+        except (TypeError, KeyError, ValueError):
+            raise RenderError("the WebUI's ControlNet lists cannot be read") from None
+
     def identity(self) -> dict[str, str]:
         """What a run folder records of its host: the address, never a login."""
         parts = urlsplit(self.url)
@@ -118,7 +143,8 @@ class WebUIHttpHost:
         )
 
     def _call(self, path: str, payload: dict[str, Any] | None, timeout: float,
-              *, frame: int | None = None) -> Any:
+              *, frame: int | None = None, absent_ok: bool = False) -> Any:
+        """The route's JSON answer; with `absent_ok`, None when the WebUI has no such route."""
         data = None if payload is None else json.dumps(payload).encode("utf-8")
         method = "GET" if payload is None else "POST"
         call = urllib.request.Request(self.url + path, data=data, headers=self._headers,
@@ -127,6 +153,8 @@ class WebUIHttpHost:
             with urllib.request.urlopen(call, timeout=timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
+            if absent_ok and error.code == 404:
+                return None
             raise RenderError(f"the WebUI answered {error.code} to {path}: {_detail(error)}",
                               frame=frame, hint=_hint(error.code)) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
@@ -163,7 +191,18 @@ def request_payload(request: FrameRequest) -> dict[str, Any]:
         payload["init_images"] = [_encode_png(request.init_image)]
         if request.mask is not None:
             payload["mask"] = _encode_png(request.mask)
+    if request.controlnet_units:
+        payload["alwayson_scripts"] = {"controlnet": {
+            "args": [_controlnet_arguments(unit) for unit in request.controlnet_units]}}
     return payload
+
+
+def _controlnet_arguments(unit: ControlUnit) -> dict[str, Any]:
+    """One unit as the ControlNet extension's API reads it (images as base64 PNG)."""
+    images = {"image": _encode_png(unit.image)}
+    if unit.mask is not None:
+        images["mask_image"] = _encode_png(unit.mask)
+    return {**unit.fields(), **images}
 
 
 def _encode_png(image: np.ndarray) -> str:

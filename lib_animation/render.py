@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lib_animation.controlnet import FrameControl
 from lib_animation.errors import RenderError
 from lib_animation.frame_hybrid import FrameHybrid
 from lib_animation.frame_masks import FrameMasks
@@ -111,6 +112,8 @@ class _FrameLoop:
         self.host = host
         self.inputs = inputs
         self.masks = FrameMasks(plan, inputs)
+        self.control = FrameControl(plan, inputs)
+        self.last: np.ndarray | None = None  # the last diffused frame written
         self.run_dir = run_dir
         self.mode = self.settings.animation_mode
         self.should_stop = should_stop or (lambda: False)
@@ -330,6 +333,12 @@ class _FrameLoop:
     def _guide_image(self, frame: int) -> np.ndarray:
         return self.inputs.guide_images[int(self.plan.guide.entry[frame])]
 
+    def _controlled(self, request: FrameRequest) -> FrameRequest:
+        """The request with the ControlNet units that steer its frame."""
+        previous = self.last if request.frame > 0 else None
+        units = self.control.units_for(request.frame, request.init_image, previous)
+        return replace(request, controlnet_units=units) if units else request
+
     def _guided(self, request: FrameRequest) -> FrameRequest:
         """Guided images, after frame 0: the init blended toward the frame's guide image, and
         the WebUI's colour correction toward that init blended further toward it (Deforum's
@@ -408,8 +417,9 @@ class _FrameLoop:
     def _generate(
         self, frame: int, init: np.ndarray | None, *, first_strength: float | None = None
     ) -> np.ndarray:
-        request = frame_request(self.plan, frame, init, mask=self.masks.inpaint(frame),
-                                strength=first_strength)
+        request = self._controlled(frame_request(self.plan, frame, init,
+                                                 mask=self.masks.inpaint(frame),
+                                                 strength=first_strength))
         request = self._guided(self._redo(request))
         image = self._host_generate(request)
         self.generations += 1

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from enum import Enum
 from typing import Any
 
+from lib_animation.controlnet_settings import controlnet_unit_settings
 from lib_animation.errors import KeyframesError, KeyframesErrors, SettingsError
 from lib_animation.setting_kinds import (
     BOOL,
@@ -69,6 +70,7 @@ GROUPS: dict[str, str] = {
     "audio": "Audio reactivity",
     "output": "Output",
     "resume": "Resume",
+    "controlnet": "ControlNet",
 }
 
 SAMPLERS = (
@@ -655,6 +657,8 @@ SETTINGS: tuple[Setting, ...] = (
     _t("resume_timestring", "", "resume", "Run to resume",
        "Name of the run folder (its timestring) to continue.",
        requires=(_on("resume_from_timestring"),)),
+    # ControlNet units cn_1 ... cn_5 (declared in controlnet_settings.py)
+    *controlnet_unit_settings(),
 )  # fmt: skip
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
+from lib_animation.controlnet_settings import control_path_settings
 from lib_animation.errors import RenderError
+from lib_animation.inputs.control_images import (
+    ControlImages,
+    extract_control_videos,
+    load_control_images,
+)
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.media import audio_file
 from lib_animation.inputs.reads import (
@@ -48,7 +54,8 @@ _WHAT = {NAME.init_image: "image", NAME.mask_file: "image",
          NAME.soundtrack_path: "soundtrack", NAME.audio_path: "audio",
          NAME.parseq_manifest: "Parseq manifest",
          NAME.video_mask_path: "mask video", NAME.mask_schedule: "mask image",
-         NAME.noise_mask_schedule: "mask image", NAME.init_images: "image"}
+         NAME.noise_mask_schedule: "mask image", NAME.init_images: "image",
+         **dict.fromkeys(control_path_settings(), "ControlNet image or video")}
 _MASK_SCHEDULES = (NAME.mask_schedule, NAME.noise_mask_schedule)
 
 
@@ -65,6 +72,8 @@ class RenderInputs:
     mask_frames: tuple[Path, ...] = ()  # the mask video: one extracted frame per output frame
     guide_images: tuple[np.ndarray, ...] = ()  # guided images: init_images' in the order written
     warnings: tuple[str, ...] = ()  # what reading them found that the user should know
+    # ControlNet: a unit's path setting -> its control images (or masks), frame by frame
+    controlnet: Mapping[str, ControlImages] = field(default_factory=dict)
 
 
 def frame_selection(settings: Settings) -> FrameSelection:
@@ -157,6 +166,7 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
                     for text, file in mask_expression_files(settings, confined_to, urls).items()},
         guide_images=_guide_images(settings, confined_to, urls, size),
         warnings=warnings,
+        controlnet=load_control_images(files, _load_rgba, IMAGE_FORMATS),
     )
 
 
@@ -172,7 +182,12 @@ def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -
             size=(settings.W, settings.H), overwrite=settings.overwrite_extracted_frames,
             setting=NAME.video_mask_path)
         mask_frames = tuple(extracted[: settings.max_frames])
-    return replace(inputs, video_frames=frames, mask_frames=mask_frames)
+    selection = mask_video_selection(settings)
+    if settings.animation_mode != Mode.VIDEO_INPUT:
+        selection = FrameSelection(extract_to_frame=settings.max_frames - 1)
+    controlnet = extract_control_videos(inputs.controlnet, settings, run_dir, selection,
+                                        settings.max_frames)
+    return replace(inputs, video_frames=frames, mask_frames=mask_frames, controlnet=controlnet)
 
 
 def _check_hybrid_video(file: InputFile, settings: Settings) -> tuple[str, ...]:

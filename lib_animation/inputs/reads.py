@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lib_animation.controlnet_settings import control_paths_read
 from lib_animation.errors import SettingsError
 from lib_animation.mask_grammar import (
     FILE_MASK,
@@ -59,6 +60,7 @@ def _path_settings_read(settings: Settings) -> list[str]:
         read.append(NAME.audio_path)
     if settings.parseq_manifest.strip() and not is_inline_json(settings.parseq_manifest):
         read.append(NAME.parseq_manifest)
+    read.extend(control_paths_read(settings))
     return read
 
 

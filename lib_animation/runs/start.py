@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from lib_animation.controlnet import check_controlnet
 from lib_animation.errors import SettingsError
 from lib_animation.frame_requests import names_in_use
 from lib_animation.host import Host
@@ -81,6 +82,7 @@ def check_run(settings: Settings, host: Host | None = None, *,
     if host is not None:
         host.check_names(names_in_use(plan))
         check_upscale(plan.settings, host)
+        check_controlnet(plan, host)
     check_interpolated_video(plan.settings)
     return CheckedRun(replace(plan, warnings=(*plan.warnings, *inputs.warnings)), inputs)
 
@@ -134,6 +136,7 @@ def open_run(folder: Path, host: Host, *, other_host: bool = False,
     inputs = load_inputs(plan.settings, confined_to=confined_to, urls=urls)
     host.check_names(names_in_use(plan))
     check_upscale(plan.settings, host)
+    check_controlnet(plan, host)
     check_interpolated_video(plan.settings)
     return Run(folder, plan, inputs, (*plan.warnings, *inputs.warnings), resumed=True,
                remake_from=remake_from)

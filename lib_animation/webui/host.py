@@ -16,12 +16,13 @@ import numpy as np
 from modules import call_queue, devices, processing, scripts, sd_models, sd_samplers, shared
 from PIL import Image
 
+from lib_animation.control_units import UnitNames, check_controlnet_names
 from lib_animation.errors import RenderError
 from lib_animation.generation_fields import OVERRIDDEN, generation_fields
 from lib_animation.host import FrameRequest, GenerationInterrupted, NamesInUse
 from lib_animation.host_names import HostNames, check_names, lower_set
 from lib_animation.runs import DepthModelCache, RenderOptions, WarpOptions
-from lib_animation.webui import compat
+from lib_animation.webui import compat, controlnet
 from lib_animation.webui.options import current_options
 
 _ABSENT = object()
@@ -59,6 +60,10 @@ class WebUIHost:
 
     def check_names(self, names: NamesInUse) -> None:
         check_names(names, host_names())
+
+    def check_controlnet(self, units: tuple[UnitNames, ...]) -> None:
+        runner = scripts.scripts_img2img if compat.runner_ready(scripts.scripts_img2img) else None
+        check_controlnet_names(units, controlnet.controlnet_names(runner))
 
     def generate(self, request: FrameRequest) -> np.ndarray:
         # The WebUI loads its checkpoint in a thread at start-up, holding the model's lock;
@@ -141,12 +146,16 @@ class WebUIHost:
         # Marked as an API call before the scripts are set: the WebUI's built-in sampler and
         # seed scripts then keep the frame's values.
         p.is_api = True
-        if self.always_on_scripts and compat.runner_ready(runner):
-            p.scripts = runner
+        units = request.controlnet_units
+        if compat.runner_ready(runner) and (self.always_on_scripts or units):
+            # Always-on scripts off: ControlNet still runs the frame's units, alone.
+            p.scripts = runner if self.always_on_scripts else controlnet.only_controlnet(runner)
             p.script_args = compat.default_script_args(runner)
         else:
             p.scripts = None
             p.script_args = []
+        if units:
+            controlnet.attach_units(p, units)
         return p
 
 
@@ -263,6 +272,14 @@ class WebUICatalog:
 
     def upscalers(self) -> list[str]:
         return [upscaler.name for upscaler in shared.sd_upscalers]
+
+    def controlnet_models(self) -> list[str]:
+        """The ControlNet extension's models ([] without the extension)."""
+        return controlnet.model_list()
+
+    def controlnet_modules(self) -> list[str]:
+        """The ControlNet extension's preprocessors ([] without the extension)."""
+        return controlnet.module_list()
 
     def refresh_checkpoints(self) -> list[str]:
         """As the WebUI's own refresh route: under its queue lock, so a run never sees the list

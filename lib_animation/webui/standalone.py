@@ -100,6 +100,12 @@ class PreviewCatalog:
     def refresh_checkpoints(self) -> list[str]:
         return []
 
+    def controlnet_models(self) -> list[str]:
+        return []
+
+    def controlnet_modules(self) -> list[str]:
+        return []
+
 
 def page_script() -> str:
     """keyframes.js as a function gradio runs on page load (the WebUI loads it as a file)."""

@@ -115,10 +115,20 @@ def _choices(setting_name: str, catalog: Catalog) -> list[str]:
     return list(BY_NAME[setting_name].choices)
 
 
+def _host_list(catalog: Catalog, method: str) -> list[str]:
+    try:
+        return list(getattr(catalog, method)())
+    except Exception:  # the host's lists must never keep the tab from loading
+        return []
+
+
 def _make_control(name: str, value: Any, catalog: Catalog):
     setting = BY_NAME[name]
     kind = model.control_type(setting)
     common: dict[str, Any] = {"label": setting.label, "elem_id": model.elem_id(name)}
+    if name in model.CONTROLNET_CHOICES:  # the extension's preprocessors and models
+        return gr.Dropdown(choices=_host_list(catalog, model.CONTROLNET_CHOICES[name]),
+                           value=value, allow_custom_value=True, **common)
     if kind == model.CHECKBOX:
         return gr.Checkbox(value=value, **common)
     if kind == model.SLIDER:
@@ -330,7 +340,10 @@ def build_tab(context: TabContext) -> gr.Blocks:
             with gr.Column(scale=3, elem_id="keyframes_settings", min_width=420), \
                     gr.Tabs(elem_id="keyframes_sections"):
                 for panel in model.LAYOUT:
-                    with gr.Tab(panel.title, elem_id=f"keyframes_tab_{panel.key}"):
+                    shown = panel.key != model.CONTROLNET_PANEL or bool(
+                        _host_list(context.catalog, "controlnet_modules"))
+                    with gr.Tab(panel.title, elem_id=f"keyframes_tab_{panel.key}",
+                                visible=shown):
                         tab.panel(panel)
             _side_column(ui, context)
         ui.job_id = gr.State("")

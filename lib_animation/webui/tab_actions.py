@@ -70,6 +70,12 @@ class Catalog(Protocol):
 
     def refresh_checkpoints(self) -> list[str]: ...
 
+    def controlnet_models(self) -> list[str]: ...
+
+    def controlnet_modules(self) -> list[str]:
+        """The ControlNet extension's preprocessors; [] without the extension."""
+        ...
+
 
 @dataclass
 class TabContext:

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 
 from lib_animation import presets
+from lib_animation.controlnet_settings import CONTROLNET_UNITS, unit_key
+from lib_animation.controlnet_settings import GROUP as CONTROLNET_GROUP
+from lib_animation.controlnet_settings import KEYS as CONTROLNET_KEYS
 from lib_animation.errors import KeyframesError, KeyframesErrors
 from lib_animation.plan import FramePlan
 from lib_animation.presets import Preset, list_presets
@@ -105,7 +108,17 @@ LAYOUT: tuple[Panel, ...] = (
     Panel("Hybrid Video", groups=("hybrid",)),
     Panel("Audio", groups=("audio",)),
     Panel("Output", groups=("output", "resume")),
+    # Shown only where the ControlNet extension is installed (`shows_panel`).
+    Panel("ControlNet", groups=(CONTROLNET_GROUP,), panels=tuple(
+        Panel(f"Unit {unit}", names=tuple(unit_key(unit, key) for key in CONTROLNET_KEYS))
+        for unit in range(1, CONTROLNET_UNITS + 1))),
 )  # fmt: skip
+CONTROLNET_PANEL = "controlnet"
+# The unit settings whose choices are the extension's lists: setting -> Catalog method.
+CONTROLNET_CHOICES = {
+    **{unit_key(unit, "module"): "controlnet_modules" for unit in range(1, CONTROLNET_UNITS + 1)},
+    **{unit_key(unit, "model"): "controlnet_models" for unit in range(1, CONTROLNET_UNITS + 1)},
+}
 
 
 def all_panels(panels: Sequence[Panel] = LAYOUT) -> Iterable[Panel]:

@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lib_animation.controlnet_settings import KEYS as CONTROLNET_KEYS
+from lib_animation.controlnet_settings import unit_key
 from lib_animation.plan import make_plan
 from lib_animation.schema import (
     ANIMATION_MODES,
@@ -25,7 +27,7 @@ from lib_animation.schema import (
 )
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lib_animation"
-DECLARATION = {"schema.py", "setting_kinds.py", "docs.py"}
+DECLARATION = {"schema.py", "setting_kinds.py", "docs.py", "controlnet_settings.py"}
 # Modules whose string keys name fields of something else that happen to share a setting's
 # name: Deforum's file keys, the WebUI API's request fields, manifest parameter keys, and the
 # motion records' field names.
@@ -49,6 +51,9 @@ def _modules(skip: set[str]) -> list[Path]:
 def test_every_declared_setting_is_read_by_the_code():
     code = "\n".join(path.read_text(encoding="utf-8") for path in _modules(DECLARATION))
     read = {s.name for s in SETTINGS if re.search(rf"\.{re.escape(s.name)}\b", code)}
+    # The ControlNet units' settings are generated: code reads them as unit_key(unit, "key").
+    read |= {unit_key(unit, key) for key in CONTROLNET_KEYS for unit in range(1, 6)
+             if re.search(rf'unit_key\(\w+, "{key}"\)', code)}
     # A switch is read through the declaration of the settings it turns on.
     switches = {r.setting for s in SETTINGS if s.name in read for r in s.requires}
     unread = sorted(set(BY_NAME) - read - switches)

@@ -88,7 +88,6 @@ def test_each_deforum_feature_a_file_turns_on_is_named_once():
     assert sorted(loaded.warnings) == sorted([
         "hybrid_generate_human_masks = PNGs: hybrid human masks are not supported yet; "
         "rendering without them",
-        "cn_1_enabled = true: ControlNet units are not supported yet; rendering without them",
     ])  # fmt: skip
     assert loaded.settings.use_mask is True
 
@@ -118,7 +117,7 @@ def test_deforum_raft_hybrid_flow_becomes_dis_fine_and_an_old_switch_a_mode():
 # Deforum's upscaling keys are settings now: a wrong value is a settings error, not a feature.
 _feature_keys = st.sampled_from(sorted(
     key for key in set(FEATURES_ON) - set(BY_NAME) if not key.startswith("r_upscale_")) + [
-    "cn_2_enabled", "cn_5_weight", "hybrid_generate_human_masks",
+    "cn_6_enabled", "cn_7_weight", "hybrid_generate_human_masks",
 ])  # fmt: skip
 _json_values = st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=12)
 
@@ -187,3 +186,34 @@ def test_deforum_upscaling_maps_to_the_webui_upscaler_of_the_same_weights():
     settings = loaded.settings
     assert (settings.upscale_after_render, settings.upscaler, settings.upscale_factor,
             settings.upscale_keep_frames) == (True, "R-ESRGAN 4x+ Anime6B", 3, False)
+
+
+DEFORUM_CONTROLNET_UNIT = {
+    "cn_2_enabled": True, "cn_2_module": "canny", "cn_2_model": "control_v11p_sd15_canny",
+    "cn_2_weight": "0:(0), 5:(1)", "cn_2_guidance_start": "0:(0.0)",
+    "cn_2_guidance_end": "0:(0.8)", "cn_2_processor_res": 512, "cn_2_threshold_a": 100,
+    "cn_2_threshold_b": 200, "cn_2_resize_mode": "Outer Fit (Shrink to Fit)",
+    "cn_2_control_mode": "ControlNet is more important", "cn_2_low_vram": True,
+    "cn_2_pixel_perfect": True, "cn_2_loopback_mode": False, "cn_2_overwrite_frames": False,
+    "cn_2_vid_path": "/videos/dance.mp4", "cn_2_mask_vid_path": "",
+}  # fmt: skip
+
+
+def test_a_deforum_controlnet_unit_loads_with_every_key_and_no_warning():
+    loaded = loads_settings(json.dumps(DEFORUM_CONTROLNET_UNIT))
+    assert loaded.warnings == ()
+    values = loaded.settings
+    for key, value in DEFORUM_CONTROLNET_UNIT.items():
+        if key != "cn_2_resize_mode":
+            assert values[key] == value, key
+    # Deforum's old resize-mode names are the extension's aliases of its current ones.
+    assert values.cn_2_resize_mode == "Resize and Fill"
+    assert loads_settings(json.dumps({"cn_1_resize_mode": "Inner Fit (Scale to Fit)"})
+                          ).settings.cn_1_resize_mode == "Crop and Resize"
+
+
+def test_a_sixth_unit_from_a_deforum_setup_with_more_units_is_named_once():
+    loaded = loads_settings(json.dumps({"cn_6_enabled": True, "cn_6_model": "x",
+                                        "cn_7_enabled": False}))
+    assert loaded.warnings == ("cn_6_enabled = true: ControlNet units after the fifth are not "
+                               "supported yet; rendering without them",)

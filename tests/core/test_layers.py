@@ -30,6 +30,7 @@ FACES_API = {
     "lib_animation.audio_schedules",
     "lib_animation.host", "lib_animation.http_host", "lib_animation.host_names",
     "lib_animation.generation_fields",
+    "lib_animation.controlnet_settings", "lib_animation.control_units",
     "lib_animation.errors", "lib_animation.numbers",
 }  # fmt: skip
 SETTINGS_SIDE = {"lib_animation.schema", "lib_animation.setting_kinds", "lib_animation.plan",

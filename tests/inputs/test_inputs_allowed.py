@@ -32,6 +32,10 @@ READ_BY = {
     "soundtrack_path": [{"video_format": "mp4", "add_soundtrack": "File"},
                         {"video_format": "webm", "add_soundtrack": "File"}],
     "audio_path": [{}, {"video_format": "none"}],  # analysed whenever it is given
+    # ControlNet units: read while the unit is on and not in loopback
+    **{f"cn_{unit}_{key}": [{f"cn_{unit}_enabled": True},
+                            {f"cn_{unit}_enabled": True, **VIDEO_INPUT}]
+       for unit in range(1, 6) for key in ("vid_path", "mask_vid_path")},
 }
 CASES = [(name, switches) for name, variants in READ_BY.items() for switches in variants]
 

@@ -65,6 +65,9 @@ class StandInWebUI(BaseHTTPRequestHandler):
     auth: str | None = None
     fail_after: int | None = None
     generator: int = 0
+    # The ControlNet extension's routes and lists (None: not installed), as sd-webui-controlnet
+    # answers them: models with their [hash], preprocessor names, its unit count.
+    controlnet: dict | None = None
 
     def log_message(self, *_args):
         pass
@@ -91,6 +94,13 @@ class StandInWebUI(BaseHTTPRequestHandler):
             return
         lists = {"/sdapi/v1/samplers": SAMPLERS, "/sdapi/v1/schedulers": SCHEDULERS,
                  "/sdapi/v1/sd-models": MODELS, "/sdapi/v1/upscalers": UPSCALERS}
+        if self.controlnet is not None:
+            lists.update({
+                "/controlnet/model_list": {"model_list": self.controlnet["models"]},
+                "/controlnet/module_list": {"module_list": self.controlnet["modules"],
+                                            "module_detail": {}},
+                "/controlnet/settings": {"control_net_unit_count": self.controlnet["units"]},
+            })  # fmt: skip
         if self.path in lists:
             self._reply(200, lists[self.path])
         else:
@@ -108,6 +118,10 @@ class StandInWebUI(BaseHTTPRequestHandler):
         unknown = set(body) - allowed[self.path]
         if unknown:
             self._reply(422, {"detail": f"unknown fields {sorted(unknown)}"})
+            return
+        scripts = body.get("alwayson_scripts") or {}
+        if any(name != "controlnet" or self.controlnet is None for name in scripts):
+            self._reply(422, {"detail": f"always on script {next(iter(scripts))} not found"})
             return
         type(self).requests.append((self.path, body))
         if self.path == "/sdapi/v1/extra-single-image":
@@ -138,7 +152,8 @@ class StandInWebUI(BaseHTTPRequestHandler):
 @pytest.fixture
 def webui():
     handler = type("Handler", (StandInWebUI,), {"requests": [], "auth": None,
-                                                "fail_after": None, "generator": 0})
+                                                "fail_after": None, "generator": 0,
+                                                "controlnet": None})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -311,3 +326,44 @@ def test_an_upscaler_the_webui_lacks_is_refused_before_frame_zero(tmp_path, webu
     error = capsys.readouterr().err
     assert "'R-ESRGAN 4x+ Anime6B'" in error and "None, Lanczos, Nearest, R-ESRGAN 4x+" in error
     assert webui.requests == []
+
+
+CONTROLNET = {"models": ["control_v11p_sd15_canny [d14c016b]"],
+              "modules": ["none", "canny"], "units": 3}
+
+
+def test_controlnet_units_go_as_alwayson_script_arguments(tmp_path, webui, capsys):
+    webui.controlnet = CONTROLNET
+    Image.fromarray(np.full((40, 50, 3), 90, np.uint8)).save(tmp_path / "edges.png")
+    file = _settings(tmp_path, cn_1_enabled=True, cn_1_module="canny",
+                     cn_1_model="control_v11p_sd15_canny", cn_1_weight="0:(0), 1:(0), 2:(1)",
+                     cn_1_vid_path=str(tmp_path / "edges.png"), cn_1_pixel_perfect=True)
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url, "--no-report"]) == 0, capsys.readouterr().err
+    bodies = [body for _, body in webui.requests]
+    assert "alwayson_scripts" not in bodies[0]  # frame 0 at weight 0
+    (unit,) = bodies[1]["alwayson_scripts"]["controlnet"]["args"]
+    image = Image.open(io.BytesIO(base64.b64decode(unit.pop("image"))))
+    assert image.size == (50, 40) and np.asarray(image).mean() == 90
+    assert unit == {"enabled": True, "module": "canny", "model": "control_v11p_sd15_canny",
+                    "weight": 1.0, "guidance_start": 0.0, "guidance_end": 1.0,
+                    "processor_res": -1, "threshold_a": -1.0, "threshold_b": -1.0,
+                    "resize_mode": "Crop and Resize", "control_mode": "Balanced",
+                    "pixel_perfect": True, "low_vram": False}
+
+
+@pytest.mark.parametrize(("installed", "message"), [
+    (CONTROLNET, "cn_1_model: ControlNet unit 1: the extension has no model 'control_depth' "
+                 "(it has: control_v11p_sd15_canny [d14c016b])"),
+    (None, "cn_1_enabled: ControlNet unit 1 is on, but the WebUI has no ControlNet extension "
+           "(install sd-webui-controlnet, or turn the unit off)"),
+])  # fmt: skip
+def test_controlnet_names_are_checked_with_the_webui_before_frame_0(tmp_path, webui, capsys,
+                                                                   installed, message):
+    webui.controlnet = installed
+    file = _settings(tmp_path, cn_1_enabled=True, cn_1_module="canny",
+                     cn_1_model="control_depth")
+    assert main(["render", file, "--out", str(tmp_path / "out"), "--host", "webui",
+                 "--url", webui.url]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"{file}: {message}"]
+    assert webui.requests == [] and not (tmp_path / "out").exists()

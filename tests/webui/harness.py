@@ -7,14 +7,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).resolve().parent / "probe_extension"
+CONTROLNET = ROOT / "tests" / "fake_webui" / "controlnet_extension"
 SMALL = {"W": 64, "H": 64, "steps": 4, "max_frames": 6, "diffusion_cadence": 2, "seed": 11,
          "animation_prompts": {"0": "a red fox"}, "video_format": "none"}
 
 
-def start(fake_webui, *args: str, probe: bool = False):
+def start(fake_webui, *args: str, probe: bool = False, controlnet: bool = False):
     extensions = {"keyframes": ROOT}
     if probe:
         extensions["probe"] = PROBE
+    if controlnet:
+        extensions["sd-webui-controlnet"] = CONTROLNET
     return fake_webui(extensions=extensions, args=["--api", *args])
 
 

@@ -42,6 +42,12 @@ def _by_elem_id(blocks) -> dict[str, list]:
     return found
 
 
+def test_the_controlnet_section_is_hidden_without_the_extension(page):
+    (tab,) = _by_elem_id(page)["keyframes_tab_controlnet"]
+    assert tab.visible is False
+    assert [t.visible for t in _by_elem_id(page)["keyframes_tab_output"]] == [True]
+
+
 def test_every_setting_has_exactly_one_control_labelled_from_the_schema(page):
     found = _by_elem_id(page)
     for setting in SETTINGS:
@@ -61,7 +67,7 @@ def test_every_setting_a_mode_uses_is_shown_and_nothing_else(mode):
 def test_the_groups_are_the_ones_deforum_users_know():
     titles = [panel.title for panel in model.LAYOUT]
     assert titles == ["Run", "Keyframes", "Prompts", "Init / Video Input", "Hybrid Video", "Audio",
-                      "Output"]
+                      "Output", "ControlNet"]
     keyframes = model.LAYOUT[1]
     assert [p.title for p in keyframes.panels] == [
         "Motion", "Noise", "Coherence", "Anti Blur", "Depth Warping & FOV", "Strength", "CFG",

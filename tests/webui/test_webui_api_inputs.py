@@ -46,6 +46,9 @@ def _inside_files() -> dict[str, str]:
         "video_mask_path": str(folder / "inside.mp4"),
         "soundtrack_path": str(write_wav(folder / "inside.wav")),
         "audio_path": str(folder / "inside.wav"),
+        # ControlNet units: a control video, a mask image
+        **{f"cn_{unit}_vid_path": str(folder / "inside.mp4") for unit in range(1, 6)},
+        **{f"cn_{unit}_mask_vid_path": str(image) for unit in range(1, 6)},
     }
 
 
@@ -86,7 +89,7 @@ def test_a_path_outside_gets_the_same_422_whatever_it_names(fake_webui, tmp_path
 
 @pytest.mark.parametrize(("name", "switches"), CASES)
 def test_a_path_inside_is_read(fake_webui, name, switches):
-    webui = start(fake_webui)
+    webui = start(fake_webui, controlnet=name.startswith("cn_"))
     body = {**SMALL, **_inside_files(), **switches}
     answer = webui.client().post("/keyframes/v1/validate", json=body)
     assert answer.status_code == 200, answer.text
