@@ -45,8 +45,13 @@ def check_upscaler(upscaler: str, available: Sequence[str]) -> None:
     if upscaler in available:
         return
     listed = ", ".join(available) or "none"
+    hint = f"it has: {listed}"
+    if upscaler.startswith("R-ESRGAN "):
+        # The WebUI lists only the Real-ESRGAN models its owner ticked (two by default).
+        hint += ("; a Real-ESRGAN model appears once ticked in the WebUI's Settings -> "
+                 "Upscaling -> Select which Real-ESRGAN models to show")
     raise RenderError(f"the host has no upscaler {upscaler!r}", setting=NAME.upscaler,
-                      hint=f"it has: {listed}")
+                      hint=hint)
 
 
 def check_upscale(settings: Settings, host: Host) -> None:

@@ -40,6 +40,7 @@ def test_an_upscaler_the_host_lacks_is_refused_before_frame_zero_with_its_names(
     assert "\n" not in message
     assert "upscaler" in message and "'R-ESRGAN 4x+'" in message
     assert "Lanczos, Nearest" in message
+    assert "Settings -> Upscaling" in message  # where the WebUI's owner turns it on
     assert not (tmp_path / "out").exists()
 
 
