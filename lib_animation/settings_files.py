@@ -178,6 +178,15 @@ def _unwrap(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[
             source=source,
             hint=f"a Keyframes settings file has format {FORMAT!r}; a Deforum file has no format",
         )
+    if isinstance(data.get("settings"), Mapping):
+        # Not a Deforum file (none has this key): a settings file without its header.
+        raise SettingsError(
+            "'settings' holds settings, but the file has no 'format'",
+            setting="format",
+            source=source,
+            hint=f'add "format": "{FORMAT}", "version": {VERSION}, or send the settings '
+            "themselves as a flat JSON object",
+        )
     migrated, warnings = migrate_flat(dict(data))
     known = {name: value for name, value in migrated.items() if name in BY_NAME}
     unknown = {name: value for name, value in migrated.items() if name not in BY_NAME}

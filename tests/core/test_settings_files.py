@@ -209,6 +209,14 @@ def test_a_file_with_another_format_marker_is_an_error(marker):
         loads_settings(json.dumps({"format": marker, "version": 1, "settings": {}}))
 
 
+def test_settings_without_the_files_header_are_an_error_not_silently_ignored():
+    with pytest.raises(SettingsError) as caught:
+        loads_settings(json.dumps({"settings": {"W": 64, "max_frames": 3}}), source="job")
+    assert str(caught.value).startswith("job: format: 'settings' holds settings, but the file "
+                                        "has no 'format'")
+    assert '"format": "keyframes-settings"' in str(caught.value)
+
+
 def _misspelt(name: str, data) -> str:
     position = data.draw(st.integers(0, len(name) - 2))
     how = data.draw(st.sampled_from(["drop", "swap", "double"]))
