@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,8 @@ from tests.motion.conftest import make_texture
 from tests.render.conftest import QUIET, RecordingHost, new_run
 from tests.render.folder_rendering import render_folder
 from tests.render.test_render_hybrid import hybrid_run, write_video
+
+REPO = Path(__file__).resolve().parents[2]
 
 # From torchvision's raft_large: (name, shape) of a sample of its state_dict.
 PUBLISHED_SAMPLE = {
@@ -187,6 +191,28 @@ def test_hostile_bytes_are_refused_in_one_line(tmp_path, data):
     with pytest.raises(DepthModelError) as caught:
         read_raft_weights(path)
     assert "\n" not in str(caught.value)
+
+
+def test_a_missing_torch_is_one_line(tmp_path, weights_file, monkeypatch):
+    options = _models(tmp_path, weights_file)
+    monkeypatch.delitem(sys.modules, "lib_animation.motion.raft")
+    monkeypatch.setitem(sys.modules, "torch", None)  # any "import torch" now raises ImportError
+    with pytest.raises(DepthModelError, match="RAFT flow needs torch"):
+        load_raft_flow(options.models_dir, weights=options.raft_weights)
+
+
+def test_the_other_flow_methods_and_the_render_do_not_import_torch():
+    script = (
+        "import sys, numpy as np\n"
+        "import lib_animation.render, lib_animation.cli\n"
+        "from lib_animation.motion.flow import estimate_flow\n"
+        "frame = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)\n"
+        "estimate_flow(frame, frame, 'dis_fine')\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "False"
 
 
 def test_a_file_holding_no_tensor_dictionary_is_refused(tmp_path):
