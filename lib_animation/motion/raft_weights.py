@@ -40,8 +40,8 @@ def load_raft_flow(models_dir: Path | None, device: str = "cpu",
     if models_dir is None:
         raise DepthModelError("RAFT optical flow needs a model folder for its weights",
                               setting=setting,
-                              hint="pass --models-dir DIR (about 20 MB is downloaded there on "
-                                   "first use), or choose DIS Fine")
+                              hint="pass --models-dir DIR to download them there on first "
+                                   "use (about 20 MB), or choose DIS Fine")
     ensure_files("RAFT", [weights], Path(models_dir) / RAFT_FOLDER, progress)
     path = raft_weights_path(models_dir, weights)
     try:
