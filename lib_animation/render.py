@@ -43,7 +43,7 @@ from lib_animation.plan import FramePlan, effective_cadence
 from lib_animation.png_frames import frame_name, read_frame
 from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
-from lib_animation.schema import NAME, Mode, applies
+from lib_animation.schema import NAME, Mode, Settings, applies
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
 COLOR_SPACES = ("LAB", "HSV", "RGB")
@@ -516,7 +516,7 @@ def _hybrid(plan: FramePlan, inputs: RenderInputs, run_dir: Path, options: Rende
     return hybrid
 
 
-def raft_flow_settings(settings) -> list[str]:
+def raft_flow_settings(settings: Settings) -> list[str]:
     """The flow settings of a run that estimate flow with RAFT (the cadence flow only with
     cadence frames, as Deforum loads RAFT)."""
     names = [NAME.optical_flow_cadence, NAME.optical_flow_redo_generation,
@@ -527,7 +527,7 @@ def raft_flow_settings(settings) -> list[str]:
     return used
 
 
-def _raft_flow(settings, options: RenderOptions) -> FlowModel | None:
+def _raft_flow(settings: Settings, options: RenderOptions) -> FlowModel | None:
     """RAFT's model when a flow setting of the run chooses it; without a model folder the run
     is refused here, before frame 0."""
     names = raft_flow_settings(settings)
