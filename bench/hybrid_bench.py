@@ -1,7 +1,7 @@
 """Per-frame cost of hybrid video next to the plain 2D frame, and the hybrid flow of a 512x512
 pair next to the cadence flow tween.
 
-    python bench/hybrid_bench.py [stages] [render] [--repeat 20] [--json]
+    python bench/hybrid_bench.py [stages] [render] [raft] [--repeat 20] [--device cpu] [--json]
 
 stages: median time per call at 512x512 and 1024x576 of each hybrid step (a composite without
         and with a mask, a Perspective or Affine matrix estimated and applied, one optical flow
@@ -14,6 +14,9 @@ stages: median time per call at 512x512 and 1024x576 of each hybrid step (a comp
 render: frames per second of a 48-frame 512x512 preview render in 2D from a panning video,
         without hybrid video, with a Normal composite, and with Optical Flow (DIS Medium)
         motion plus the composite (medians of 3 runs).
+raft:   median time of one RAFT flow (50 updates) at 512x512 and 1024x576 on --device, with
+        random weights of the published architecture (the cost does not depend on the weights;
+        nothing is downloaded), next to the DIS Fine flow.
 """
 
 from __future__ import annotations
@@ -94,6 +97,21 @@ def stage_costs(width: int, height: int, repeat: int) -> dict[str, float]:
     return {name: _median_ms(action, repeat) for name, action in stages.items()}
 
 
+def raft_costs(device: str, repeat: int) -> dict[str, float]:
+    from lib_animation.motion.raft import Raft, RaftFlow
+
+    model = RaftFlow(Raft().eval(), device)
+    costs = {}
+    for width, height in SIZES:
+        first = _image(width, height)
+        second = warp_2d(first, PAN)
+        costs[f"RAFT flow {width}x{height} ({device})"] = _median_ms(
+            lambda a=first, b=second: model(a, b), repeat)
+        costs[f"DIS Fine flow {width}x{height}"] = _median_ms(
+            lambda a=first, b=second: estimate_flow(a, b, "dis_fine"), repeat)
+    return costs
+
+
 def _write_video(path: Path, frames: int, size: int) -> None:
     scene = _image(size + 3 * frames, size)
     with av.open(str(path), "w") as container:
@@ -140,8 +158,10 @@ def render_speed(repeat: int = 3, frames: int = 48, size: int = 512) -> dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="*", choices=["stages", "render"], default=["stages"])
+    parser.add_argument("what", nargs="*", choices=["stages", "render", "raft"],
+                        default=["stages"])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--device", default="cpu", help="torch device of the raft bench")
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     results: dict[str, object] = {}
@@ -161,6 +181,13 @@ def main() -> int:
             print("\n48-frame 512x512 preview render, frames/s (median of 3)")
             for name, rate in speeds.items():
                 print(f"  {name:45s} {rate:6.2f}")
+    if "raft" in arguments.what:
+        costs = raft_costs(arguments.device, min(arguments.repeat, 3))
+        results["raft (ms)"] = costs
+        if not arguments.json:
+            print("\none flow, median ms")
+            for name, ms in costs.items():
+                print(f"  {name:45s} {ms:10.1f}")
     if arguments.json:
         print(json.dumps(results, indent=1))
     return 0

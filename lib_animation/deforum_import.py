@@ -22,7 +22,7 @@ _DEFORUM_RENAMES = {
     "prompts": "animation_prompts",
     "flip_2d_perspective": "enable_perspective_flip",
 }
-_DEFORUM_FLOW_NAMES = {"RAFT": "DIS Fine", "True": "DIS Fine", "False": "None"}
+_DEFORUM_FLOW_NAMES = {"True": "DIS Fine", "False": "None"}
 _DEFORUM_DEPTH_NAMES = {
     "Midas-3-Hybrid": "Midas-3-Hybrid",
     "Midas-3.1-BeitLarge": "Midas-3-Large",
@@ -66,7 +66,7 @@ def migrate_flat(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     _migrate_choice_values(values, warnings)
     _migrate_output(values)
     _migrate_mask_video(values)
-    _migrate_hybrid(values, warnings)
+    _migrate_hybrid(values)
     _migrate_controlnet(values)
     if "use_zoe_depth" in values:
         values.pop("use_zoe_depth")
@@ -188,8 +188,6 @@ def _migrate_choice_values(values: dict[str, Any], warnings: list[str]) -> None:
     for name in ("optical_flow_cadence", "optical_flow_redo_generation"):
         if isinstance(values.get(name), bool):
             values[name] = str(values[name])
-        if values.get(name) == "RAFT":
-            warnings.append(f"{name}: RAFT needs downloaded weights; using DIS Fine")
         _remap(values, name, _DEFORUM_FLOW_NAMES)
     _remap(values, "noise_type", {"uniform": "gaussian"})
     _remap(values, "padding_mode", _DEFORUM_PADDING)
@@ -217,16 +215,11 @@ def _migrate_mask_video(values: dict[str, Any]) -> None:
         values["use_mask"] = True
 
 
-def _migrate_hybrid(values: dict[str, Any], warnings: list[str]) -> None:
-    """Hybrid video: Deforum's older files hold hybrid_composite as a switch; RAFT flow becomes
-    DIS Fine, as for the cadence flow."""
+def _migrate_hybrid(values: dict[str, Any]) -> None:
+    """Hybrid video: Deforum's older files hold hybrid_composite as a switch."""
     composite = values.get("hybrid_composite")
     if isinstance(composite, bool):
         values["hybrid_composite"] = "Normal" if composite else "None"
-    if values.get("hybrid_flow_method") == "RAFT":
-        if values.get("hybrid_motion") == "Optical Flow":
-            warnings.append("hybrid_flow_method: RAFT needs downloaded weights; using DIS Fine")
-        values["hybrid_flow_method"] = "DIS Fine"
 
 
 # Deforum's ControlNet resize modes -> the extension's current names (its own aliases).

@@ -28,6 +28,7 @@ from lib_animation.inputs.gather import RenderInputs
 from lib_animation.inputs.reads import uses_hybrid_video
 from lib_animation.motion.flow import FLOW_METHOD_OF_SETTING, warp_by_flow
 from lib_animation.motion.hybrid import estimate_matrix, hybrid_flow, move_by_matrix
+from lib_animation.motion.raft_weights import FlowModel
 from lib_animation.plan import FramePlan
 from lib_animation.png_frames import frame_name, read_frame, write_png
 from lib_animation.schema import NAME
@@ -39,7 +40,8 @@ DepthOf = Callable[[np.ndarray], np.ndarray]
 
 
 class FrameHybrid:
-    """The hybrid video of one run; `depth_of` predicts a depth map (for the depth masks)."""
+    """The hybrid video of one run; `depth_of` predicts a depth map (for the depth masks) and
+    `flow_model` is RAFT's loaded model when the flow method is RAFT."""
 
     def __init__(self, plan: FramePlan, inputs: RenderInputs, run_dir: Path,
                  depth_of: DepthOf | None = None) -> None:
@@ -50,6 +52,7 @@ class FrameHybrid:
         self.extra_dir = run_dir / HYBRID_FRAMES if settings.hybrid_comp_save_extra_frames \
             else None
         self.depth_of = depth_of
+        self.flow_model: FlowModel | None = None
         self.composite_mode = settings.hybrid_composite
         self.motion = settings.hybrid_motion
         self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -136,7 +139,7 @@ class FrameHybrid:
         if self.motion == "Optical Flow":
             return hybrid_flow(a, b, FLOW_METHOD_OF_SETTING[settings.hybrid_flow_method],
                                consistency=settings.hybrid_flow_consistency,
-                               blur=settings.hybrid_consistency_blur)
+                               blur=settings.hybrid_consistency_blur, model=self.flow_model)
         return estimate_matrix(a, b, self.motion)
 
     # Composite -----------------------------------------------------------------------------------

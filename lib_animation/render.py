@@ -37,13 +37,14 @@ from lib_animation.inputs.gather import RenderInputs
 from lib_animation.motion.depth import DepthModelCache, DepthProvider, depth_to_png_array
 from lib_animation.motion.flow import FLOW_METHOD_OF_SETTING, estimate_flow, warp_by_flow
 from lib_animation.motion.frame_motion import FrameWarper
+from lib_animation.motion.raft_weights import FlowModel, load_raft_flow
 from lib_animation.output.frames import FrameWriter
 from lib_animation.output.manifest import ManifestRecorder
-from lib_animation.plan import FramePlan
+from lib_animation.plan import FramePlan, effective_cadence
 from lib_animation.png_frames import frame_name, read_frame
 from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
-from lib_animation.schema import NAME, Mode
+from lib_animation.schema import NAME, Mode, Settings, applies
 
 DEPTH_MODEL_OF_SETTING = {"Midas-3-Hybrid": "dpt-hybrid-midas", "Midas-3-Large": "dpt-large"}
 COLOR_SPACES = ("LAB", "HSV", "RGB")
@@ -122,6 +123,9 @@ class _FrameLoop:
         self.warper = FrameWarper(options.warp) if warping else None
         self.depth = _depth_provider(self.settings, options) if self.mode == Mode.THREE_D else None
         self.hybrid = _hybrid(plan, inputs, run_dir, options, self.depth) if warping else None
+        self.flow_model = _raft_flow(self.settings, options)
+        if self.hybrid is not None:
+            self.hybrid.flow_model = self.flow_model
         self._shown: tuple[np.ndarray, np.ndarray | None] | None = None  # last frame written
         self.matcher: ColorMatcher | None = None
         self._reference_frame = -1
@@ -264,8 +268,8 @@ class _FrameLoop:
         method = FLOW_METHOD_OF_SETTING.get(self.settings.optical_flow_cadence)
         if method is not None:
             factor = self.plan.value(NAME.cadence_flow_factor_schedule, frame)
-            forward_flow = estimate_flow(before, after, method)
-            backward_flow = estimate_flow(after, before, method)
+            forward_flow = estimate_flow(before, after, method, model=self.flow_model)
+            backward_flow = estimate_flow(after, before, method, model=self.flow_model)
             before = warp_by_flow(before, forward_flow, weight * factor)
             after = warp_by_flow(after, backward_flow, (1 - weight) * factor)
         return cross_fade(before, after, weight)
@@ -458,7 +462,7 @@ class _FrameLoop:
         method = FLOW_METHOD_OF_SETTING.get(settings.optical_flow_redo_generation)
         if method is not None:
             throwaway = self._throwaway(request, 0)
-            flow = estimate_flow(request.init_image, throwaway, method)
+            flow = estimate_flow(request.init_image, throwaway, method, model=self.flow_model)
             factor = self.plan.value(NAME.redo_flow_factor_schedule, request.frame)
             request = replace(request, init_image=warp_by_flow(request.init_image, flow, factor))
         for attempt in range(1, settings.diffusion_redo + 1):
@@ -520,6 +524,27 @@ def _hybrid(plan: FramePlan, inputs: RenderInputs, run_dir: Path, options: Rende
     if hybrid is not None and hybrid.needs_depth:
         hybrid.depth_of = (depth or _depth_provider(plan.settings, options)).predict
     return hybrid
+
+
+def raft_flow_settings(settings: Settings) -> list[str]:
+    """The flow settings of a run that estimate flow with RAFT (the cadence flow only with
+    cadence frames, as Deforum loads RAFT)."""
+    names = [NAME.optical_flow_cadence, NAME.optical_flow_redo_generation,
+             NAME.hybrid_flow_method]
+    used = [name for name in names if settings[name] == "RAFT" and applies(settings, name)]
+    if effective_cadence(settings) <= 1 and NAME.optical_flow_cadence in used:
+        used.remove(NAME.optical_flow_cadence)
+    return used
+
+
+def _raft_flow(settings: Settings, options: RenderOptions) -> FlowModel | None:
+    """RAFT's model when a flow setting of the run chooses it; without a model folder the run
+    is refused here, before frame 0."""
+    names = raft_flow_settings(settings)
+    if not names:
+        return None
+    return load_raft_flow(options.models_dir, options.depth_device, options.depth_progress,
+                          setting=names[0], weights=options.raft_weights)
 
 
 def _depth_provider(settings, options: RenderOptions) -> DepthProvider:

@@ -83,7 +83,7 @@ SCHEDULERS = (
     "KL Optimal", "Align Your Steps", "Simple", "Normal", "DDIM", "Beta",
 )  # fmt: skip
 BORDER_MODES = ("replicate", "wrap", "reflect", "zeros")
-FLOW_METHODS = ("None", "DIS Medium", "DIS Fine", "Farneback")
+FLOW_METHODS = ("None", "RAFT", "DIS Medium", "DIS Fine", "Farneback")
 HYBRID_COMPOSITES = ("None", "Normal", "Before Motion", "After Generation")
 HYBRID_MOTIONS = ("None", "Optical Flow", "Perspective", "Affine")
 HYBRID_MASK_TYPES = ("None", "Depth", "Video Depth", "Blend", "Difference")

@@ -1,10 +1,11 @@
 """Fetch depth-model weight files into a folder, verified, never half-written.
 
 A file is downloaded to a temporary name in its target folder, checked against the size and
-sha256 (or BLAKE2b-512) pinned for it (when known), and only then renamed into place, so an
-interrupted or corrupted download is never taken for a complete one. After a file is accepted,
-its sha256 and size are recorded beside it in `<file>.sha256` ("<hex> <bytes>"), so later runs
-skip re-hashing gigabytes; a file placed there by hand is hashed once and recorded the same way.
+sha256 (or BLAKE2b-512, or the start of the sha256) pinned for it (when known), and only then
+renamed into place, so an interrupted or corrupted download is never taken for a complete one.
+After a file is accepted, its sha256 and size are recorded beside it in `<file>.sha256`
+("<hex> <bytes>"), so later runs skip re-hashing gigabytes; a file placed there by hand is
+hashed once and recorded the same way.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class RemoteFile:
     sha256: str | None = None
     size: int | None = None
     blake2b: str | None = None  # for files whose publisher pins BLAKE2b-512 (Deforum's)
+    # for files whose publisher documents only the start of the sha256 (torchvision's names)
+    sha256_prefix: str | None = None
 
 
 class _Rejected(Exception):
@@ -153,6 +156,9 @@ def _mismatch(remote: RemoteFile, digest: str, size: int, blake: str | None = No
         return f"{size} bytes, expected {remote.size}"
     if remote.sha256 is not None and digest != remote.sha256.lower():
         return f"checksum mismatch: sha256 {digest}, expected {remote.sha256.lower()}"
+    prefix = (remote.sha256_prefix or "").lower()
+    if not digest.startswith(prefix):
+        return f"checksum mismatch: sha256 {digest[:16]}..., expected it to start with {prefix}"
     if remote.blake2b is not None and blake is not None and blake != remote.blake2b.lower():
         return f"checksum mismatch: blake2b {blake[:16]}..., expected {remote.blake2b[:16]}..."
     return None

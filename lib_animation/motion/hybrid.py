@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from lib_animation.motion.flow import estimate_flow
+from lib_animation.motion.raft_weights import FlowModel
 
 MatrixKind = Literal["Perspective", "Affine"]
 RATIO_TEST = 0.75
@@ -103,13 +104,14 @@ def blur_reliability(reliability: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def hybrid_flow(a: np.ndarray, b: np.ndarray, method: str, *, consistency: bool = False,
-                blur: float = 0.0) -> np.ndarray:
-    """Dense flow from `a` to `b` (`flow.estimate_flow` method names), float32 (H, W, 2);
-    with `consistency`, each vector scaled by its (blurred) forward-backward reliability."""
-    forward = estimate_flow(a, b, method)
+                blur: float = 0.0, model: FlowModel | None = None) -> np.ndarray:
+    """Dense flow from `a` to `b` (`flow.estimate_flow` method names; RAFT's loaded `model`),
+    float32 (H, W, 2); with `consistency`, each vector scaled by its (blurred)
+    forward-backward reliability."""
+    forward = estimate_flow(a, b, method, model=model)
     if not consistency:
         return forward
-    reliability = flow_reliability(forward, estimate_flow(b, a, method))
+    reliability = flow_reliability(forward, estimate_flow(b, a, method, model=model))
     if blur > 0:
         reliability = blur_reliability(reliability, blur)
     return (forward * reliability[..., None]).astype(np.float32)

@@ -45,7 +45,7 @@ def test_a_deforum_run_saved_file_loads_as_it_is(tmp_path):
     assert values.noise_type == "gaussian"
     assert values.padding_mode == "replicate"
     assert values.color_coherence == "LAB"
-    assert values.optical_flow_cadence == "DIS Fine"
+    assert values.optical_flow_cadence == "RAFT"
     assert values.fill == "original"
     assert values.video_format == "none"
     assert values.animation_prompts_positive == "masterpiece,"
@@ -57,7 +57,7 @@ def test_features_left_off_and_informational_keys_stay_quiet(tmp_path):
     unknown = [w for w in loaded.warnings if w.startswith("ignored")]
     assert unknown == ["ignored 1 setting(s) Keyframes does not use: legacy_colormatch"]
     assert not any("not supported" in w for w in loaded.warnings)
-    assert any("RAFT" in w for w in loaded.warnings)
+    assert not any("RAFT" in w for w in loaded.warnings)
     assert any("depth_algorithm" in w for w in loaded.warnings)
 
 
@@ -104,13 +104,14 @@ def test_a_deforum_hybrid_video_file_loads_without_a_warning():
             loaded.settings.hybrid_comp_mask_type) == ("Optical Flow", "Normal", "Difference")
 
 
-def test_deforum_raft_hybrid_flow_becomes_dis_fine_and_an_old_switch_a_mode():
+def test_deforum_raft_flows_stay_raft_and_an_old_switch_becomes_a_mode():
     loaded = loads_settings(json.dumps({
         "hybrid_motion": "Optical Flow", "hybrid_flow_method": "RAFT", "hybrid_composite": True,
+        "optical_flow_cadence": "RAFT", "optical_flow_redo_generation": "RAFT",
     }))
-    assert loaded.warnings == (
-        "hybrid_flow_method: RAFT needs downloaded weights; using DIS Fine",)
-    assert loaded.settings.hybrid_flow_method == "DIS Fine"
+    assert loaded.warnings == ()
+    assert (loaded.settings.hybrid_flow_method, loaded.settings.optical_flow_cadence,
+            loaded.settings.optical_flow_redo_generation) == ("RAFT", "RAFT", "RAFT")
     assert loaded.settings.hybrid_composite == "Normal"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib_animation.motion.flow import FLOW_METHODS, estimate_flow, warp_by_flow
+from lib_animation.motion.flow import OPENCV_FLOW_METHODS, estimate_flow, warp_by_flow
 
 DX, DY = 3, -2
 INTERIOR = (slice(16, -16), slice(16, -16))
@@ -19,7 +19,7 @@ def frames(make_image):
     return a, b
 
 
-@pytest.mark.parametrize("method", FLOW_METHODS)
+@pytest.mark.parametrize("method", OPENCV_FLOW_METHODS)
 def test_flow_of_a_shift_is_the_shift(frames, method):
     a, b = frames
     flow = estimate_flow(a, b, method)
@@ -29,7 +29,7 @@ def test_flow_of_a_shift_is_the_shift(frames, method):
     assert np.median(np.abs(flow[INTERIOR][..., 1] - DY)) < 0.2
 
 
-@pytest.mark.parametrize("method", FLOW_METHODS)
+@pytest.mark.parametrize("method", OPENCV_FLOW_METHODS)
 def test_warp_by_estimated_flow_reproduces_the_target(frames, method):
     a, b = frames
     moved = warp_by_flow(a, estimate_flow(a, b, method))
@@ -39,7 +39,7 @@ def test_warp_by_estimated_flow_reproduces_the_target(frames, method):
     assert diff.mean() < baseline.mean() / 5
 
 
-@pytest.mark.parametrize("method", FLOW_METHODS)
+@pytest.mark.parametrize("method", OPENCV_FLOW_METHODS)
 def test_flow_is_deterministic(frames, method):
     a, b = frames
     assert estimate_flow(a, b, method).tobytes() == estimate_flow(a, b, method).tobytes()
@@ -65,6 +65,8 @@ def test_reflect_border_mirrors_at_the_edge(texture):
 
 def test_bad_inputs_are_rejected(texture):
     with pytest.raises(ValueError, match="method"):
+        estimate_flow(texture, texture, "lucas_kanade")
+    with pytest.raises(ValueError, match="RAFT flow needs its loaded model"):
         estimate_flow(texture, texture, "raft")
     with pytest.raises(ValueError, match="size"):
         estimate_flow(texture, texture[:-1], "dis_medium")
