@@ -28,6 +28,7 @@ from lib_animation.runs import (
     UpscaledOutputs,
     UrlFetcher,
     WarpOptions,
+    check_render_options,
     describe_host,
     finish_run,
     host_identity,
@@ -70,6 +71,7 @@ def run_render(arguments: argparse.Namespace) -> int:
         host = _host(arguments, None)
         loaded = load_file_or_preset(arguments.file, user_presets_dir())
         _warn(arguments.file, loaded.warnings)
+        check_render_options(loaded.settings, options)  # before the run folder is made
         run = start_run(loaded.settings, Path(arguments.out or "outputs"), host,
                         urls=UrlFetcher())
         _warn(arguments.file, run.warnings)

@@ -32,16 +32,21 @@ def raft_weights_path(models_dir: Path, weights: RemoteFile = RAFT_WEIGHTS) -> P
     return Path(models_dir) / RAFT_FOLDER / weights.name
 
 
-def load_raft_flow(models_dir: Path | None, device: str = "cpu",
-                   progress: Progress | None = None, *, setting: str | None = None,
-                   weights: RemoteFile = RAFT_WEIGHTS) -> FlowModel:
-    """RAFT flow on `device`, its weights fetched into `models_dir` first. `weights` names the
-    file and what it must be (tests pass a file of their own, pinned by its sha256)."""
+def check_raft_folder(models_dir: Path | None, setting: str | None) -> None:
+    """DepthModelError when RAFT has no model folder to keep its weights in."""
     if models_dir is None:
         raise DepthModelError("RAFT optical flow needs a model folder for its weights",
                               setting=setting,
                               hint="pass --models-dir DIR to download them there on first "
                                    "use (about 20 MB), or choose DIS Fine")
+
+
+def load_raft_flow(models_dir: Path | None, device: str = "cpu",
+                   progress: Progress | None = None, *, setting: str | None = None,
+                   weights: RemoteFile = RAFT_WEIGHTS) -> FlowModel:
+    """RAFT flow on `device`, its weights fetched into `models_dir` first. `weights` names the
+    file and what it must be (tests pass a file of their own, pinned by its sha256)."""
+    check_raft_folder(models_dir, setting)
     ensure_files("RAFT", [weights], Path(models_dir) / RAFT_FOLDER, progress)
     path = raft_weights_path(models_dir, weights)
     try:

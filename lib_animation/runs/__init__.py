@@ -32,7 +32,12 @@ from lib_animation.runs.interpolate import (
 )
 from lib_animation.runs.masks import FrameMaskPreview, frame_masks_preview
 from lib_animation.runs.record import describe_host, host_identity, load_origin
-from lib_animation.runs.render import RenderResult, prepare_run, render_run
+from lib_animation.runs.render import (
+    RenderResult,
+    check_render_options,
+    prepare_run,
+    render_run,
+)
 from lib_animation.runs.start import (
     CheckedRun,
     Run,
@@ -99,6 +104,7 @@ __all__ = [
     "preview_plan",
     "read_run_state",
     "render_run",
+    "check_render_options",
     "render_whole_run",
     "report_image",
     "run_audio",

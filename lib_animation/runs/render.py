@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
+from lib_animation.motion.raft_weights import check_raft_folder
 from lib_animation.output.manifest import (
     ManifestRecorder,
     manifest_path,
@@ -14,13 +15,14 @@ from lib_animation.output.manifest import (
     resume_point,
 )
 from lib_animation.png_frames import remove_temp_files
-from lib_animation.render import LoopResult, render_frames
+from lib_animation.render import LoopResult, raft_flow_settings, render_frames
 from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
 from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.record import host_identity, save_origin
 from lib_animation.runs.start import Run
+from lib_animation.schema import Settings
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,13 @@ class RenderResult(LoopResult):
     """The frame loop's result, with the run it rendered."""
 
     run: Run
+
+
+def check_render_options(settings: Settings, options: RenderOptions) -> None:
+    """What the options must give the settings, checked before a run folder is made: RAFT's
+    model folder."""
+    for name in raft_flow_settings(settings)[:1]:
+        check_raft_folder(options.models_dir, name)
 
 
 def prepare_run(run: Run) -> Run:
