@@ -13,31 +13,21 @@ from lib_animation.atomic_files import write_text_atomic
 from lib_animation.batch_name import run_folder, safe_folder_name
 from lib_animation.batches.batch_file import BatchSpec, load_batch_file
 from lib_animation.errors import RenderError
+from lib_animation.runs.folder import new_numbered_folder
 
 BATCH_FILE = "batch.json"
 WORKERS_FILE = "workers.json"  # the hosts a batch was started with, for its resume
 SHARED_MARKER = ".keyframes-batch"  # a worker that reads this token writes here directly
-MAX_NAME_ATTEMPTS = 1000
 
 
 def create_batch_folder(spec: BatchSpec, output_dir: Path, name: str | None = None) -> Path:
     """A new batch folder inside `output_dir` (`batch_<time>`, or `name`), holding the
     expanded batch file; `_2`, `_3`, ... is appended rather than reuse a folder."""
     stem = safe_folder_name(name or f"batch_{datetime.now():%Y%m%d%H%M%S}")
-    base = run_folder(Path(output_dir), stem)
-    for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-        folder = base if attempt == 1 else base.with_name(f"{base.name}_{attempt}")
-        try:
-            folder.mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise RenderError(f"cannot create the batch folder {folder}: "
-                              f"{error.strerror or error}") from None
-        write_text_atomic(folder / BATCH_FILE,
-                          json.dumps(spec.to_json(), indent=2, ensure_ascii=False) + "\n")
-        return folder
-    raise RenderError(f"too many batches named {base.name} in {output_dir}")
+    folder = new_numbered_folder(run_folder(Path(output_dir), stem), "batch")
+    write_text_atomic(folder / BATCH_FILE,
+                      json.dumps(spec.to_json(), indent=2, ensure_ascii=False) + "\n")
+    return folder
 
 
 def open_batch_folder(folder: Path) -> BatchSpec:

@@ -34,7 +34,14 @@ def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = 
     earlier run is never overwritten.
     """
     name = fill_batch_name(plan.settings.batch_name, plan.settings, stamp or timestring())
-    base = run_folder(Path(output_dir), name)
+    folder = new_numbered_folder(run_folder(Path(output_dir), name), "run")
+    save_settings(plan.settings, folder / SETTINGS_NAME)
+    save_origin(folder, plan.settings, host)
+    return folder
+
+
+def new_numbered_folder(base: Path, what: str) -> Path:
+    """Make `base`, or `base_2`, `base_3`, ... when it exists: never an earlier folder."""
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         folder = base if attempt == 1 else base.with_name(f"{base.name}_{attempt}")
         try:
@@ -42,11 +49,10 @@ def create_run_folder(plan: FramePlan, output_dir: Path, *, stamp: str | None = 
         except FileExistsError:
             continue
         except OSError as error:
-            raise RenderError(f"cannot create the run folder {folder}: {error.strerror}") from None
-        save_settings(plan.settings, folder / SETTINGS_NAME)
-        save_origin(folder, plan.settings, host)
+            raise RenderError(f"cannot create the {what} folder {folder}: "
+                              f"{error.strerror or error}") from None
         return folder
-    raise RenderError(f"too many runs named {base.name} in {output_dir}")
+    raise RenderError(f"too many {what}s named {base.name} in {base.parent}")
 
 
 def find_run_folder(settings: Settings, output_dir: Path, stamp: str) -> Path | None:

@@ -14,8 +14,8 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -239,50 +239,44 @@ class JobManager:
         """Upscale a finished run's frames into a second video now (in the caller's thread,
         under the WebUI's queue lock); the job lists the new video. RenderError when the run
         is not finished or the upscaler is unknown."""
-        with self._changes:
-            job = self.get(job_id)
-            if self._taken(job_id) or job.state != DONE:
-                raise RenderError(f"job {job_id} is {job.state}: only a finished run can be "
-                                  "upscaled")
-            self._jobs[job_id] = job
-            self._opening.add(job_id)
-            job.state, job.error, job.cancel_requested = RUNNING, None, False
-        try:
-            upscaled = self._upscale(job, choice, lambda host, stop: upscale_earlier_run(
+        with self._finished_job(job_id, "upscaled") as job:
+            made = self._upscale(job, choice, lambda host, stop: upscale_earlier_run(
                 job.folder, host, choice, progress=_upscale_progress(host), should_stop=stop))
-        finally:
-            with self._changes:
-                self._opening.discard(job_id)
-                job.state = DONE
-        if upscaled.video is not None:
-            with self._changes:
-                job.videos = (*[path for path in job.videos if path != upscaled.video],
-                              upscaled.video)
-        return job
+        return self._with_video(job, made.video)
 
     def interpolate(self, job_id: str, choice: InterpolateChoice) -> Job:
         """Interpolate a finished run's frames into another video now (in the caller's thread,
         under the WebUI's queue lock); the job lists the new video. RenderError when the run
         is not finished."""
+        with self._finished_job(job_id, "interpolated") as job:
+            made = self._interpolate(job, choice, lambda setup, host, stop: interpolate_earlier_run(
+                job.folder, choice, setup, progress=_interpolate_progress(host),
+                should_stop=stop))
+        return self._with_video(job, made.video)
+
+    @contextmanager
+    def _finished_job(self, job_id: str, what: str) -> Iterator[Job]:
+        """A finished job, running again while an after-render step makes another video of it
+        (no other step or resume may take it meanwhile); done again afterwards."""
         with self._changes:
             job = self.get(job_id)
             if self._taken(job_id) or job.state != DONE:
                 raise RenderError(f"job {job_id} is {job.state}: only a finished run can be "
-                                  "interpolated")
+                                  f"{what}")
             self._jobs[job_id] = job
             self._opening.add(job_id)
             job.state, job.error, job.cancel_requested = RUNNING, None, False
         try:
-            made = self._interpolate(job, choice, lambda setup, host, stop: interpolate_earlier_run(
-                job.folder, choice, setup, progress=_interpolate_progress(host),
-                should_stop=stop))
+            yield job
         finally:
             with self._changes:
                 self._opening.discard(job_id)
                 job.state = DONE
-        if made.video is not None:
+
+    def _with_video(self, job: Job, video: Path | None) -> Job:
+        if video is not None:
             with self._changes:
-                job.videos = (*[path for path in job.videos if path != made.video], made.video)
+                job.videos = (*[path for path in job.videos if path != video], video)
         return job
 
     def cancel(self, job_id: str) -> Job:
