@@ -40,9 +40,9 @@ from lib_animation.batches import (
     write_contact_sheet,
     write_summary,
 )
-from lib_animation.errors import KeyframesError, SettingsError
+from lib_animation.errors import SettingsError
 from lib_animation.host import PreviewHost
-from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost
+from lib_animation.http_host import DEFAULT_URL, WebUIHttpHost, webui_answers
 from lib_animation.presets import user_presets_dir
 from lib_animation.runs import RenderProgress, UrlFetcher
 
@@ -210,15 +210,8 @@ def _workers(hosts: dict[str, Any], auth: str | None) -> list[Worker]:
 
 def _webui_worker(url: str, auth: str | None) -> Worker:
     WebUIHttpHost(url, auth=auth)  # a bad address is refused before anything starts
-
-    def reachable() -> bool:
-        try:
-            WebUIHttpHost(url, auth=auth).host_names()
-        except KeyframesError:
-            return False
-        return True
-
-    return Worker(url, lambda: WebUIHttpHost(url, auth=auth), reachable)
+    return Worker(url, lambda: WebUIHttpHost(url, auth=auth),
+                  lambda: webui_answers(url, auth))
 
 
 def _option_problem(arguments: argparse.Namespace) -> str | None:

@@ -25,7 +25,7 @@ from lib_animation.control_units import (
     UnitNames,
     check_controlnet_names,
 )
-from lib_animation.errors import RenderError
+from lib_animation.errors import KeyframesError, RenderError
 from lib_animation.generation_fields import generation_fields
 from lib_animation.host import FrameRequest, NamesInUse
 from lib_animation.host_names import HostNames, check_names, checkpoint_ids, lower_set
@@ -254,3 +254,12 @@ def _entries(reply: Any) -> list[dict[str, Any]]:
     if not isinstance(reply, list):
         raise RenderError("the WebUI's list of names is not a list")
     return [entry for entry in reply if isinstance(entry, dict)]
+
+
+def webui_answers(url: str, auth: str | None = None) -> bool:
+    """Whether the WebUI at `url` answers its API (its names can be read)."""
+    try:
+        WebUIHttpHost(url, auth=auth).host_names()
+    except KeyframesError:
+        return False
+    return True

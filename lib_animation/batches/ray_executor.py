@@ -34,7 +34,7 @@ from lib_animation.batches.folder import shared_token, shares_folder
 from lib_animation.batches.items import BatchItem
 from lib_animation.errors import KeyframesError, KeyframesErrors, RenderError
 from lib_animation.host import NamesInUse
-from lib_animation.http_host import WebUIHttpHost, checked_url
+from lib_animation.http_host import WebUIHttpHost, checked_url, webui_answers
 from lib_animation.render_progress import RenderProgress
 from lib_animation.runs import UrlFetcher
 from lib_animation.schema import Settings
@@ -222,19 +222,12 @@ def render_on_webui(item_json: Mapping[str, Any], url: str, auth: str | None,
         if sent:
             write_folder_files(work / item.name, sent)
 
-        def reachable() -> bool:
-            try:
-                WebUIHttpHost(url, auth=auth).host_names()
-            except KeyframesError:
-                return False
-            return True
-
         outcome = render_item(
             item, work, WebUIHttpHost(url, auth=auth), report=report, worker=url,
             on_progress=lambda name, update: board.update.remote(name, update.done,
                                                                  update.total),
             should_stop=lambda: ray.get(board.should_stop.remote()),
-            reachable=reachable, urls=UrlFetcher())
+            reachable=lambda: webui_answers(url, auth), urls=UrlFetcher())
         files = None if shared else folder_files(work / item.name)
     finally:
         if not shared:
