@@ -377,7 +377,8 @@ def test_a_guided_job_sends_the_image_strength_and_colour_corrections(fake_webui
 def test_a_job_started_while_the_webui_still_loads_its_model_waits_for_it(fake_webui):
     # The host loads the checkpoint in a thread at start-up; a second load at the same time
     # spoils both, so the first frame must wait for that load instead of starting another.
-    fake_webui(extensions={"keyframes": ROOT}, args=["--api"], model_load_s=1.0)
+    # Five seconds: long enough to be still loading on a machine busy with other work.
+    fake_webui(extensions={"keyframes": ROOT}, args=["--api"], model_load_s=5.0)
     from modules import sd_models
 
     assert sd_models.model_data.sd_model is None  # still loading
