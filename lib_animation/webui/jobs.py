@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from lib_animation.batches import named_batch_folder
 from lib_animation.errors import KeyframesError, RenderError
@@ -91,6 +91,16 @@ class HostSession(Protocol):
 
     def after_run(self) -> None:
         """Release what a run loaded (the depth model) unless asked to keep it."""
+
+
+class _VideoMade(Protocol):
+    """What an after-render step gives: its video, or that it was interrupted."""
+
+    video: Path | None
+    interrupted: bool
+
+
+Made = TypeVar("Made", bound=_VideoMade)
 
 
 @dataclass
@@ -407,40 +417,28 @@ class JobManager:
         result = self._render(job, run)
         if result is None or result.interrupted:
             return
-        upscaled_video = None
+        extra_videos: list[Path | None] = []
         choice = upscale_choice(run.plan.settings)
         if choice is not None:
-            try:
-                upscaled = self._upscale(job, choice, lambda host, stop: upscale_run(
-                    run, host, choice, progress=_upscale_progress(host), should_stop=stop))
-            except KeyframesError as error:
-                self._fail(job, str(error))
+            upscaled = self._after_render(job, lambda: self._upscale(
+                job, choice, lambda host, stop: upscale_run(
+                    run, host, choice, progress=_upscale_progress(host), should_stop=stop)))
+            if upscaled is None:
                 return
-            if upscaled.interrupted:  # Resume finds every frame made and upscales again
-                with self._changes:
-                    job.state = INTERRUPTED
-                return
-            upscaled_video = upscaled.video
-        interpolated_video = None
+            extra_videos.append(upscaled.video)
         interpolation = interpolation_choice(run.plan.settings)
         if interpolation is not None:
-            try:
-                made = self._interpolate(job, interpolation, lambda setup, host, stop:
-                                         interpolate_run(run, interpolation, setup,
-                                                         progress=_interpolate_progress(host),
-                                                         should_stop=stop))
-            except KeyframesError as error:
-                self._fail(job, str(error))
+            made = self._after_render(job, lambda: self._interpolate(
+                job, interpolation, lambda setup, host, stop: interpolate_run(
+                    run, interpolation, setup, progress=_interpolate_progress(host),
+                    should_stop=stop)))
+            if made is None:
                 return
-            if made.interrupted:  # Resume goes on from the interpolated frames kept
-                with self._changes:
-                    job.state = INTERRUPTED
-                return
-            interpolated_video = made.video
+            extra_videos.append(made.video)
         outputs = finish_run(run)
         with self._changes:
-            job.videos = tuple(path for path in (outputs.video, outputs.gif, upscaled_video,
-                                                 interpolated_video) if path)
+            job.videos = tuple(path for path in (outputs.video, outputs.gif, *extra_videos)
+                               if path)
             job.report = outputs.report_json
             job.state = DONE
         if job.staged is not None:
@@ -477,6 +475,21 @@ class JobManager:
             if result.interrupted:
                 job.state = INTERRUPTED
         return result
+
+    def _after_render(self, job: Job, step: Callable[[], Made]) -> Made | None:
+        """One step after the render (upscale, interpolate): what it made, or None when the job
+        ends there, failed or interrupted. Resume renders nothing again and repeats the step
+        (upscaling starts over, interpolation goes on from the frames it kept)."""
+        try:
+            made = step()
+        except KeyframesError as error:
+            self._fail(job, str(error))
+            return None
+        if made.interrupted:
+            with self._changes:
+                job.state = INTERRUPTED
+            return None
+        return made
 
     def _upscale(self, job: Job, choice: UpscaleChoice,
                  upscale: Callable[[Host, Callable[[], bool]], UpscaledOutputs],
