@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import zlib
 from pathlib import Path
 
@@ -23,11 +24,13 @@ from lib_animation.errors import RenderError
 FRAME_PREFIX = "frame"
 DEPTH_PREFIX = "depth"
 INDEX_DIGITS = 6
-# zlib level 1: 512x512 photo-like frame in ~20 ms; level 3 saves ~3 % of size for ~1.75x the
-# time, level 6 ~7 % for ~4.5x. PIL is ~25 % slower than cv2 at equal levels
+# Our own encoder: every row filtered with PNG's "Up" filter (one vectorised subtraction), then
+# zlib level 1 with run-length matching. On photo-like 512x512 frames it takes half the time of
+# OpenCV's level 1 (libpng tries five filters per row) and the files come out 0-15 % smaller
 # (bench/output_bench.py png).
 PNG_COMPRESSION = 1
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_UP_FILTER = 2
 
 
 def frame_name(index: int, prefix: str = FRAME_PREFIX) -> str:
@@ -47,12 +50,30 @@ def _name_pattern(prefix: str) -> re.Pattern[str]:
 
 def encode_png(image: np.ndarray, compression: int = PNG_COMPRESSION) -> bytes:
     """PNG bytes of an RGB (H, W, 3) or grey (H, W) uint8 image; deterministic for an image."""
-    if image.ndim == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    ok, encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, compression])
-    if not ok:
-        raise RuntimeError(f"PNG encoding failed for an image of shape {image.shape}")
-    return encoded.tobytes()
+    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (
+            image.ndim == 3 and image.shape[2] != 3) or 0 in image.shape:
+        raise ValueError(f"cannot encode an image of shape {image.shape} and type {image.dtype} "
+                         "as PNG")
+    height, width = image.shape[:2]
+    colour_type = 2 if image.ndim == 3 else 0
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    compressor = zlib.compressobj(compression, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    pixels = compressor.compress(_up_filtered_rows(image)) + compressor.flush()
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def _up_filtered_rows(image: np.ndarray) -> memoryview:
+    """PNG scanlines under filter type 2 ("Up"): each row minus the row above, modulo 256."""
+    rows = np.ascontiguousarray(image).reshape(image.shape[0], -1)
+    filtered = np.empty((rows.shape[0], rows.shape[1] + 1), np.uint8)
+    filtered[:, 0] = _UP_FILTER
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
+    return memoryview(filtered).cast("B")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def write_png(path: Path, image: np.ndarray) -> None:

@@ -8,7 +8,9 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from lib_animation.host import PreviewHost
 from lib_animation.output.report import REPORT_JSON
@@ -30,20 +32,27 @@ CASES = {
 
 
 def render_digests(preset: str, changes: dict[str, object], out: Path) -> dict[str, object]:
-    """sha256 of every PNG the run wrote (frames and depth maps) and of its report's numbers."""
+    """sha256 of the pixels of every PNG the run wrote (frames and depth maps) and of its
+    report's numbers."""
     settings = load_preset(preset).settings.replace(**SMALL, **changes)
     host = PreviewHost()
     run = start_run(settings, out, host, stamp="golden")
     render_run(run, host)
     finish_run(run)
-    frames = {path.name: _sha256(path.read_bytes())
-              for path in sorted(run.folder.glob("*_*.png"))}
+    frames = {path.name: _pixels_sha256(path) for path in sorted(run.folder.glob("*_*.png"))}
     report = json.loads((run.folder / REPORT_JSON).read_text(encoding="utf-8"))
     return {"frames": frames, "report": _sha256(json.dumps(report, sort_keys=True).encode())}
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _pixels_sha256(path: Path) -> str:
+    """The digest of a PNG's decoded pixels and their shape, whatever its compression."""
+    with Image.open(path) as image:
+        pixels = np.asarray(image)
+    return _sha256(repr(pixels.shape).encode() + pixels.tobytes())
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
