@@ -235,10 +235,15 @@ class _FrameLoop:
         backward = self._backward_chain(generated, generated_depth, previous, frame)
         span = frame - previous
         text = self._infotexts.get(frame)
+        # The frame after the last diffused one follows it on screen, and forward[0] is it moved
+        # by that frame's camera motion: what the warp error would compute again.
+        moved_last = forward[0][0] if self.hybrid is None else None
         for offset, index in enumerate(range(previous + 1, frame), start=1):
             tween = self._tween(forward[offset - 1][0], backward[index], offset / span, index)
-            self._emit(index, tween, forward[offset - 1][1], text)
-        self._emit(frame, generated, generated_depth)
+            self._emit(index, tween, forward[offset - 1][1], text,
+                       moved_previous=moved_last if offset == 1 else None)
+        self._emit(frame, generated, generated_depth,
+                   moved_previous=moved_last if span == 1 else None)
         self.last_depth = generated_depth
 
     def _move_forward(self, image: np.ndarray, depth: np.ndarray | None, frame: int, *,
@@ -275,11 +280,12 @@ class _FrameLoop:
         return cross_fade(before, after, weight)
 
     def _emit(self, frame: int, image: np.ndarray, depth: np.ndarray | None,
-              text: str | None = None) -> None:
-        """Write one frame; a tween carries the parameters text of the frame it leads to."""
+              text: str | None = None, *, moved_previous: np.ndarray | None = None) -> None:
+        """Write one frame; a tween carries the parameters text of the frame it leads to.
+        `moved_previous`: the frame shown before it moved by its motion, when already made."""
         params = self._params_pending.pop(frame, None) or {"tween": True}
         if self.quality_metrics:
-            params["warp_error"] = self._warp_error(frame, image)
+            params["warp_error"] = self._warp_error(frame, image, moved_previous)
         self.recorder.set_params(frame, params)
         self._shown = (image, depth)
         depth_png = None
@@ -292,15 +298,17 @@ class _FrameLoop:
         self.completed = frame + 1
         self._report(frame)
 
-    def _warp_error(self, frame: int, image: np.ndarray) -> float | None:
+    def _warp_error(self, frame: int, image: np.ndarray,
+                    moved: np.ndarray | None = None) -> float | None:
         """For the quality report: mean |frame t-1 moved by frame t's camera motion - frame t|
         over the pixels the move fills from inside the frame, with the depth the render used."""
         if self.warper is None or self._shown is None:
             return None
         previous, previous_depth = self._shown
         motion = frame_motion(self.plan, frame)
-        moved = self.warper.forward(previous, previous_depth, motion)
-        valid = self.warper.valid_mask(previous, previous_depth, motion).astype(bool)
+        if moved is None:
+            moved = self.warper.forward(previous, previous_depth, motion)
+        valid = self.warper.valid_mask(previous, previous_depth, motion)
         if not valid.any():
             return None
         per_channel = cv2.mean(cv2.absdiff(moved, image), mask=valid.view(np.uint8))

@@ -86,3 +86,32 @@ def valid_mask(map_x: np.ndarray, map_y: np.ndarray, width: int, height: int) ->
         & (map_y >= -_VALID_EPS)
         & (map_y <= height - 1 + _VALID_EPS)
     )
+
+
+def homography_valid_mask(inverse: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``valid_mask`` of a destination -> source homography whose w is positive over the frame
+    (``corners_in_front``), without its coordinate maps.
+
+    With w > 0, each of the four bounds on a source coordinate is a half-plane of destination
+    pixels, so every row's valid pixels are one run of columns, found from the four lines.
+    """
+    m = np.asarray(inverse, np.float64)
+    ys = np.arange(height, dtype=np.float64)[:, None]
+    low = np.full((height, 1), -np.inf)
+    high = np.full((height, 1), np.inf)
+    for row, bound in ((0, width - 1), (1, height - 1)):
+        # source >= -eps and source <= bound + eps, each as slope * x + offset(y) >= 0
+        for sign, limit in ((1.0, _VALID_EPS), (-1.0, bound + _VALID_EPS)):
+            slope = sign * m[row, 0] + limit * m[2, 0]
+            offset = (sign * m[row, 1] + limit * m[2, 1]) * ys + sign * m[row, 2] + limit * m[2, 2]
+            if slope > 0:
+                np.maximum(low, -offset / slope, out=low)
+            elif slope < 0:
+                np.minimum(high, -offset / slope, out=high)
+            else:
+                high[offset < 0] = -np.inf
+    # Whole columns from ceil(low) to floor(high), compared as small integers (fast).
+    first = np.clip(np.ceil(low), 0, width).astype(np.int32)
+    last = np.clip(np.floor(high), -1, width - 1).astype(np.int32)
+    columns = np.arange(width, dtype=np.int32)[None, :]
+    return (columns >= first) & (columns <= last)

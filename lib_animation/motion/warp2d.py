@@ -27,6 +27,7 @@ from lib_animation.errors import SettingsError
 from lib_animation.motion.coords import (
     corners_in_front,
     homography_coords,
+    homography_valid_mask,
     pixel_axes,
     valid_mask,
 )
@@ -95,6 +96,9 @@ def source_coords_2d(motion: Motion2D, width: int, height: int) -> tuple[np.ndar
 
 def valid_mask_2d(motion: Motion2D, width: int, height: int) -> np.ndarray:
     """Bool (H, W): destination pixels sampled from inside the source frame (no border fill)."""
+    inverse = np.linalg.inv(matrix_2d(motion, width, height))
+    if corners_in_front(inverse, width, height):
+        return homography_valid_mask(inverse, width, height)
     return valid_mask(*source_coords_2d(motion, width, height), width, height)
 
 

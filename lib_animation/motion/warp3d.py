@@ -71,6 +71,7 @@ from lib_animation.errors import SettingsError
 from lib_animation.motion.coords import (
     affine,
     corners_in_front,
+    homography_valid_mask,
     mark_outside,
     pixel_axes,
     valid_mask,
@@ -389,6 +390,9 @@ def _full(values: np.ndarray, height: int, width: int) -> np.ndarray:
 def valid_mask_3d(depth: np.ndarray, motion: Motion3D) -> np.ndarray:
     """Bool (H, W): destination pixels sampled from inside the source frame (no border fill)."""
     height, width = depth.shape
+    plane = _flat_plane(motion, width, height, *_check_depth(depth, height, width), inverse=False)
+    if plane is not None:
+        return homography_valid_mask(plane, width, height)
     return valid_mask(*source_coords_3d(depth, motion), width, height)
 
 
@@ -425,6 +429,19 @@ def unwarp_3d(
     return _move(image, depth, motion, border, sampling, backend, device, inverse=True)
 
 
+def _flat_plane(motion: Motion3D, width: int, height: int, low: float, high: float, *,
+                inverse: bool) -> np.ndarray | None:
+    """The destination -> source homography of a pinhole move over a flat depth, when the
+    whole frame sees the plane in front of the camera; None otherwise."""
+    if motion.camera_model != "pinhole" or low != high:
+        return None
+    back = _backprojection(motion, width, height, inverse=inverse)
+    if low + back.w[2] <= 0 or not corners_in_front(back.ray, width, height):
+        return None
+    plane = _plane_inverse(back, low)
+    return plane if corners_in_front(plane, width, height) else None
+
+
 def _move(
     image: np.ndarray,
     depth: np.ndarray | torch.Tensor,
@@ -441,13 +458,10 @@ def _move(
     height, width = image.shape[:2]
     if backend == "torch":
         return _move_torch(image, depth, motion, border, sampling, device, inverse)
-    low, high = _check_depth(depth, height, width)
-    if motion.camera_model == "pinhole":
-        back = _backprojection(motion, width, height, inverse=inverse)
-        if low == high and low + back.w[2] > 0 and corners_in_front(back.ray, width, height):
-            plane = _plane_inverse(back, low)
-            if corners_in_front(plane, width, height):
-                return warp_perspective_opencv(image, plane, border, sampling)
+    plane = _flat_plane(motion, width, height, *_check_depth(depth, height, width),
+                        inverse=inverse)
+    if plane is not None:
+        return warp_perspective_opencv(image, plane, border, sampling)
     xs, ys = pixel_axes(width, height)
     z = depth.astype(np.float32, copy=False)
     map_x, map_y = _coords(motion, xs, ys, z, width, height, inverse)

@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lib_animation.motion.coords import homography_coords, pixel_axes, valid_mask
 from lib_animation.motion.perspective_flip import PerspectiveFlip
-from lib_animation.motion.warp2d import Motion2D, valid_mask_2d, warp_2d
-from lib_animation.motion.warp3d import Motion3D, valid_mask_3d, warp_3d
+from lib_animation.motion.warp2d import Motion2D, matrix_2d, valid_mask_2d, warp_2d
+from lib_animation.motion.warp3d import Motion3D, source_coords_3d, valid_mask_3d, warp_3d
 
 H, W = 48, 64
 
@@ -83,3 +84,33 @@ def test_3d_valid_pixels_carry_no_border_fill(tx, tz, ry, rz):
     out = warp_3d(white, depth, motion, border="zeros", sampling="bilinear")
     mask = valid_mask_3d(depth, motion)
     assert (out[mask] >= 254).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(1, 90), height=st.integers(1, 90),
+    angle=st.floats(-60, 60), zoom=st.floats(0.3, 3.0),
+    shift=st.tuples(st.floats(-40, 40), st.floats(-40, 40)),
+    flip=st.none() | st.tuples(st.floats(-20, 20), st.floats(-20, 20), st.floats(-20, 20)),
+)
+def test_the_mask_of_a_homography_is_the_per_pixel_test_of_its_coordinates(
+        width, height, angle, zoom, shift, flip):
+    """The masks found from the frame's edge lines equal the test of every pixel's source
+    coordinates (the definition), whenever the whole frame sees the plane in front."""
+    flip = None if flip is None else PerspectiveFlip(*flip, fv=53)
+    motion = Motion2D(angle=angle, zoom=zoom, translation_x=shift[0], translation_y=shift[1],
+                      flip=flip)
+    inverse = np.linalg.inv(matrix_2d(motion, width, height))
+    map_x, map_y = homography_coords(inverse, *pixel_axes(width, height))
+    expected = valid_mask(map_x.astype(np.float32), map_y.astype(np.float32), width, height)
+    assert np.array_equal(valid_mask_2d(motion, width, height), expected)
+
+
+def test_a_pinhole_move_over_a_flat_depth_masks_as_its_coordinates_say():
+    depth = np.full((H, W), 2.0, np.float32)
+    motion = Motion3D(translation_x=9, translation_z=-30, rotation_y=4, rotation_z=10,
+                      camera_model="pinhole")
+    map_x, map_y = source_coords_3d(depth, motion)
+    expected = valid_mask(map_x, map_y, W, H)
+    assert 0 < expected.sum() < H * W
+    assert np.array_equal(valid_mask_3d(depth, motion), expected)
