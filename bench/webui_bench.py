@@ -48,8 +48,8 @@ class _TimedPreviewHost(PreviewHost):
 
 def cli_ms_per_frame(frames: int, size: int, folder: Path, index: int) -> float:
     host = _TimedPreviewHost()
+    started = time.perf_counter()  # planning included, as in the WebUI's submit
     run = start_run(_settings(frames, size, f"cli{index}"), folder, host)
-    started = time.perf_counter()
     finish_run(render_run(run, host).run)
     total = time.perf_counter() - started
     return (total - host.generating_s) * 1000 / frames
