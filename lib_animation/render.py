@@ -311,7 +311,9 @@ class _FrameLoop:
         valid = self.warper.valid_mask(previous, previous_depth, motion)
         if not valid.any():
             return None
-        per_channel = cv2.mean(cv2.absdiff(moved, image), mask=valid.view(np.uint8))
+        difference = cv2.absdiff(moved, image)
+        per_channel = cv2.mean(difference) if valid.all() else cv2.mean(
+            difference, mask=valid.view(np.uint8))
         return round(sum(per_channel[:3]) / 3, 4)
 
     def _report(self, frame: int) -> None:

@@ -96,6 +96,8 @@ def homography_valid_mask(inverse: np.ndarray, width: int, height: int) -> np.nd
     pixels, so every row's valid pixels are one run of columns, found from the four lines.
     """
     m = np.asarray(inverse, np.float64)
+    if _corners_inside(m, width, height):  # the valid region and the frame are both convex
+        return np.ones((height, width), bool)
     ys = np.arange(height, dtype=np.float64)[:, None]
     low = np.full((height, 1), -np.inf)
     high = np.full((height, 1), np.inf)
@@ -115,3 +117,12 @@ def homography_valid_mask(inverse: np.ndarray, width: int, height: int) -> np.nd
     last = np.clip(np.floor(high), -1, width - 1).astype(np.int32)
     columns = np.arange(width, dtype=np.int32)[None, :]
     return (columns >= first) & (columns <= last)
+
+
+def _corners_inside(inverse: np.ndarray, width: int, height: int) -> bool:
+    """Whether the corner pixels of the destination all sample inside the source frame."""
+    corners = np.array([[0.0, 0.0, 1.0], [width - 1.0, 0.0, 1.0], [0.0, height - 1.0, 1.0],
+                        [width - 1.0, height - 1.0, 1.0]]) @ inverse.T
+    x, y = corners[:, 0] / corners[:, 2], corners[:, 1] / corners[:, 2]
+    return bool(np.all((x >= _VALID_EPS) & (x <= width - 1 - _VALID_EPS)
+                       & (y >= _VALID_EPS) & (y <= height - 1 - _VALID_EPS)))
