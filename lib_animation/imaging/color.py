@@ -117,11 +117,12 @@ class ColorMatcher:
     def __init__(self, reference: np.ndarray, space: str | None) -> None:
         check_rgb(reference, "reference")
         self.space = check_color_space(space)
+        self._buffers = _FrameBuffers()
         self._reference_histograms: list[np.ndarray] = []
         if self.space == "RGB":
             self._reference_histograms = _histograms(reference)
         elif self.space != "None":
-            scaled = _to_bin_units(reference, _FLOAT_SPACES[self.space])[0]
+            scaled = _to_bin_units(reference, _FLOAT_SPACES[self.space], _FrameBuffers())[0]
             self._reference_histograms = _histograms(scaled.astype(np.uint8), self._hue_mask)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
@@ -147,10 +148,11 @@ class ColorMatcher:
         return cv2.LUT(image, table)
 
     def _match_float(self, image: np.ndarray, space: _FloatSpace) -> np.ndarray:
-        # Two float32 frame buffers are reused throughout: fresh multi-megabyte temporaries
-        # cost page faults every call.
-        scaled, spare = _to_bin_units(image, space)
-        bins = scaled.astype(np.uint8)
+        # The frame buffers are kept from call to call: fresh multi-megabyte temporaries cost
+        # page faults every call, more than the arithmetic in them.
+        scaled, spare = _to_bin_units(image, space, self._buffers)
+        bins = self._buffers.get("bins", image.shape, np.uint8)
+        np.copyto(bins, scaled, casting="unsafe")  # truncation, as astype
         slopes, offsets = self._segment_tables(bins, space)
         cv2.LUT(bins, slopes, dst=spare)
         np.multiply(scaled, spare, out=scaled)
@@ -181,14 +183,30 @@ class ColorMatcher:
         return slopes, offsets
 
 
-def _to_bin_units(image: np.ndarray, space: _FloatSpace) -> tuple[np.ndarray, np.ndarray]:
+class _FrameBuffers:
+    """Named arrays kept for reuse, remade when a frame of another shape comes."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self._arrays[name] = np.empty(shape, dtype)
+        return array
+
+
+def _to_bin_units(image: np.ndarray, space: _FloatSpace,
+                  buffers: _FrameBuffers) -> tuple[np.ndarray, np.ndarray]:
     """Convert to ``space`` and express every channel in bin units: returns that float32
-    frame and a spare float32 buffer of the same shape."""
+    frame and a spare float32 buffer of the same shape, both from ``buffers``."""
     if space is _LAB:
-        return _lab_bin_units(image)
+        return _lab_bin_units(image, buffers)
     # order="C": OpenCV writes into this buffer below, whatever the input's memory layout
-    rgb = np.multiply(image, np.float32(space.input_scale), dtype=np.float32, order="C")
-    converted = cv2.cvtColor(rgb, space.forward)
+    rgb = np.multiply(image, np.float32(space.input_scale), dtype=np.float32,
+                      out=buffers.get("first", image.shape, np.float32))
+    converted = cv2.cvtColor(rgb, space.forward, dst=buffers.get("second", image.shape,
+                                                                 np.float32))
     affine = np.zeros((3, 4), np.float32)
     for channel in range(3):
         affine[channel, channel] = 1.0 / space.width[channel]
@@ -288,13 +306,19 @@ def _lab_bin_units_matrix() -> np.ndarray:
 
 
 _LAB_BIN_UNITS = _lab_bin_units_matrix()
+_XYZ_OF_LINEAR_RGB_32 = _XYZ_OF_LINEAR_RGB.astype(np.float32)
 
 
-def _lab_bin_units(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    linear = cv2.LUT(np.ascontiguousarray(image), _SRGB_DECODED)
-    xyz = cv2.transform(linear, _XYZ_OF_LINEAR_RGB.astype(np.float32))
+def _lab_bin_units(image: np.ndarray, buffers: _FrameBuffers) -> tuple[np.ndarray, np.ndarray]:
+    shape = image.shape
+    linear = cv2.LUT(np.ascontiguousarray(image), _SRGB_DECODED,
+                     dst=buffers.get("first", shape, np.float32))
+    xyz = cv2.transform(linear, _XYZ_OF_LINEAR_RGB_32, dst=buffers.get("second", shape, np.float32))
     cube_root = np.cbrt(xyz, out=linear)
-    dark = xyz <= _LAB_CUBE_ROOT_FLOOR
+    dark = np.less_equal(xyz, np.float32(_LAB_CUBE_ROOT_FLOOR),
+                         out=buffers.get("dark", shape, np.bool_))
     if dark.any():
-        np.copyto(cube_root, xyz * np.float32(7.787) + np.float32(16.0 / 116.0), where=dark)
+        line = np.multiply(xyz, np.float32(7.787), out=buffers.get("line", shape, np.float32))
+        line += np.float32(16.0 / 116.0)
+        np.copyto(cube_root, line, where=dark)
     return cv2.transform(cube_root, _LAB_BIN_UNITS, dst=xyz), cube_root
