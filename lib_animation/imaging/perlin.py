@@ -15,8 +15,8 @@ arrays (lattice rows x width): the part of each row that multiplies a pixel's y 
 rest. Every pixel row is then a combination of four of those rows with weights that depend only
 on the pixel's y. So the whole field, all octaves together, is a matrix product ``C @ V``:
 ``C`` (height x lattice rows) holds the y weights, ``V`` (lattice rows x width) the interpolated
-rows times each octave's amplitude. It runs on bands of 128 pixel rows, each band with only the
-lattice rows it uses.
+rows times each octave's amplitude. It runs on blocks of 64 pixel rows by 64 columns, each
+band of rows with only the lattice rows it uses.
 
 Reproducibility. ``C`` and ``V`` are rounded to integers on fixed power-of-two grids (steps
 2**-11 for weights, 2**-13 or finer for values at the default settings), chosen so that every
@@ -41,8 +41,11 @@ from lib_animation.imaging._arrays import check_finite
 _DIRECTIONS = 256
 # Row weights (magnitude <= 1) are rounded to multiples of 1 / _WEIGHT_SCALE.
 _WEIGHT_SCALE = 2.0**11
-# Pixel rows per band of the matrix product.
-_BAND_ROWS = 128
+# Pixel rows and columns per block of the matrix product: blocks this small run on the calling
+# thread in OpenBLAS (under its 2**18 multiply-adds threshold), whose worker threads would
+# otherwise wake for each product and spin on the core the frame writer needs.
+_BAND_ROWS = 64
+_BLOCK_COLUMNS = 64
 # float32 represents every integer up to 2**24 exactly.
 _EXACT_LIMIT = 2.0**24
 
@@ -132,7 +135,10 @@ def _octave_sum(
                 for half in (0, count)
             ]
         )
-        np.matmul(weights[top:bottom, used], values[used], out=field[top:bottom])
+        band_weights, band_values = weights[top:bottom, used], values[used]
+        for left in range(0, width, _BLOCK_COLUMNS):
+            columns = slice(left, left + _BLOCK_COLUMNS)
+            np.matmul(band_weights, band_values[:, columns], out=field[top:bottom, columns])
     field *= np.float32(1.0 / (_WEIGHT_SCALE * value_scale))
     return field
 
