@@ -307,8 +307,9 @@ class _FrameLoop:
         previous, previous_depth = self._shown
         motion = frame_motion(self.plan, frame)
         if moved is None:
-            moved = self.warper.forward(previous, previous_depth, motion)
-        valid = self.warper.valid_mask(previous, previous_depth, motion)
+            moved, valid = self.warper.forward_with_valid_mask(previous, previous_depth, motion)
+        else:
+            valid = self.warper.valid_mask(previous, previous_depth, motion)
         if not valid.any():
             return None
         difference = cv2.absdiff(moved, image)

@@ -15,7 +15,13 @@ import numpy as np
 
 from lib_animation.motion.resample import warp_perspective_opencv
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, valid_mask_2d, warp_2d
-from lib_animation.motion.warp3d import Motion3D, unwarp_3d, valid_mask_3d, warp_3d
+from lib_animation.motion.warp3d import (
+    Motion3D,
+    unwarp_3d,
+    valid_mask_3d,
+    warp_3d,
+    warp_3d_with_valid_mask,
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,10 @@ class FrameWarper:
                        **self._backend())
 
     def forward_depth(self, depth: np.ndarray | None, motion: FrameMotion) -> np.ndarray | None:
-        """The depth map carried along with its image (nearest sampling keeps edges sharp)."""
+        """The depth map carried along with its image (nearest sampling keeps edges sharp; a
+        flat depth stays the same flat depth, border included)."""
         camera = motion.camera
-        if depth is None or not isinstance(camera, Motion3D):
+        if depth is None or not isinstance(camera, Motion3D) or _is_flat(depth):
             return depth
         return warp_3d(depth, depth, camera, border="replicate", sampling="nearest",
                        **self._backend())
@@ -68,6 +75,15 @@ class FrameWarper:
         height, width = image.shape[:2]
         forward_matrix = matrix_2d(camera, width, height)
         return warp_perspective_opencv(image, forward_matrix, motion.border, motion.sampling)
+
+    def forward_with_valid_mask(self, image: np.ndarray, depth: np.ndarray | None,
+                                motion: FrameMotion) -> tuple[np.ndarray, np.ndarray]:
+        """`forward` and `valid_mask` of one move, sharing its coordinates where they can."""
+        camera = motion.camera
+        if isinstance(camera, Motion3D) and self.options.backend == "opencv":
+            return warp_3d_with_valid_mask(image, _depth_for(image, depth), camera,
+                                           border=motion.border, sampling=motion.sampling)
+        return self.forward(image, depth, motion), self.valid_mask(image, depth, motion)
 
     def valid_mask(self, image: np.ndarray, depth: np.ndarray | None,
                    motion: FrameMotion) -> np.ndarray:
@@ -86,3 +102,7 @@ def _depth_for(image: np.ndarray, depth: np.ndarray | None) -> np.ndarray:
     if depth is not None:
         return depth
     return np.ones(image.shape[:2], dtype=np.float32)
+
+
+def _is_flat(depth: np.ndarray) -> bool:
+    return bool(depth.size) and float(depth.min()) == float(depth.max())

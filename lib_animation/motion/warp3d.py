@@ -396,6 +396,28 @@ def valid_mask_3d(depth: np.ndarray, motion: Motion3D) -> np.ndarray:
     return valid_mask(*source_coords_3d(depth, motion), width, height)
 
 
+def warp_3d_with_valid_mask(
+    image: np.ndarray,
+    depth: np.ndarray,
+    motion: Motion3D,
+    *,
+    border: str = "replicate",
+    sampling: str = "bicubic",
+) -> tuple[np.ndarray, np.ndarray]:
+    """``warp_3d`` (OpenCV) and ``valid_mask_3d`` of the same move, from one coordinate map."""
+    check_image(image)
+    check_modes(border, sampling)
+    height, width = image.shape[:2]
+    plane = _flat_plane(motion, width, height, *_check_depth(depth, height, width),
+                        inverse=False)
+    if plane is not None:
+        return (warp_perspective_opencv(image, plane, border, sampling),
+                homography_valid_mask(plane, width, height))
+    map_x, map_y = source_coords_3d(depth, motion)
+    return (remap_opencv(image, map_x, map_y, border, sampling),
+            valid_mask(map_x, map_y, width, height))
+
+
 def warp_3d(
     image: np.ndarray,
     depth: np.ndarray | torch.Tensor,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from lib_animation.frame_motions import frame_motion
 from lib_animation.motion.frame_motion import FrameMotion, FrameWarper
+from lib_animation.motion.warp3d import Motion3D, warp_3d
 from lib_animation.plan import make_plan
 from lib_animation.schema import Settings
 
@@ -98,3 +99,15 @@ def test_a_frames_motion_holds_that_frames_numbers_and_the_modes_sampling():
     flat = plan.settings.replace(animation_mode="2D", border="wrap", zoom="0:(1.5)")
     motion = frame_motion(make_plan(flat), 1)
     assert (motion.border, motion.sampling, motion.camera.zoom) == ("wrap", "bilinear", 1.5)
+
+
+def test_a_depth_map_travels_with_its_image_and_a_flat_one_stays_flat():
+    warper = FrameWarper()
+    motion = FrameMotion(Motion3D(translation_x=8, translation_z=-15, rotation_y=4),
+                         "replicate", "bicubic")
+    flat = np.full((32, 48), 2.0, np.float32)
+    assert np.array_equal(warper.forward_depth(flat, motion), flat)
+    # The general path gives the same for a flat map: every sample, border included, is 2.
+    assert np.array_equal(warp_3d(flat, flat, motion.camera, sampling="nearest"), flat)
+    sloped = np.tile(np.linspace(1.0, 3.0, 48, dtype=np.float32), (32, 1))
+    assert not np.array_equal(warper.forward_depth(sloped, motion), sloped)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib_animation.motion.coords import homography_coords, pixel_axes, valid_mask
 from lib_animation.motion.perspective_flip import PerspectiveFlip
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, valid_mask_2d, warp_2d
-from lib_animation.motion.warp3d import Motion3D, source_coords_3d, valid_mask_3d, warp_3d
+from lib_animation.motion.warp3d import (
+    Motion3D,
+    source_coords_3d,
+    valid_mask_3d,
+    warp_3d,
+    warp_3d_with_valid_mask,
+)
 
 H, W = 48, 64
 
@@ -114,3 +121,18 @@ def test_a_pinhole_move_over_a_flat_depth_masks_as_its_coordinates_say():
     expected = valid_mask(map_x, map_y, W, H)
     assert 0 < expected.sum() < H * W
     assert np.array_equal(valid_mask_3d(depth, motion), expected)
+
+
+@pytest.mark.parametrize("camera_model", ["deforum", "pinhole"])
+@pytest.mark.parametrize("flat", [True, False])
+def test_a_3d_move_and_its_mask_made_together_are_the_two_made_apart(camera_model, flat):
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    depth = np.full((H, W), 1.5, np.float32) if flat else \
+        rng.uniform(0.5, 3.0, (H, W)).astype(np.float32)
+    motion = Motion3D(translation_x=6, translation_z=-20, rotation_y=3, rotation_z=5,
+                      camera_model=camera_model)
+    moved, valid = warp_3d_with_valid_mask(image, depth, motion, border="reflect")
+    assert np.array_equal(moved, warp_3d(image, depth, motion, border="reflect"))
+    assert np.array_equal(valid, valid_mask_3d(depth, motion))
+    assert 0 < valid.sum() < H * W
