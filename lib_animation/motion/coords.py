@@ -126,3 +126,22 @@ def _corners_inside(inverse: np.ndarray, width: int, height: int) -> bool:
     x, y = corners[:, 0] / corners[:, 2], corners[:, 1] / corners[:, 2]
     return bool(np.all((x >= _VALID_EPS) & (x <= width - 1 - _VALID_EPS)
                        & (y >= _VALID_EPS) & (y <= height - 1 - _VALID_EPS)))
+
+
+def invert_3x3(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a 3x3 matrix by its adjugate, in Python floats.
+
+    The frame loop inverts a homography or two per frame; numpy's LAPACK inverse wakes the
+    BLAS library's worker threads, which then spin on the core the frame writer needs.
+    """
+    (a, b, c), (d, e, f), (g, h, i) = (tuple(float(v) for v in row) for row in matrix)
+    cofactors = (e * i - f * h, f * g - d * i, d * h - e * g)
+    determinant = a * cofactors[0] + b * cofactors[1] + c * cofactors[2]
+    if determinant == 0.0 or not np.isfinite(determinant):
+        raise np.linalg.LinAlgError("Singular matrix")
+    adjugate = np.array([
+        [cofactors[0], c * h - b * i, b * f - c * e],
+        [cofactors[1], a * i - c * g, c * d - a * f],
+        [cofactors[2], b * g - a * h, a * e - b * d],
+    ])
+    return adjugate / determinant

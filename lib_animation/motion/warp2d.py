@@ -28,6 +28,7 @@ from lib_animation.motion.coords import (
     corners_in_front,
     homography_coords,
     homography_valid_mask,
+    invert_3x3,
     pixel_axes,
     valid_mask,
 )
@@ -89,14 +90,14 @@ def matrix_2d(motion: Motion2D, width: int, height: int) -> np.ndarray:
 def source_coords_2d(motion: Motion2D, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """(map_x, map_y) float32 (H, W): where each destination pixel samples the source."""
     xs, ys = pixel_axes(width, height)
-    inverse = np.linalg.inv(matrix_2d(motion, width, height))
+    inverse = invert_3x3(matrix_2d(motion, width, height))
     map_x, map_y = homography_coords(inverse, xs, ys)
     return map_x.astype(np.float32, copy=False), map_y.astype(np.float32, copy=False)
 
 
 def valid_mask_2d(motion: Motion2D, width: int, height: int) -> np.ndarray:
     """Bool (H, W): destination pixels sampled from inside the source frame (no border fill)."""
-    inverse = np.linalg.inv(matrix_2d(motion, width, height))
+    inverse = invert_3x3(matrix_2d(motion, width, height))
     if corners_in_front(inverse, width, height):
         return homography_valid_mask(inverse, width, height)
     return valid_mask(*source_coords_2d(motion, width, height), width, height)
@@ -119,7 +120,7 @@ def warp_2d(
     check_image(image)
     check_modes(border, sampling, backend)
     height, width = image.shape[:2]
-    inverse = np.linalg.inv(matrix_2d(motion, width, height))
+    inverse = invert_3x3(matrix_2d(motion, width, height))
     if backend == "torch":
         return _warp_homography_torch(image, inverse, border, sampling, device)
     if corners_in_front(inverse, width, height):

@@ -72,6 +72,7 @@ from lib_animation.motion.coords import (
     affine,
     corners_in_front,
     homography_valid_mask,
+    invert_3x3,
     mark_outside,
     pixel_axes,
     valid_mask,
@@ -188,12 +189,12 @@ def _backprojection(
     flip = None if motion.flip is None else flip_matrix(motion.flip, width, height)
     if inverse:
         rotation, offset = rotation.T, -(rotation @ offset)
-    ray = k @ rotation @ np.linalg.inv(k)
+    ray = k @ rotation @ invert_3x3(k)
     post = None
     if flip is not None and inverse:
         ray = ray @ flip
     elif flip is not None:
-        post = np.linalg.inv(flip)
+        post = invert_3x3(flip)
     return _Backprojection(ray=ray, w=k @ rotation @ offset, post=post)
 
 
@@ -335,7 +336,7 @@ def _deforum_coords(
     else:
         x, y, valid = field.source(xs, ys, depth)
         if flip is not None:
-            x, y, behind = _homography_points(np.linalg.inv(flip), x, y)
+            x, y, behind = _homography_points(invert_3x3(flip), x, y)
             valid = valid & behind
     finite = (abs(x) < 1e9) & (abs(y) < 1e9)  # also False for NaN
     return mark_outside(x, y, valid & finite)
