@@ -1,9 +1,9 @@
 """The quality report's per-frame metrics, measured as the frames are written and kept in the run
 folder, so finishing a run only reads them (see `report` for what each metric means).
 
-Every metric is measured on a small copy of the frame, area-downscaled so its longer side is at
-most `SMALL_MAX_SIDE` pixels (frames that small already are used as they are); pairs of frames
-(flicker, ssim) compare the small copies of frame t-1 and frame t.
+Every metric is measured on a small copy of the frame, area-downscaled (in float) so its longer
+side is at most `SMALL_MAX_SIDE` pixels (frames that small already are used as they are); pairs
+of frames (flicker, ssim) compare the small copies of frame t-1 and frame t.
 
 `MetricsLog` is a frame sink (see `frames.FrameSink`): on the frame writer's thread it appends
 one line per frame to `metrics.jsonl` once the frame's file is on disk, e.g.
@@ -60,13 +60,16 @@ def metrics_log_path(folder: Path) -> Path:
 
 
 def small_copy(image: np.ndarray) -> np.ndarray:
-    """The RGB uint8 frame area-downscaled so its longer side is at most SMALL_MAX_SIDE."""
+    """The RGB uint8 frame as float32, area-downscaled so its longer side is at most
+    SMALL_MAX_SIDE. Kept in float so its means are the full frame's (luma exactly: it is
+    linear), not shifted by rounding to 8 bits."""
     height, width = image.shape[:2]
     scale = SMALL_MAX_SIDE / max(height, width)
+    pixels = image.astype(np.float32)
     if scale >= 1:
-        return image
+        return pixels
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
 def measure_frame(small: np.ndarray, previous: np.ndarray | None) -> FrameMetrics:
@@ -76,12 +79,12 @@ def measure_frame(small: np.ndarray, previous: np.ndarray | None) -> FrameMetric
             f"frame size {small.shape[1]}x{small.shape[0]} (small copy) differs from the "
             f"previous frame's {previous.shape[1]}x{previous.shape[0]}"
         )
-    luma = small.astype(np.float32) @ _LUMA_WEIGHTS
-    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    luma = small @ _LUMA_WEIGHTS
+    lab = cv2.cvtColor(small / 255.0, cv2.COLOR_RGB2Lab)
     flicker = ssim = None
     if previous is not None:
         flicker = float(cv2.absdiff(small, previous).mean())
-        ssim = _ssim(previous.astype(np.float32) @ _LUMA_WEIGHTS, luma)
+        ssim = _ssim(previous @ _LUMA_WEIGHTS, luma)
     return FrameMetrics(
         luma=float(luma.mean()),
         lab_a=float(lab[..., 1].mean()),

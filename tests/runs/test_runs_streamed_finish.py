@@ -173,7 +173,7 @@ LARGE = {**MOVING, "W": 320, "H": 192, "max_frames": 6}  # downscaled to 256x154
 
 def metrics_from_files(folder: Path, count: int) -> dict[str, list[float | None]]:
     """Each metric measured from the frame files here, by another route than the extension's:
-    a PIL-free area resize, skimage's LAB, numpy differences."""
+    an area resize in float64, skimage's LAB, numpy differences."""
     series: dict[str, list[float | None]] = {name: [] for name in
                                              ("flicker", "ssim", "luma", "lab_a", "lab_b")}
     previous = None
@@ -182,9 +182,10 @@ def metrics_from_files(folder: Path, count: int) -> dict[str, list[float | None]
         height, width = image.shape[:2]
         scale = min(1.0, 256 / max(height, width))
         size = (round(width * scale), round(height * scale))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image
+        pixels = image.astype(np.float64)
+        small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA) if scale < 1 else pixels
         luma = small[..., 0] * 0.299 + small[..., 1] * 0.587 + small[..., 2] * 0.114
-        lab = rgb2lab(small)
+        lab = rgb2lab(small / 255.0)
         series["luma"].append(float(luma.mean()))
         series["lab_a"].append(float(lab[..., 1].mean()))
         series["lab_b"].append(float(lab[..., 2].mean()))
@@ -193,7 +194,7 @@ def metrics_from_files(folder: Path, count: int) -> dict[str, list[float | None]
             series["ssim"].append(None)
         else:
             before, before_luma = previous
-            series["flicker"].append(float(np.abs(small.astype(int) - before).mean()))
+            series["flicker"].append(float(np.abs(small - before).mean()))
             series["ssim"].append(float(structural_similarity(before_luma, luma,
                                                               data_range=255.0)))
         previous = (small, luma)
