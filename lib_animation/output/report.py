@@ -17,9 +17,10 @@ Report version 2 measures flicker on the small copies (version 1 measured it at 
 resolution): averaging 2x2 pixels or more cancels pixel-level noise, so flicker reads lower than
 the full-resolution figure. On a 120-frame 512x512 preview render of the default 2D settings
 (noise on), it read 0.56x the full-resolution figure (0.50x to 0.83x per frame; correlation 0.993,
-four of the five worst frames the same). SSIM and luma are unchanged (the copy is kept in float
-and both are linear before the downscale); mean a* and b* differ by at most 0.23 (0.14 on
-average).
+four of the five worst frames the same). SSIM and luma are unchanged: version 1 already took
+SSIM on the downscaled luma, luma is linear and the copy is kept in float. Mean a* and b* differ
+by at most 0.23 (0.14 on average).
+
 The report only reads the metrics the run recorded and draws them (`quality_from_metrics`);
 `measure_quality` measures frames given as images, the same way.
 """
