@@ -1,7 +1,13 @@
 """Finishing a run from what the render recorded as it wrote the frames: the video stream encoded
 from memory (muxed at finish) and the report's metrics (read at finish). Whatever the render went
 through (a resume, an interruption, a remake, a kill), the video and the report are those of the
-frames on disk, as encoding and measuring the frame files afresh gives them."""
+frames on disk, as encoding and measuring the frame files afresh gives them.
+
+Muxing copies the stream's packets, so the finished video decodes to exactly the stream's frames.
+Between two encodes of the same frames, x264 (as PyAV's wheels build it, with the `slow` preset's
+MB-tree rate control) is not bit-reproducible: even two read-back encodes of the same files can
+differ by a grey level here and there. So a streamed and a read-back video are compared frame by
+frame within a small tolerance, and each video frame must be nearest its own frame file."""
 
 from __future__ import annotations
 
@@ -70,6 +76,17 @@ def stream_files(folder: Path) -> list[str]:
     return [name for name in STREAM_FILES if (folder / name).exists()]
 
 
+def assert_same_video(ours: list[np.ndarray], theirs: list[np.ndarray], folder: Path) -> None:
+    """Two encodes of the frame files in `folder`: as many frames, each within encoder noise of
+    the other's and nearest its own frame file (the codec is lossy)."""
+    files = [read_frame(frame_path(folder, index)).astype(int) for index in range(len(theirs))]
+    assert len(ours) == len(theirs) == len(files)
+    for index, (one, other) in enumerate(zip(ours, theirs, strict=True)):
+        assert np.abs(one.astype(int) - other).mean() < 0.5, f"frame {index} differs"
+        errors = [np.abs(one - file).mean() for file in files]
+        assert int(np.argmin(errors)) == index and errors[index] < 5, f"frame {index} misplaced"
+
+
 def assert_video_is_of_the_frames_on_disk(run, host) -> None:
     """The finished video decodes to the frames a fresh read-back encode of the files gives."""
     outputs = finish_run(run)
@@ -77,9 +94,8 @@ def assert_video_is_of_the_frames_on_disk(run, host) -> None:
     assert stream_files(run.folder) == []
     again = open_run(run.folder, host)
     read_back = decoded(finish_run(again).video)
-    assert len(streamed) == len(read_back) == run.plan.max_frames
-    for index, (ours, theirs) in enumerate(zip(streamed, read_back, strict=True)):
-        assert np.array_equal(ours, theirs), f"frame {index} differs"
+    assert len(streamed) == run.plan.max_frames
+    assert_same_video(streamed, read_back, run.folder)
 
 
 @pytest.mark.parametrize("video_format", ["mp4", "webm"])
@@ -88,22 +104,19 @@ def test_the_streamed_video_decodes_to_the_frames_of_the_read_back_one(tmp_path,
     run = start_run(Settings({**MOVING, "video_format": video_format}), tmp_path, host)
     render_run(run, host)
     assert stream_files(run.folder) == [STREAM_NAME, STREAM_RECORD]
+    stream_frames = decoded(run.folder / STREAM_NAME)
     streamed = finish_run(run)
     assert stream_files(run.folder) == []
     with av.open(str(streamed.video)) as container:
         tags = {key.lower(): value for key, value in container.metadata.items()}
         assert "keyframes_settings" in tags["comment"]
     streamed_frames = decoded(streamed.video)
+    assert len(streamed_frames) == 9
+    for muxed, encoded in zip(streamed_frames, stream_frames, strict=True):
+        assert np.array_equal(muxed, encoded)  # muxing copies the packets
     discard_stream(run.folder)
     read_back_frames = decoded(finish_run(run).video)
-    assert len(streamed_frames) == len(read_back_frames) == 9
-    for ours, theirs in zip(streamed_frames, read_back_frames, strict=True):
-        assert np.array_equal(ours, theirs)
-    # and each video frame is, of all the frame files, nearest its own (the codec is lossy)
-    files = [read_frame(frame_path(run.folder, index)).astype(int) for index in range(9)]
-    for index, frame in enumerate(streamed_frames):
-        errors = [np.abs(frame - file).mean() for file in files]
-        assert int(np.argmin(errors)) == index and errors[index] < 5
+    assert_same_video(streamed_frames, read_back_frames, run.folder)
 
 
 def test_an_interrupted_run_leaves_no_stream_and_its_resume_streams_a_whole_video(tmp_path):
