@@ -3,6 +3,14 @@
 .venv/bin/python bench/output_bench.py png
 .venv/bin/python bench/output_bench.py mp4
 .venv/bin/python bench/output_bench.py memory
+.venv/bin/python bench/output_bench.py finish [--repeat 3]
+
+finish: a 120-frame 512x512 preview render of the default 2D settings with an MP4 and the
+report: `finish_run`'s ms per frame when it reads every frame back (the stream and the recorded
+metrics deleted first, as for a run rendered before they existed) and when it muxes the stream
+and reads the metrics; and the frame loop's ms per frame with the video streamed (and the
+report's work: warp error in the loop, metrics on the writer thread), without a video, and
+without either. Medians of --repeat renders.
 """
 
 from __future__ import annotations
@@ -113,6 +121,70 @@ def bench_memory() -> None:
             subprocess.run(command, check=True)
 
 
+FINISH_FRAMES = 120
+
+
+def _finish_once(folder: Path, streamed: bool) -> tuple[float, float]:
+    """One render and its finish; (loop ms per frame, finish ms per frame)."""
+    from lib_animation.host import PreviewHost
+    from lib_animation.output.frame_metrics import metrics_log_path
+    from lib_animation.output.video_stream import discard_stream
+    from lib_animation.render_options import RenderOptions
+    from lib_animation.runs import finish_run, render_run, start_run
+    from lib_animation.schema import Settings, defaults
+
+    settings = Settings(defaults()).replace(W=512, H=512, max_frames=FINISH_FRAMES,
+                                            video_format="mp4", batch_name="bench")
+    host = PreviewHost()
+    run = start_run(settings, folder, host)
+    start = time.perf_counter()
+    render_run(run, host, RenderOptions(quality_metrics=streamed))
+    loop = time.perf_counter() - start
+    if not streamed:
+        discard_stream(run.folder)
+        metrics_log_path(run.folder).unlink(missing_ok=True)
+    start = time.perf_counter()
+    finish_run(run)
+    finish = time.perf_counter() - start
+    return loop * 1000 / FINISH_FRAMES, finish * 1000 / FINISH_FRAMES
+
+
+def _loop_without_video(folder: Path, report_work: bool) -> float:
+    from lib_animation.host import PreviewHost
+    from lib_animation.render_options import RenderOptions
+    from lib_animation.runs import render_run, start_run
+    from lib_animation.schema import Settings, defaults
+
+    settings = Settings(defaults()).replace(W=512, H=512, max_frames=FINISH_FRAMES,
+                                            video_format="none", batch_name="bench")
+    host = PreviewHost()
+    run = start_run(settings, folder, host)
+    start = time.perf_counter()
+    render_run(run, host, RenderOptions(quality_metrics=report_work))
+    return (time.perf_counter() - start) * 1000 / FINISH_FRAMES
+
+
+def bench_finish(repeat: int) -> None:
+    results: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for streamed in (False, True):
+            with tempfile.TemporaryDirectory() as folder:
+                loop, finish = _finish_once(Path(folder), streamed)
+            kind = "streamed video + recorded metrics" if streamed else "read back from PNGs"
+            results.setdefault(f"finish_run, {kind}", []).append(finish)
+            if streamed:
+                results.setdefault("loop, MP4 streamed, report work", []).append(loop)
+        for report_work in (True, False):
+            with tempfile.TemporaryDirectory() as folder:
+                label = "report work" if report_work else "no report work"
+                results.setdefault(f"loop, no video, {label}", []).append(
+                    _loop_without_video(Path(folder), report_work))
+    print(f"{FINISH_FRAMES} frames 512x512, default 2D settings, preview host, MP4 + report "
+          f"(medians of {repeat}):")
+    for label, values in results.items():
+        print(f"  {label}: {statistics.median(values):6.2f} ms/frame")
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "png"
     if command == "png":
@@ -121,6 +193,8 @@ if __name__ == "__main__":
         bench_mp4()
     elif command == "memory":
         bench_memory()
+    elif command == "finish":
+        bench_finish(int(sys.argv[3]) if sys.argv[2:3] == ["--repeat"] else 3)
     elif command == "encode-once":
         encode_once(Path(sys.argv[2]), int(sys.argv[3]))
     else:

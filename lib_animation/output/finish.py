@@ -1,4 +1,7 @@
-"""After the last frame: the video (and GIF) from the frame files, then the quality report."""
+"""After the last frame: the video (muxed from the stream encoded while the frames were made,
+or encoded from the frame files), the GIF (always from the frame files: its palette needs every
+frame first), then the quality report from the metrics recorded as the frames were written
+(measuring from the files only the frames that have none)."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib_animation.inputs.input_file import InputFile
-from lib_animation.output.frames import iter_frames, video_frame_paths
-from lib_animation.output.report import measure_quality, write_report
-from lib_animation.output.video import VideoOptions, encode_video
+from lib_animation.output.frame_metrics import complete_metrics, read_metrics
+from lib_animation.output.frames import video_frame_paths
+from lib_animation.output.report import quality_from_metrics, write_report
+from lib_animation.output.video import VideoOptions, encode_video, mux_video
+from lib_animation.output.video_stream import discard_stream, streamed_video
 from lib_animation.png_frames import frame_files
 
 # progress(stage, frames done, frames in all), e.g. ("mp4", 40, 120) or ("report", 120, 120)
@@ -52,8 +57,8 @@ def write_outputs(
     report: bool = True,
     progress: FinishProgress | None = None,
 ) -> RunOutputs:
-    """Encode the requested video formats and write the quality report beside the frames,
-    telling `progress` how far each stage got as it reads the frames."""
+    """Write the requested video formats and the quality report beside the frames, telling
+    `progress` how far each stage got; the run's video stream, used or not, is deleted."""
     paths = video_frame_paths(run_dir, request.frame_count)
 
     def frames(stage: str) -> Sequence[Path]:
@@ -61,16 +66,28 @@ def write_outputs(
 
     video = None
     if request.video_format is not None:
+        stream = streamed_video(run_dir, request.video_format, request.frame_count,
+                                request.video)
         target = run_dir / f"{run_dir.name}.{request.video_format}"
-        video = encode_video(frames(request.video_format), target, request.video,
-                             soundtrack=request.soundtrack, comment=request.comment)
+        if stream is None:
+            video = encode_video(frames(request.video_format), target, request.video,
+                                 soundtrack=request.soundtrack, comment=request.comment)
+        else:
+            _tell(progress, request.video_format, 0, len(paths))
+            video = mux_video(stream, target, request.video, frame_count=request.frame_count,
+                              soundtrack=request.soundtrack, comment=request.comment)
+            _tell(progress, request.video_format, len(paths), len(paths))
+    discard_stream(run_dir)
     gif = None
     if request.gif:
         gif = encode_video(frames("gif"), run_dir / f"{run_dir.name}.gif", request.video)
     report_json = report_png = None
     if report:
-        quality = measure_quality(
-            iter_frames(frames("report")),
+        _tell(progress, "report", 0, len(paths))
+        metrics = complete_metrics(read_metrics(run_dir, request.frame_count), paths)
+        _tell(progress, "report", len(paths), len(paths))
+        quality = quality_from_metrics(
+            metrics,
             warp_errors=request.warp_errors,
             keyframes=request.keyframes,
             diffused_frames=request.diffused_frames,
@@ -82,6 +99,11 @@ def write_outputs(
             path.unlink(missing_ok=True)
         deleted = True
     return RunOutputs(video, gif, report_json, report_png, deleted)
+
+
+def _tell(progress: FinishProgress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
 
 
 class _Reporting(Sequence[Path]):

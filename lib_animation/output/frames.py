@@ -1,6 +1,7 @@
 """A run's frame files: written on a background thread as they are made, with the generation
-parameters inside, and read back in order for the video and the report (see `png_frames` for
-their names, their atomic writing and the completeness checks)."""
+parameters inside, and handed on that thread to the run's frame sinks (the report's metrics, the
+streamed video); read back in order for a video or report that was not made as they were written
+(see `png_frames` for their names, their atomic writing and the completeness checks)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -70,6 +72,16 @@ def iter_frames(paths: Sequence[Path]) -> Iterator[np.ndarray]:
         yield read_frame(path)
 
 
+class FrameSink(Protocol):
+    """Receives each frame of a run once its file is on disk, on the frame writer's thread, in
+    the order the frames were written; `close(finished)` ends it, `finished` saying every frame
+    of the run was written."""
+
+    def frame_written(self, index: int, image: np.ndarray) -> None: ...
+
+    def close(self, finished: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Job:
     index: int
@@ -83,9 +95,10 @@ class FrameWriter:
 
     `submit` returns as soon as the frame is queued; it blocks only while `max_pending` frames
     are already waiting, so memory stays flat when the disk is slower than the generator.
-    `on_written(index)` is called on the writer thread once a frame (and its depth map) is on
-    disk under its final name. The first error of the writer thread is raised by the next
-    `submit` or by `close`; frames queued after an error are dropped.
+    `on_written(index, image)` is called on the writer thread once a frame (and its depth map)
+    is on disk under its final name, with the writer's own copy of the frame (read it, never
+    change it). The first error of the writer thread is raised by the next `submit` or by
+    `close`; frames queued after an error are dropped.
     """
 
     def __init__(
@@ -93,7 +106,7 @@ class FrameWriter:
         folder: Path,
         *,
         max_pending: int = DEFAULT_MAX_PENDING,
-        on_written: Callable[[int], None] | None = None,
+        on_written: Callable[[int, np.ndarray], None] | None = None,
     ) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be >= 1, got {max_pending}")
@@ -189,4 +202,4 @@ class FrameWriter:
             png = with_text_chunk(png, PARAMETERS_KEY, job.text)
         write_atomic(frame_path(self.folder, job.index), png)
         if self._on_written is not None:
-            self._on_written(job.index)
+            self._on_written(job.index, job.image)

@@ -23,14 +23,17 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lib_animation.atomic_files import write_atomic
 from lib_animation.errors import RenderError
+from lib_animation.output.frames import FrameSink
 from lib_animation.png_frames import complete_frames
 
 MANIFEST_NAME = "manifest.json"
@@ -154,31 +157,38 @@ def read_frame_log(folder: Path, keys: Collection[str] | None = None) -> dict[in
     """The last recorded parameters of each frame (only `keys` of them, when given, to keep
     memory small for long runs). A missing log is empty; a last line cut short by a kill is
     ignored; anything else malformed is a RenderError naming the line."""
-    path = frame_log_path(folder)
     found: dict[int, FrameParams] = {}
+    for source, line in log_lines(frame_log_path(folder), "frame log"):
+        index, params = parse_log_line(line, source=source)
+        found[index] = params if keys is None else {
+            key: params[key] for key in keys if key in params}
+    return found
+
+
+def log_lines(path: Path, what: str) -> Iterator[tuple[str, bytes]]:
+    """The whole lines of an append-only JSON-lines log, each with its source ('path, line N')
+    for error messages. A missing log has none; a last line cut short by a kill is skipped; a
+    line too long to be genuine is a RenderError naming `what`."""
     try:
         handle = path.open("rb")
     except FileNotFoundError:
-        return found
+        return
     except OSError as error:
-        raise RenderError(f"cannot read the frame log: {error.strerror or error}",
+        raise RenderError(f"cannot read the {what}: {error.strerror or error}",
                           source=str(path)) from error
     with handle:
         number = 0
         while True:
             line = handle.readline(MAX_LOG_LINE_BYTES + 1)
             if not line:
-                break
+                return
             number += 1
             if not line.endswith(b"\n"):
                 if len(line) > MAX_LOG_LINE_BYTES:
-                    raise RenderError(f"frame log line {number} is too long to be genuine",
+                    raise RenderError(f"{what} line {number} is too long to be genuine",
                                       source=str(path))
-                break  # the write a kill cut short
-            index, params = parse_log_line(line, source=f"{path}, line {number}")
-            found[index] = params if keys is None else {
-                key: params[key] for key in keys if key in params}
-    return found
+                return  # the write a kill cut short
+            yield f"{path}, line {number}", line
 
 
 def parse_log_line(line: bytes, *, source: str = FRAME_LOG_NAME) -> tuple[int, FrameParams]:
@@ -294,8 +304,10 @@ class ManifestRecorder:
 
     `set_params` (render thread, before the frame goes to the writer) appends the frame's line
     to the log, so every frame file on disk has its line; `frame_written` (pass it as
-    FrameWriter's `on_written`) counts the frame complete and saves the small status file at
-    most once per `save_interval_s`; `finish` records the final status.
+    FrameWriter's `on_written`) counts the frame complete, saves the small status file at
+    most once per `save_interval_s` and hands the frame to the sinks added with `add_sink`
+    (on the writer thread, in frame order); `finish` records the final status and closes the
+    sinks, telling them whether every frame was written.
     """
 
     def __init__(
@@ -317,7 +329,8 @@ class ManifestRecorder:
         self._now = now
         self._lock = threading.Lock()
         self._last_save = -math.inf
-        self._log = _open_log(frame_log_path(self.folder))
+        self._log = open_log(frame_log_path(self.folder))
+        self._sinks: list[FrameSink] = []
 
     @classmethod
     def start(
@@ -367,11 +380,29 @@ class ManifestRecorder:
         except OSError as error:
             raise _unwritable(frame_log_path(self.folder), error) from error
 
-    def frame_written(self, index: int) -> None:
+    def add_sink(self, sink: FrameSink) -> None:
+        """Give `sink` every frame written from now on; `finish` (or `close_sinks`) closes it."""
+        self._sinks.append(sink)
+
+    def frame_written(self, index: int, image: np.ndarray) -> None:
         with self._lock:
             self._written.add(index)
             if self._clock() - self._last_save >= self._interval:
                 self._save_locked()
+        for sink in self._sinks:
+            sink.frame_written(index, image)
+
+    def close_sinks(self, finished: bool) -> None:
+        """Close the sinks (once): `finished` says every frame of the run was written."""
+        sinks, self._sinks = self._sinks, []
+        errors = []
+        for sink in sinks:
+            try:
+                sink.close(finished)
+            except Exception as error:  # every sink is closed; the first error is raised
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     def save(self) -> None:
         with self._lock:
@@ -388,16 +419,20 @@ class ManifestRecorder:
         with self._lock:
             total = self.manifest.total_frames
             missing = [index for index in range(self._done, total) if index not in self._written]
-            if status == "finished" and missing:
-                raise ValueError(
-                    f"cannot mark the run finished: {len(missing)} frames are not written, "
-                    f"first {missing[0]}"
-                )
-            self.manifest.status = status
+            whole = status == "finished" and not missing
             try:
-                self._save_locked()
+                if status == "finished" and missing:
+                    raise ValueError(
+                        f"cannot mark the run finished: {len(missing)} frames are not written, "
+                        f"first {missing[0]}"
+                    )
+                self.manifest.status = status
+                try:
+                    self._save_locked()
+                finally:
+                    self.close()
             finally:
-                self.close()
+                self.close_sinks(whole)
 
     def close(self) -> None:
         if self._log is not None:
@@ -410,8 +445,9 @@ class ManifestRecorder:
         self._last_save = self._clock()
 
 
-def _open_log(path: Path) -> int:
-    """The frame log, opened to append; a last line a kill cut short is dropped first."""
+def open_log(path: Path) -> int:
+    """A JSON-lines log's descriptor, opened to append (created if missing); a last line a kill
+    cut short is dropped first. OSError becomes a RenderError."""
     try:
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
         descriptor = os.open(path, flags, 0o644)

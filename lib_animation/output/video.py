@@ -11,13 +11,18 @@ The container follows the output file's suffix:
 4:2:0 video needs even dimensions: an odd width or height loses its last column or row (a crop,
 not a resize, so no pixel is resampled). GIF keeps every pixel.
 
-Frames are read one at a time and encoded at once, so memory does not grow with the number of
-frames. A soundtrack never shortens the video: it is cut at the video's end, and a shorter one is
-followed by silence. The file is written under a temporary name and renamed when complete.
+Frames are encoded one at a time as they come, so memory does not grow with the number of
+frames. MP4 and WebM are made in two steps: `VideoEncoder` encodes frames, given one at a time
+(from files, or streamed from memory while a run renders), into a video-only file; `mux_video`
+then copies its packets, untouched, into the final container with the soundtrack and the comment.
+Both routes give the same packets, so the same decoded frames. A soundtrack never shortens the
+video: it is cut at the video's end, and a shorter one is followed by silence. Every file is
+written under a temporary name and renamed when complete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator, Sequence
@@ -107,28 +112,155 @@ def encode_video(
     _check_options(options, kind)
     if not frames:
         raise RenderError(f"no frames to encode into {output}")
-    height, width = read_frame(frames[0]).shape[:2]
-    if kind != "gif":
-        width, height = width - width % 2, height - height % 2
-    if width < 2 or height < 2:
-        raise RenderError(f"frames of {width}x{height} pixels are too small for a video")
     _make_folder(output.parent)
-    temp = output.with_name(f".{output.name}.{secrets.token_hex(8)}.partial")
-    try:
-        if kind == "gif":
+    if kind == "gif":
+        height, width = read_frame(frames[0]).shape[:2]
+        if width < 2 or height < 2:
+            raise RenderError(f"frames of {width}x{height} pixels are too small for a video")
+        with _written_into_place(output) as temp:
             _write_gif(frames, temp, (width, height), options.fps)
+        return output
+    video_only = _partial_name(output)
+    try:
+        with VideoEncoder(video_only, kind, options) as encoder:
+            for image in _read_frames(frames):
+                encoder.add(image)
+        return mux_video(video_only, output, options, frame_count=len(frames),
+                         soundtrack=soundtrack, comment=comment)
+    finally:
+        video_only.unlink(missing_ok=True)
+
+
+def mux_video(
+    video_only: Path,
+    output: Path,
+    options: VideoOptions,
+    *,
+    frame_count: int,
+    soundtrack: str | Path | InputFile | None = None,
+    comment: str | None = None,
+) -> Path:
+    """Copy the packets of `video_only` (a `VideoEncoder` file of `frame_count` frames) into the
+    mp4 or webm `output`, with the soundtrack and `comment`; returns `output`."""
+    output = Path(output)
+    kind = video_format(output)
+    if kind == "gif":
+        raise RenderError(f"a GIF is encoded from its frames, not muxed: {output}")
+    _make_folder(output.parent)
+    with _written_into_place(output) as temp:
+        _mux_into(video_only, temp, kind, frame_count, options.fps, soundtrack, comment)
+    return output
+
+
+class VideoEncoder:
+    """Encodes RGB uint8 frames, given one at a time in order, into a video-only mp4 or webm
+    file for `mux_video`. The first frame sets the size (an odd side loses its last row or
+    column); every later frame must have the first one's shape. Use as a context manager, or
+    call `close` when every frame is in (`abort` on failure: the file is then incomplete)."""
+
+    def __init__(self, path: Path, kind: str, options: VideoOptions) -> None:
+        if kind not in ("mp4", "webm"):
+            raise RenderError(f"VideoEncoder writes mp4 or webm, not {kind}")
+        _check_options(options, kind)
+        self.path = Path(path)
+        self.frames = 0
+        self._kind = kind
+        self._options = options
+        self._shape: tuple[int, ...] | None = None
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.VideoStream | None = None
+        self._to_yuv = VideoReformatter()
+
+    def add(self, image: np.ndarray) -> None:
+        """Encode the next frame."""
+        try:
+            if self._shape is None:
+                self._open(image.shape)
+            elif image.shape != self._shape:
+                raise RenderError(
+                    f"frame {self.frames} is {image.shape[1]}x{image.shape[0]} but the first "
+                    f"frame is {self._shape[1]}x{self._shape[0]}; all frames of a video must "
+                    "have one size",
+                    frame=self.frames,
+                )
+            stream = self._stream
+            cropped = image[: stream.height, : stream.width]
+            frame = self._to_yuv.reformat(
+                av.VideoFrame.from_ndarray(np.ascontiguousarray(cropped), format="rgb24"),
+                format="yuv420p",
+                dst_colorspace="ITU709",
+                dst_color_range="MPEG",
+            )
+            frame.pts = self.frames
+            _mux(self._container, stream.encode(frame))
+        except av.FFmpegError as error:
+            raise self._unwritable(error) from error
+        self.frames += 1
+
+    def close(self) -> None:
+        """Flush the encoder and close the file; RenderError when no frame came."""
+        if self._container is None:
+            raise RenderError(f"no frames to encode into {self.path}")
+        try:
+            with self._container:
+                _mux(self._container, self._stream.encode(None))
+            self._container = None
+            _fsync(self.path)
+        except (OSError, av.FFmpegError) as error:
+            raise self._unwritable(error) from error
+
+    def abort(self) -> None:
+        """Stop without flushing; the file is left incomplete for the caller to delete."""
+        container, self._container = self._container, None
+        if container is not None:
+            with contextlib.suppress(Exception):
+                container.close()
+
+    def __enter__(self) -> VideoEncoder:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc is None:
+            self.close()
         else:
-            _write_video(frames, temp, kind, (width, height), options, soundtrack, comment)
+            self.abort()
+
+    def _open(self, shape: tuple[int, ...]) -> None:
+        height, width = shape[:2]
+        size = (width - width % 2, height - height % 2)
+        if size[0] < 2 or size[1] < 2:
+            raise RenderError(f"frames of {size[0]}x{size[1]} pixels are too small for a video")
+        self._container = _open_output(self.path, self._kind, {})
+        rate = Fraction(self._options.fps).limit_denominator(1001)
+        self._stream = _add_video_stream(self._container, self._kind, size, rate, self._options)
+        self._shape = shape
+
+    def _unwritable(self, error: OSError | av.FFmpegError) -> RenderError:
+        return RenderError(
+            f"cannot write the video {self.path}: {getattr(error, 'strerror', None) or error}",
+            hint="check free disk space and folder permissions",
+        )
+
+
+@contextlib.contextmanager
+def _written_into_place(output: Path) -> Iterator[Path]:
+    """A temporary path beside `output`, renamed to `output` when the block ends well."""
+    temp = _partial_name(output)
+    try:
+        yield temp
         _fsync(temp)
         temp.replace(output)
     except (OSError, av.FFmpegError) as error:
         raise RenderError(
-            f"cannot write the video {output}: {error.strerror or error}",
+            f"cannot write the video {output}: {getattr(error, 'strerror', None) or error}",
             hint="check free disk space and folder permissions",
         ) from error
     finally:
         temp.unlink(missing_ok=True)
-    return output
+
+
+def _partial_name(output: Path) -> Path:
+    return output.with_name(f".{output.name}.{secrets.token_hex(8)}.partial")
 
 
 def _check_options(options: VideoOptions, kind: str) -> None:
@@ -177,9 +309,10 @@ def _open_output(
         raise RenderError(f"cannot create the video file {path}: {error}") from error
 
 
-def _read_frames(frames: Sequence[Path], size: tuple[int, int]) -> Iterator[np.ndarray]:
-    """Frame images one at a time, cropped to `size` (W, H); all frames must share one size."""
-    width, height = size
+def _read_frames(frames: Sequence[Path], size: tuple[int, int] | None = None
+                 ) -> Iterator[np.ndarray]:
+    """Frame images one at a time, cropped to `size` (W, H) when given; all frames must share
+    one size."""
     expected: tuple[int, ...] | None = None
     for index, path in enumerate(frames):
         image = read_frame(path)
@@ -191,7 +324,7 @@ def _read_frames(frames: Sequence[Path], size: tuple[int, int]) -> Iterator[np.n
                 f"{expected[1]}x{expected[0]}; all frames of a video must have one size",
                 frame=index,
             )
-        yield image[:height, :width]
+        yield image if size is None else image[: size[1], : size[0]]
 
 
 def _mux(container: av.container.OutputContainer, packets: list[av.Packet]) -> None:
@@ -199,44 +332,40 @@ def _mux(container: av.container.OutputContainer, packets: list[av.Packet]) -> N
         container.mux(packet)
 
 
-def _write_video(
-    frames: Sequence[Path],
+def _mux_into(
+    video_only: Path,
     temp: Path,
     kind: str,
-    size: tuple[int, int],
-    options: VideoOptions,
-    soundtrack: str | Path | None,
+    frame_count: int,
+    fps: float,
+    soundtrack: str | Path | InputFile | None,
     comment: str | None,
 ) -> None:
     source = None if soundtrack is None else open_media(soundtrack, what="soundtrack")
     try:
         if source is not None and not source.streams.audio:
             raise RenderError(f"soundtrack {soundtrack} has no audio")
-        container = _open_output(temp, kind, {"movflags": "+faststart"} if kind == "mp4" else {})
-        with container:
-            if comment:
-                container.metadata["comment"] = comment
-            rate = Fraction(options.fps).limit_denominator(1001)
-            stream = _add_video_stream(container, kind, size, rate, options)
-            audio = None if source is None else _Soundtrack(source, container, kind)
-            audio_end = int(len(frames) * AUDIO_RATE / rate)
-            if kind == "mp4":
-                audio_end -= audio_end % _AAC_FRAME
-            to_yuv = VideoReformatter()
-            for index, image in enumerate(_read_frames(frames, size)):
-                frame = to_yuv.reformat(
-                    av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24"),
-                    format="yuv420p",
-                    dst_colorspace="ITU709",
-                    dst_color_range="MPEG",
-                )
-                frame.pts = index
-                _mux(container, stream.encode(frame))
+        with av.open(f"file:{video_only}", mode="r") as video:
+            video_in = video.streams.video[0]
+            container = _open_output(temp, kind,
+                                     {"movflags": "+faststart"} if kind == "mp4" else {})
+            with container:
+                if comment:
+                    container.metadata["comment"] = comment
+                stream = container.add_stream_from_template(video_in, opaque=True)
+                audio = None if source is None else _Soundtrack(source, container, kind)
+                rate = Fraction(fps).limit_denominator(1001)
+                audio_end = int(frame_count * AUDIO_RATE / rate)
+                if kind == "mp4":
+                    audio_end -= audio_end % _AAC_FRAME
+                for index, packet in enumerate(
+                        packet for packet in video.demux(video_in) if packet.dts is not None):
+                    packet.stream = stream
+                    container.mux(packet)
+                    if audio is not None:
+                        audio.feed_until(min(int((index + 1) * AUDIO_RATE / rate), audio_end))
                 if audio is not None:
-                    audio.feed_until(min(int((index + 1) * AUDIO_RATE / rate), audio_end))
-            _mux(container, stream.encode(None))
-            if audio is not None:
-                audio.finish(audio_end)
+                    audio.finish(audio_end)
     finally:
         if source is not None:
             source.close()

@@ -1,5 +1,6 @@
-"""Finishing a rendered run: the video and the quality report, from the frames on disk, as the
-run's settings and plan ask for them."""
+"""Finishing a rendered run: the video and the quality report, as the run's settings and plan ask
+for them, from what the render recorded as it wrote the frames (the video stream, the metrics)
+and, where that is not whole, from the frames on disk."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ VP9_CRF_SCALE = 63 / 51  # video_crf is x264's 0-51 scale; VP9 uses 0-63
 
 def finish_run(run: Run, *, report: bool = True,
                progress: FinishProgress | None = None) -> RunOutputs:
-    """Encode the video formats the settings ask for and write the quality report; the report's
-    self-warp errors are the ones the renderer measured while it wrote the frames."""
+    """Write the video formats the settings ask for and the quality report; the video is muxed
+    from the stream `render_run` encoded when that stream is whole, and the report's metrics
+    and self-warp errors are the ones measured while the frames were written."""
     with RunLock(run.folder):
         remove_temp_files(run.folder)
         warp_errors = None

@@ -1,4 +1,5 @@
-"""Rendering a started or opened run: the frame loop over the run's plan, inputs and folder."""
+"""Rendering a started or opened run: the frame loop over the run's plan, inputs and folder, with
+the report's metrics measured and the video encoded as the frames are written."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ from dataclasses import dataclass, replace
 from lib_animation.host import SEED_PARAMETER, Host
 from lib_animation.inputs.gather import with_video_frames
 from lib_animation.motion.raft_weights import check_raft_folder
+from lib_animation.output.frame_metrics import MetricsLog
 from lib_animation.output.manifest import (
     ManifestRecorder,
     manifest_path,
     read_frame_log,
     resume_point,
 )
+from lib_animation.output.video_stream import VideoStreamer, discard_stream
 from lib_animation.png_frames import remove_temp_files
 from lib_animation.render import LoopResult, raft_flow_settings, render_frames
 from lib_animation.render_options import RenderOptions
 from lib_animation.render_progress import RenderProgress
+from lib_animation.runs.finish import chosen_video_format, video_options
 from lib_animation.runs.folder import SETTINGS_NAME
 from lib_animation.runs.lock import RunLock
 from lib_animation.runs.record import host_identity, save_origin
@@ -76,9 +80,26 @@ def render_run(
             first_missing = 0
             recorder = ManifestRecorder.start(folder, SETTINGS_NAME, total)
         save_origin(folder, run.plan.settings, host_identity(host))
-        loop = render_frames(
-            run.plan, inputs, host, folder, options, recorder=recorder,
-            first_missing=first_missing, recorded_seeds=seeds, on_progress=on_progress,
-            should_stop=should_stop,
-        )  # fmt: skip
+        try:
+            _add_frame_sinks(recorder, run, options or RenderOptions(), first_missing)
+            loop = render_frames(
+                run.plan, inputs, host, folder, options, recorder=recorder,
+                first_missing=first_missing, recorded_seeds=seeds, on_progress=on_progress,
+                should_stop=should_stop,
+            )  # fmt: skip
+        finally:
+            recorder.close_sinks(finished=False)  # only when the loop did not close them
     return RenderResult(**vars(loop), run=run)
+
+
+def _add_frame_sinks(recorder: ManifestRecorder, run: Run, options: RenderOptions,
+                     first_missing: int) -> None:
+    """What is made from each frame as it is written: the report's metrics and the video
+    stream (which finishing muxes instead of reading every frame back)."""
+    discard_stream(run.folder)
+    if options.quality_metrics:
+        recorder.add_sink(MetricsLog(run.folder, first_missing))
+    kind = chosen_video_format(run.plan.settings)
+    if kind is not None:
+        recorder.add_sink(VideoStreamer(run.folder, kind, video_options(run.plan.settings),
+                                        run.plan.max_frames, first_missing))

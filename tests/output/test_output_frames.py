@@ -137,7 +137,7 @@ def test_write_error_surfaces_on_next_submit(tmp_path: Path) -> None:
 
 
 def test_callback_error_surfaces(tmp_path: Path) -> None:
-    def explode(index: int) -> None:
+    def explode(index: int, image: np.ndarray) -> None:
         raise KeyError(index)
 
     writer = FrameWriter(tmp_path, on_written=explode)
@@ -177,7 +177,7 @@ def test_submit_blocks_only_when_queue_is_full(tmp_path: Path) -> None:
     release = threading.Event()
     written: list[int] = []
 
-    def slow_disk(index: int) -> None:
+    def slow_disk(index: int, image: np.ndarray) -> None:
         release.wait(10)
         written.append(index)
 

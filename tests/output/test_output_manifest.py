@@ -263,10 +263,10 @@ def test_the_status_file_is_small_and_saved_at_most_every_interval(tmp_path: Pat
         tmp_path, "settings.json", 5, save_interval_s=10, clock=lambda: now[0],
         now=lambda: f"2024-05-01T10:00:{int(now[0]):02d}+00:00",
     )
-    recorder.frame_written(0)
+    recorder.frame_written(0, np.zeros((4, 4, 3), np.uint8))
     assert load_manifest(tmp_path).updated_at.endswith(":00+00:00")
     now[0] = 11.0
-    recorder.frame_written(1)
+    recorder.frame_written(1, np.zeros((4, 4, 3), np.uint8))
     assert load_manifest(tmp_path).updated_at.endswith(":11+00:00")
     assert (tmp_path / MANIFEST_NAME).stat().st_size < 400
     recorder.close()
