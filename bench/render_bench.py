@@ -8,7 +8,8 @@ loop:   the real frame loop (`render_run`) with the preview host over the shippe
         512x512, video and report drawing excluded: ms per output frame, with and without the
         quality report's in-loop work, on one thread and on OpenCV's default threads (medians
         of --loop-repeat runs), and the split of that same loop by stage, timed around the
-        loop's own methods. The preview host's generation is its own line.
+        loop's own methods. The preview host's generation is its own line; the frame writer's
+        thread, which runs beside the loop, is the last.
 stages: median time per call of every stage at 512x512 and 1024x576, and the per-frame work of
         the default 2D settings (warp every frame; coherence, anti-blur and noise every diffused
         frame; a backward warp and a cross-fade per tween), PNG writing excluded: it runs on the
@@ -45,6 +46,7 @@ from lib_animation.motion.perspective_flip import PerspectiveFlip  # noqa: E402
 from lib_animation.motion.resample import warp_perspective_opencv  # noqa: E402
 from lib_animation.motion.warp2d import Motion2D, matrix_2d, warp_2d  # noqa: E402
 from lib_animation.motion.warp3d import Motion3D, warp_3d  # noqa: E402
+from lib_animation.output.frames import FrameWriter  # noqa: E402
 from lib_animation.png_frames import encode_png  # noqa: E402
 from lib_animation.render import cross_fade  # noqa: E402
 
@@ -119,6 +121,9 @@ LOOP_STAGES = {
     "_warp_error": "quality report: warp error",
     "_predict_depth": "depth",
 }
+# The frame writer's thread, beside the loop: PNG encoding and writing, and the report's metrics.
+WRITER = "writer"
+WRITER_LABEL = "beside the loop: frame writer thread (PNG, report metrics)"
 
 
 def _loop_run(preset: str, folder: Path, quality_metrics: bool,
@@ -136,9 +141,11 @@ def _loop_run(preset: str, folder: Path, quality_metrics: bool,
     host = PreviewHost()
     run = start_run(Settings(values), folder, host)
     originals = {name: getattr(render._FrameLoop, name) for name in LOOP_STAGES}
+    write = FrameWriter._write
     if stage_totals is not None:
         for name, method in originals.items():
             setattr(render._FrameLoop, name, _timed(method, name, stage_totals))
+        FrameWriter._write = _timed(write, WRITER, stage_totals)
     try:
         start = time.perf_counter()
         render_run(run, host, RenderOptions(quality_metrics=quality_metrics))
@@ -146,6 +153,7 @@ def _loop_run(preset: str, folder: Path, quality_metrics: bool,
     finally:
         for name, method in originals.items():
             setattr(render._FrameLoop, name, method)
+        FrameWriter._write = write
     return elapsed * 1000 / LOOP_FRAMES
 
 
@@ -180,10 +188,12 @@ def loop_costs(repeat: int) -> dict[str, object]:
             totals: dict[str, float] = {}
             with tempfile.TemporaryDirectory() as folder:
                 whole = _loop_run(preset, Path(folder), True, totals)
+            writer = totals.pop(WRITER, 0.0) * 1000 / LOOP_FRAMES
             staged = {LOOP_STAGES[name]: seconds * 1000 / LOOP_FRAMES
                       for name, seconds in totals.items()}
             staged["rest of the loop (planning, handoff to the PNG writer)"] = \
                 whole - sum(staged.values())
+            staged[WRITER_LABEL] = writer
             splits.append(staged)
         results[f"{preset}, 1 thread, split"] = {
             stage: statistics.median(split.get(stage, 0.0) for split in splits)

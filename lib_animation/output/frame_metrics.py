@@ -27,7 +27,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from skimage.metrics import structural_similarity
 
 from lib_animation.errors import RenderError
 from lib_animation.output.manifest import MAX_FRAMES, log_lines, open_log
@@ -36,6 +35,8 @@ from lib_animation.png_frames import frame_path, read_frame
 METRICS_LOG_NAME = "metrics.jsonl"
 SMALL_MAX_SIDE = 256
 REMADE_FROM = "remade_from"
+_LUMA_RANGE = 255.0
+_SSIM_K1, _SSIM_K2 = 0.01, 0.03
 
 _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
 _NAMES = ("luma", "lab_a", "lab_b", "flicker", "ssim")
@@ -95,12 +96,29 @@ def measure_frame(small: np.ndarray, previous: np.ndarray | None) -> FrameMetric
 
 
 def _ssim(previous: np.ndarray, current: np.ndarray) -> float:
-    # skimage's default 7x7 window needs at least 7 pixels per side.
-    window = min(7, *previous.shape)
+    """Mean structural similarity of two luma images (0..255) as skimage's default computes it
+    (7x7 uniform windows, sample covariances, K1 = 0.01, K2 = 0.03, the mean over the pixels a
+    whole window covers), with OpenCV's box filters: a tenth of skimage's time."""
+    window = min(7, *previous.shape)  # the window needs that many pixels per side
     window -= 1 - window % 2
     if window < 3:
         return 1.0 if np.array_equal(previous, current) else 0.0
-    return float(structural_similarity(previous, current, win_size=window, data_range=255.0))
+    x, y = previous.astype(np.float64), current.astype(np.float64)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(values, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+
+    count = window * window
+    covariance_scale = count / (count - 1)
+    mean_x, mean_y = mean(x), mean(y)
+    variance_x = covariance_scale * (mean(x * x) - mean_x * mean_x)
+    variance_y = covariance_scale * (mean(y * y) - mean_y * mean_y)
+    covariance = covariance_scale * (mean(x * y) - mean_x * mean_y)
+    c1, c2 = (_SSIM_K1 * _LUMA_RANGE) ** 2, (_SSIM_K2 * _LUMA_RANGE) ** 2
+    similarity = ((2 * mean_x * mean_y + c1) * (2 * covariance + c2)) / (
+        (mean_x * mean_x + mean_y * mean_y + c1) * (variance_x + variance_y + c2))
+    edge = (window - 1) // 2
+    return float(similarity[edge:-edge, edge:-edge].mean())
 
 
 class MetricsLog:
