@@ -26,8 +26,8 @@ DEPTH_PREFIX = "depth"
 INDEX_DIGITS = 6
 # Our own encoder: every row filtered with PNG's "Up" filter (one vectorised subtraction), then
 # zlib level 1 with run-length matching. On photo-like 512x512 frames it takes half the time of
-# OpenCV's level 1 (libpng tries five filters per row) and the files come out 0-15 % smaller
-# (bench/output_bench.py png).
+# OpenCV's level 1 (libpng tries five filters per row), in files within about 10 % of its size:
+# smaller on photo-like frames, larger on very smooth ones (bench/output_bench.py png).
 PNG_COMPRESSION = 1
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _UP_FILTER = 2
