@@ -131,44 +131,39 @@ def bench_memory() -> None:
 FINISH_FRAMES = 120
 
 
-def _finish_once(folder: Path, streamed: bool) -> tuple[float, float]:
-    """One render and its finish; (loop ms per frame, finish ms per frame)."""
-    from lib_animation.host import PreviewHost
-    from lib_animation.output.frame_metrics import metrics_log_path
-    from lib_animation.output.video_stream import discard_stream
-    from lib_animation.render_options import RenderOptions
-    from lib_animation.runs import finish_run, render_run, start_run
-    from lib_animation.schema import Settings, defaults
-
-    settings = Settings(defaults()).replace(W=512, H=512, max_frames=FINISH_FRAMES,
-                                            video_format="mp4", batch_name="bench")
-    host = PreviewHost()
-    run = start_run(settings, folder, host)
-    start = time.perf_counter()
-    render_run(run, host, RenderOptions(quality_metrics=streamed))
-    loop = time.perf_counter() - start
-    if not streamed:
-        discard_stream(run.folder)
-        metrics_log_path(run.folder).unlink(missing_ok=True)
-    start = time.perf_counter()
-    finish_run(run)
-    finish = time.perf_counter() - start
-    return loop * 1000 / FINISH_FRAMES, finish * 1000 / FINISH_FRAMES
-
-
-def _loop_without_video(folder: Path, report_work: bool) -> float:
+def _timed_render(folder: Path, video_format: str, report_work: bool):
+    """A preview render of the default 2D settings; (the run, loop ms per frame)."""
     from lib_animation.host import PreviewHost
     from lib_animation.render_options import RenderOptions
     from lib_animation.runs import render_run, start_run
     from lib_animation.schema import Settings, defaults
 
     settings = Settings(defaults()).replace(W=512, H=512, max_frames=FINISH_FRAMES,
-                                            video_format="none", batch_name="bench")
+                                            video_format=video_format, batch_name="bench")
     host = PreviewHost()
     run = start_run(settings, folder, host)
     start = time.perf_counter()
     render_run(run, host, RenderOptions(quality_metrics=report_work))
-    return (time.perf_counter() - start) * 1000 / FINISH_FRAMES
+    return run, (time.perf_counter() - start) * 1000 / FINISH_FRAMES
+
+
+def _finish_once(folder: Path, streamed: bool) -> tuple[float, float]:
+    """One render and its finish; (loop ms per frame, finish ms per frame)."""
+    from lib_animation.output.frame_metrics import metrics_log_path
+    from lib_animation.output.video_stream import discard_stream
+    from lib_animation.runs import finish_run
+
+    run, loop = _timed_render(folder, "mp4", streamed)
+    if not streamed:
+        discard_stream(run.folder)
+        metrics_log_path(run.folder).unlink(missing_ok=True)
+    start = time.perf_counter()
+    finish_run(run)
+    return loop, (time.perf_counter() - start) * 1000 / FINISH_FRAMES
+
+
+def _loop_without_video(folder: Path, report_work: bool) -> float:
+    return _timed_render(folder, "none", report_work)[1]
 
 
 def bench_finish(repeat: int) -> None:
