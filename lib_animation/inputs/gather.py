@@ -170,6 +170,13 @@ def load_inputs(settings: Settings, *, confined_to: Sequence[Path] | None = None
     )
 
 
+def load_soundtrack(settings: Settings, *, confined_to: Sequence[Path] | None = None,
+                    urls: UrlFetcher | None = None) -> InputFile | None:
+    """The soundtrack alone, checked as `load_inputs` checks it, for work on a rendered run
+    (upscaling, interpolation) that needs no other input file."""
+    return _soundtrack(settings, input_files(settings, confined_to, urls))
+
+
 def with_video_frames(inputs: RenderInputs, settings: Settings, run_dir: Path) -> RenderInputs:
     """The inputs with Video Input's frames and the mask video's, extracted into the run folder
     (once), from inside the folders the inputs were confined to."""

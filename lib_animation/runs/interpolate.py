@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib_animation.inputs.gather import load_inputs
+from lib_animation.inputs.gather import load_soundtrack
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.interpolation.engine import Interpolator
@@ -84,8 +84,8 @@ def interpolate_earlier_run(folder: Path, choice: InterpolateChoice, setup: Engi
     check_interpolated_fps(settings.fps, choice.x_amount, choice.slow_motion)
     frame_count = len(video_frame_paths(folder))
     soundtrack = None
-    if settings.add_soundtrack != "None" and choice.slow_motion is None:
-        soundtrack = load_inputs(settings, urls=UrlFetcher()).soundtrack
+    if choice.slow_motion is None:
+        soundtrack = load_soundtrack(settings, urls=UrlFetcher())
     return _interpolate(folder, settings, frame_count, soundtrack, choice, setup, progress,
                         should_stop)
 

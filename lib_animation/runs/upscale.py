@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib_animation.host import Host
 from lib_animation.host_names import check_upscaler
-from lib_animation.inputs.gather import load_inputs
+from lib_animation.inputs.gather import load_soundtrack
 from lib_animation.inputs.input_file import InputFile
 from lib_animation.inputs.remote import UrlFetcher
 from lib_animation.output.finish import FinishProgress
@@ -62,9 +62,7 @@ def upscale_earlier_run(folder: Path, host: Host, choice: UpscaleChoice, *,
     settings = load_run_settings(folder)
     check_upscaler(choice.upscaler, host.upscaler_names())
     frame_count = len(video_frame_paths(folder))
-    soundtrack = None
-    if settings.add_soundtrack != "None":
-        soundtrack = load_inputs(settings, urls=UrlFetcher()).soundtrack
+    soundtrack = load_soundtrack(settings, urls=UrlFetcher())
     return _upscale(folder, settings, frame_count, soundtrack, host, choice, progress,
                     should_stop)
 
