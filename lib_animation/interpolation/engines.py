@@ -54,7 +54,8 @@ def make_interpolator(engine: str, models_dir: Path | None, device: str = "cpu",
     path = weights_path(engine, models_dir)
     # torch is imported only by the engines that run in it
     if engine == RIFE:
-        from lib_animation.interpolation.rife import RifeInterpolator, load_ifnet, read_weights
-        return RifeInterpolator(load_ifnet(read_weights(path), str(path)), device)
+        from lib_animation.interpolation.rife import RifeInterpolator, load_ifnet
+        from lib_animation.motion.torch_weights import read_tensor_file
+        return RifeInterpolator(load_ifnet(read_tensor_file(path, "RIFE"), str(path)), device)
     from lib_animation.interpolation.film import FilmInterpolator, read_film
     return FilmInterpolator(read_film(path), device)

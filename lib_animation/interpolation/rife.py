@@ -13,7 +13,6 @@ stores them under a `module.` prefix (the model was trained in DistributedDataPa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lib_animation.errors import DepthModelError
+from lib_animation.motion.torch_weights import state_mismatch
 
 SCALES = (8, 4, 2, 1)
 PAD_MULTIPLE = 64  # the coarsest block works at 1/8 size and halves that twice
@@ -112,11 +112,7 @@ def load_ifnet(weights: Mapping[str, torch.Tensor], label: str) -> IFNet:
     """An IFNet holding `weights` (the published file's dict); one line when they do not fit."""
     model = IFNet()
     state = published_state_dict(weights)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    misshaped = sorted(key for key in set(expected) & set(state)
-                       if tuple(state[key].shape) != tuple(expected[key].shape))
+    missing, unexpected, misshaped = state_mismatch(model.state_dict(), state)
     if missing or unexpected or misshaped:
         first = (missing or unexpected or misshaped)[0]
         raise DepthModelError(
@@ -124,17 +120,6 @@ def load_ifnet(weights: Mapping[str, torch.Tensor], label: str) -> IFNet:
             f"{len(unexpected)} unexpected and {len(misshaped)} misshaped tensors, first {first}")
     model.load_state_dict({key: value.float() for key, value in state.items()})
     return model.eval()
-
-
-def read_weights(path: Path) -> dict[str, torch.Tensor]:
-    try:
-        raw = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged or foreign file
-        raise DepthModelError(f"cannot read the RIFE weights {path}: {exc}".splitlines()[0],
-                              hint="delete the file to download it again") from exc
-    if not isinstance(raw, Mapping) or not all(isinstance(v, torch.Tensor) for v in raw.values()):
-        raise DepthModelError(f"{path} is not a RIFE weights file (no tensor dictionary)")
-    return dict(raw)
 
 
 class RifeInterpolator:

@@ -18,7 +18,6 @@ torch is imported only by this module, which only RAFT flow loads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +25,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from lib_animation.errors import DepthModelError
+from lib_animation.motion.torch_weights import state_mismatch
 
 FLOW_UPDATES = 50  # what Deforum asks torchvision's RAFT for
 DOWNSAMPLE = 8
@@ -241,27 +241,11 @@ class Raft(nn.Module):
         return _upsample_flow(coords1 - coords0, self.mask_predictor(hidden))
 
 
-def read_raft_weights(path: Path) -> dict[str, torch.Tensor]:
-    """The tensors of a RAFT weights file; a damaged or foreign file is one DepthModelError."""
-    try:
-        raw = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged or foreign file
-        raise DepthModelError(f"cannot read the RAFT weights {path}: {exc}".splitlines()[0],
-                              hint="delete the file to download it again") from exc
-    if not isinstance(raw, Mapping) or not all(isinstance(v, torch.Tensor) for v in raw.values()):
-        raise DepthModelError(f"{path} is not a RAFT weights file (no tensor dictionary)")
-    return dict(raw)
-
-
 def load_raft(weights: Mapping[str, torch.Tensor], source: str) -> Raft:
     """A RAFT large network holding `weights`, in eval mode; weights of another shape or with
     missing or extra names are refused in one line."""
     model = Raft()
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(weights))
-    extra = sorted(set(weights) - set(expected))
-    wrong = sorted(name for name in set(expected) & set(weights)
-                   if tuple(weights[name].shape) != tuple(expected[name].shape))
+    missing, extra, wrong = state_mismatch(model.state_dict(), weights)
     for problem, names in (("lacks", missing), ("has unknown", extra), ("has wrong-shaped", wrong)):
         if names:
             raise DepthModelError(

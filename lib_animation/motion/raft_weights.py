@@ -50,8 +50,9 @@ def load_raft_flow(models_dir: Path | None, device: str = "cpu",
     ensure_files("RAFT", [weights], Path(models_dir) / RAFT_FOLDER, progress)
     path = raft_weights_path(models_dir, weights)
     try:
-        from lib_animation.motion.raft import RaftFlow, load_raft, read_raft_weights
+        from lib_animation.motion.raft import RaftFlow, load_raft
+        from lib_animation.motion.torch_weights import read_tensor_file
     except ImportError as exc:
         raise DepthModelError(f"RAFT flow needs torch, which cannot be imported: {exc}",
                               setting=setting, hint="choose DIS Fine") from exc
-    return RaftFlow(load_raft(read_raft_weights(path), str(path)), device)
+    return RaftFlow(load_raft(read_tensor_file(path, "RAFT"), str(path)), device)

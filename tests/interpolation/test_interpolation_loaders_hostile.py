@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from lib_animation.errors import DepthModelError
 from lib_animation.interpolation.film import read_film
-from lib_animation.interpolation.rife import IFNet, load_ifnet, read_weights
+from lib_animation.interpolation.rife import IFNet, load_ifnet
+from lib_animation.motion.torch_weights import read_tensor_file
+
+
+def read_rife(path):
+    return read_tensor_file(path, "RIFE")
+
 
 NAMES = sorted(IFNet().state_dict())
 _shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4)
@@ -29,7 +35,7 @@ def test_any_bytes_as_weights_or_film_file_are_one_line(data):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "w.pt"
         path.write_bytes(data)
-        for read in (read_weights, read_film):
+        for read in (read_rife, read_film):
             try:
                 read(path)
             except DepthModelError as error:
@@ -50,7 +56,7 @@ def test_a_torch_file_of_anything_but_tensors_is_one_line(value):
         path = Path(folder) / "w.pkl"
         torch.save(value, path)
         try:
-            read_weights(path)
+            read_rife(path)
         except DepthModelError as error:
             assert _one_line(error)
         else:

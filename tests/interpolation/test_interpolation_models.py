@@ -16,8 +16,14 @@ from lib_animation.errors import DepthModelError
 from lib_animation.interpolation.engines import RIFE, WEIGHTS, make_interpolator, weights_path
 from lib_animation.interpolation.film import FilmInterpolator, bisection_order, read_film
 from lib_animation.interpolation.film_net import FilmNet
-from lib_animation.interpolation.rife import IFNet, RifeInterpolator, load_ifnet, read_weights
+from lib_animation.interpolation.rife import IFNet, RifeInterpolator, load_ifnet
 from lib_animation.motion.depth_download import RemoteFile, ensure_files
+from lib_animation.motion.torch_weights import read_tensor_file
+
+
+def read_rife(path):
+    return read_tensor_file(path, "RIFE")
+
 
 # Some of the names the published RIFE46.pkl holds (trained in DistributedDataParallel, hence
 # `module.`): Practical-RIFE's IFNet v4.6 module tree.
@@ -39,7 +45,7 @@ def test_the_published_names_load_into_ifnet(tmp_path):
     state = _published_file(tmp_path / "RIFE46.pkl")
     assert set(PUBLISHED_NAMES) <= set(state)
     assert len(state) == 4 * (2 * 2 + 8 * 3 + 2)  # per block: 2 convs, 8 residuals, 1 deconv
-    model = load_ifnet(read_weights(tmp_path / "RIFE46.pkl"), "RIFE46.pkl")
+    model = load_ifnet(read_rife(tmp_path / "RIFE46.pkl"), "RIFE46.pkl")
     assert torch.equal(model.block2.convblock[4].beta, state["module.block2.convblock.4.beta"])
     sizes = {key: tuple(value.shape) for key, value in state.items()}
     assert sizes["module.block0.conv0.0.0.weight"] == (96, 7, 3, 3)
@@ -49,7 +55,7 @@ def test_the_published_names_load_into_ifnet(tmp_path):
 
 def test_rife_makes_frames_of_the_source_size_at_each_time(tmp_path):
     _published_file(tmp_path / "w.pkl", seed=3)
-    rife = RifeInterpolator(load_ifnet(read_weights(tmp_path / "w.pkl"), "w.pkl"))
+    rife = RifeInterpolator(load_ifnet(read_rife(tmp_path / "w.pkl"), "w.pkl"))
     rng = np.random.default_rng(1)
     first, second = (rng.integers(0, 256, (50, 70, 3), dtype=np.uint8) for _ in range(2))
     frames = rife.between(first, second, [0.25, 0.5, 0.75])
@@ -72,7 +78,7 @@ def test_weights_of_another_network_are_one_line(tmp_path):
 def test_a_file_that_is_not_weights_is_one_line(tmp_path):
     (tmp_path / "w.pkl").write_bytes(b"not a torch file at all")
     with pytest.raises(DepthModelError) as caught:
-        read_weights(tmp_path / "w.pkl")
+        read_rife(tmp_path / "w.pkl")
     assert "\n" not in str(caught.value) and "delete the file" in str(caught.value)
 
 

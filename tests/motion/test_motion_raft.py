@@ -30,9 +30,9 @@ from lib_animation.motion.raft import (
     _correlation_pyramid,
     _upsample_flow,
     load_raft,
-    read_raft_weights,
 )
 from lib_animation.motion.raft_weights import RAFT_FOLDER, RAFT_WEIGHTS, load_raft_flow
+from lib_animation.motion.torch_weights import read_tensor_file
 from lib_animation.png_frames import complete_frames, frame_path, read_frame
 from lib_animation.render import raft_flow_settings
 from lib_animation.runs import RenderOptions, open_run
@@ -40,6 +40,11 @@ from tests.motion.conftest import make_texture
 from tests.render.conftest import QUIET, RecordingHost, new_run
 from tests.render.folder_rendering import render_folder
 from tests.render.test_render_hybrid import hybrid_run, write_video
+
+
+def read_raft(path):
+    return read_tensor_file(path, "RAFT")
+
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -179,7 +184,7 @@ def test_a_cut_off_or_tampered_file_is_refused_in_one_line(tmp_path, weights_fil
     cut = tmp_path / "cut.pth"
     cut.write_bytes(whole[: len(whole) // 3])
     with pytest.raises(DepthModelError, match="cannot read the RAFT weights"):
-        read_raft_weights(cut)
+        read_raft(cut)
 
 
 @settings(max_examples=40, deadline=None,
@@ -189,7 +194,7 @@ def test_hostile_bytes_are_refused_in_one_line(tmp_path, data):
     path = tmp_path / "hostile.pth"
     path.write_bytes(data)
     with pytest.raises(DepthModelError) as caught:
-        read_raft_weights(path)
+        read_raft(path)
     assert "\n" not in str(caught.value)
 
 
@@ -221,7 +226,7 @@ def test_a_file_holding_no_tensor_dictionary_is_refused(tmp_path):
     torch.save([torch.zeros(2)], buffer)
     path.write_bytes(buffer.getvalue())
     with pytest.raises(DepthModelError, match="no tensor dictionary"):
-        read_raft_weights(path)
+        read_raft(path)
 
 
 RAFT_RUN = {**QUIET, "W": 64, "H": 64, "animation_mode": "2D", "max_frames": 3,
