@@ -131,14 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--host", choices=("preview", "webui"),
                         help="preview: no model, on this machine (default); webui: a running "
                         "WebUI started with --api, at --url")
-    render.add_argument("--url",
-                        help="with --host webui: the WebUI's address (default: "
-                        "http://127.0.0.1:7860)")
     render.add_argument("--other-host", action="store_true",
                         help="with --resume: continue with another host than the one the run "
                         "was made with (its frames will not match the earlier ones)")
-    render.add_argument("--api-auth", metavar="USER:PASSWORD",
-                        help="with --host webui: the login of a WebUI started with --api-auth")
+    _add_webui_address(render)
     render.add_argument("--backend", choices=("opencv", "torch"), default="opencv",
                         help="warp backend (torch uses the GPU when there is one)")
     render.add_argument("--models-dir", metavar="DIR",
@@ -165,10 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     upscale.add_argument("--host", choices=("preview", "webui"), default="preview",
                          help="preview: Pillow's filters, on this machine (default); webui: a "
                          "running WebUI started with --api, at --url")
-    upscale.add_argument("--url", help="with --host webui: the WebUI's address (default: "
-                         "http://127.0.0.1:7860)")
-    upscale.add_argument("--api-auth", metavar="USER:PASSWORD",
-                         help="with --host webui: the login of a WebUI started with --api-auth")
+    _add_webui_address(upscale)
     upscale.set_defaults(handler=_upscale)
 
     interpolate = commands.add_parser(
@@ -235,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="replace the generated sections inside this file")
     docs.set_defaults(handler=_docs)
     return parser
+
+
+def _add_webui_address(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="with --host webui: the WebUI's address (default: "
+                        "http://127.0.0.1:7860)")
+    parser.add_argument("--api-auth", metavar="USER:PASSWORD",
+                        help="with --host webui: the login of a WebUI started with --api-auth")
 
 
 def terminal_safe(text: str) -> str:
