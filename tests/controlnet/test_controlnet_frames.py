@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,6 +14,7 @@ from lib_animation.errors import KeyframesError, RenderError, SettingsError
 from lib_animation.host import FrameRequest, PreviewHost
 from lib_animation.runs import render_run, start_run
 from lib_animation.schema import Settings
+from tests.inputs.media_files import encode_video
 
 W, H = 72, 64
 QUIET = {
@@ -47,18 +47,8 @@ class ControlNetHost(PreviewHost):
 
 def _video(path: Path, count: int) -> Path:
     """Frame i is flat grey at 20 * i + 10, 32 x 24 pixels."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
-        stream.width, stream.height, stream.pix_fmt = 32, 24, "yuv444p"
-        for index in range(count):
-            frame = av.VideoFrame.from_ndarray(np.full((24, 32, 3), 20 * index + 10, np.uint8),
-                                               format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return encode_video(path, [np.full((24, 32, 3), 20 * index + 10, np.uint8)
+                               for index in range(count)])
 
 
 def _render(tmp_path: Path, host: ControlNetHost, **values) -> list[FrameRequest]:

@@ -6,28 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from lib_animation.cli import main
+from tests.inputs.media_files import encode_video
 
 SMALL = {"W": 64, "H": 64, "max_frames": 3, "video_format": "none"}
 
 
 def _silent_video(path: Path) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
-        for index in range(3):
-            frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return encode_video(path, [np.zeros((64, 64, 3), np.uint8)] * 3, pix_fmt="yuv420p",
+                        lossless=False)
 
 
 def _cases(tmp_path: Path) -> dict[str, tuple[dict, str]]:

@@ -19,6 +19,7 @@ from lib_animation.png_frames import complete_frames, frame_path, read_frame
 from lib_animation.runs.folder import create_run_folder
 from lib_animation.runs.start import check_run, plan_run
 from lib_animation.schema import Settings
+from tests.inputs.media_files import encode_video
 from tests.motion.conftest import make_texture
 from tests.render.conftest import QUIET
 from tests.render.folder_rendering import render_folder
@@ -39,17 +40,7 @@ def video_frame(index: int, size: tuple[int, int] = (W, H),
 
 def write_video(path: Path, count: int, size: tuple[int, int] = (W, H),
                 tint: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv444p"
-        for index in range(count):
-            frame = av.VideoFrame.from_ndarray(video_frame(index, size, tint), format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return encode_video(path, [video_frame(index, size, tint) for index in range(count)])
 
 
 @pytest.fixture

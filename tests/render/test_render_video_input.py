@@ -10,24 +10,14 @@ import numpy as np
 
 from lib_animation.cli import main
 from lib_animation.png_frames import complete_frames, frame_path, read_frame
+from tests.inputs.media_files import encode_video
 
 W, H = 72, 64
 
 
 def _video(path: Path, count: int) -> Path:
     """Frame i is flat grey at 8 * i, so a restyled frame still tells which one it came from."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10, options={"crf": "0"})
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv444p"
-        for index in range(count):
-            frame = av.VideoFrame.from_ndarray(np.full((H, W, 3), 8 * index, np.uint8),
-                                               format="rgb24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return path
+    return encode_video(path, [np.full((H, W, 3), 8 * index, np.uint8) for index in range(count)])
 
 
 def test_video_input_restyles_every_selected_frame(tmp_path, capsys):
